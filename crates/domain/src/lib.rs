@@ -1,0 +1,41 @@
+//! The domain model of chiiki: validated values and the invariants between them.
+//!
+//! Nothing here does I/O. Every type that stands for a value from the outside world
+//! (a code, a date, a name, a number of beds) is a newtype that can only be built through
+//! validation, so that an invalid value cannot exist anywhere in the program. Records whose
+//! fields depend on one another (a facility's municipality and area, a doctor's birth and
+//! graduation, a period's start and end) are built through a constructor that checks them,
+//! also when deserialised.
+
+pub mod assignment;
+pub mod codes;
+pub mod date;
+pub mod doctor;
+pub mod error;
+pub mod facility;
+pub mod labels;
+pub mod name;
+pub mod quantity;
+pub mod region;
+pub mod scheme;
+pub mod text;
+pub mod time;
+
+pub use assignment::{Assignment, AssignmentFields, Overload, Workplace, overloads};
+pub use codes::{
+    AreaCode, AssignmentId, DoctorId, FacilityId, LgCode, PrefCode, ProgrammeId, SchemeId,
+};
+pub use date::{NaiveDate, format_iso, format_wareki, parse_date};
+pub use doctor::{Doctor, DoctorFields, Enrolment};
+pub use error::{ValueError, normalize};
+pub use facility::{Facility, FacilityFields};
+pub use labels::{
+    AssignmentKind, EmergencyLevel, FacilityGroup, FacilityKind, RegisterStatus, Sex, Specialty,
+    WorkHourLevel,
+};
+pub use name::{Email, Kana, Name, Phone};
+pub use quantity::{Amount, Beds, Coordinates, Fte, parse_count};
+pub use region::{Municipality, MunicipalityKind, SecondaryArea};
+pub use scheme::{Programme, Scheme};
+pub use text::{Explain, Lang, Msg};
+pub use time::{FiscalYear, Period};
