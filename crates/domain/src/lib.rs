@@ -11,6 +11,7 @@ pub mod assignment;
 pub mod codes;
 pub mod date;
 pub mod doctor;
+pub mod entity;
 pub mod error;
 pub mod facility;
 pub mod labels;
@@ -27,6 +28,7 @@ pub use codes::{
 };
 pub use date::{NaiveDate, format_iso, format_wareki, parse_date};
 pub use doctor::{Doctor, DoctorFields, Enrolment};
+pub use entity::{Entity, Record};
 pub use error::{ValueError, normalize};
 pub use facility::{Facility, FacilityFields};
 pub use labels::{

@@ -1,0 +1,730 @@
+//! The SQLite and PostgreSQL back ends. Both run the same SQL (portable: `$n` parameters,
+//! `ON CONFLICT … DO UPDATE`, `LIMIT … OFFSET`), so one implementation, written once in
+//! [`impl_store!`], is instantiated for each database type; only connecting, migrations and
+//! the DDL differ.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chiiki_domain::{
+    AreaCode, Assignment, Doctor, Entity, Facility, Municipality, PrefCode, Record, Scheme,
+    SecondaryArea,
+};
+use serde_json::Value;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::types::Json;
+use sqlx::{QueryBuilder, Row as _};
+
+use crate::rows::{Row, Table, Val, decode, from_data, table, to_row};
+use crate::{
+    Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DoctorFilter,
+    FacilityFilter, Mode, Page, Paging, Store, StoreError,
+};
+
+/// Rows per multi-row statement: keeps the bound parameters well under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const CHUNK: usize = 500;
+
+/// The embedded back end: one SQLite file in WAL mode with foreign keys enforced.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the SQLite file and migrates it.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Open {
+                target: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(Self {
+            pool,
+            write_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Closes the pool, checkpointing the WAL into the database file.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The server back end: PostgreSQL (or a compatible engine; no extensions are used).
+pub struct PgStore {
+    pool: PgPool,
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options =
+            sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| StoreError::Open {
+                target: redact(url),
+                reason: e.to_string(),
+            })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Open {
+                target: redact(url),
+                reason: e.to_string(),
+            })?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            pool,
+            write_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// SQL assembled only from this crate's constants (table and column names), never from
+/// input: values always go through bound parameters.
+fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}
+
+/// A condition of a `WHERE` clause: SQL with `?` where each value goes.
+struct Cond {
+    sql: &'static str,
+    vals: Vec<Val>,
+}
+
+fn cond(sql: &'static str, vals: Vec<Val>) -> Cond {
+    Cond { sql, vals }
+}
+
+fn text(s: impl ToString) -> Val {
+    Val::Text(Some(s.to_string()))
+}
+
+/// `%text%` for LIKE, lower-cased, with LIKE's wildcards escaped.
+fn like(s: &str) -> Val {
+    let escaped = s
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Val::Text(Some(format!("%{escaped}%")))
+}
+
+fn pref_cond(pref: Option<PrefCode>, conds: &mut Vec<Cond>) {
+    if let Some(p) = pref {
+        conds.push(cond("pref = ?", vec![text(p)]));
+    }
+}
+
+fn facility_conds(f: &FacilityFilter) -> Vec<Cond> {
+    let mut c = Vec::new();
+    pref_cond(f.pref, &mut c);
+    if let Some(a) = f.area {
+        c.push(cond("area = ?", vec![text(a)]));
+    }
+    if let Some(m) = f.municipality {
+        c.push(cond("municipality = ?", vec![text(m)]));
+    }
+    if let Some(k) = f.kind {
+        c.push(cond("kind = ?", vec![text(k)]));
+    }
+    if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
+        c.push(cond(
+            "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(id) LIKE ? ESCAPE '\\')",
+            vec![like(t), like(t)],
+        ));
+    }
+    c
+}
+
+fn doctor_conds(f: &DoctorFilter) -> Vec<Cond> {
+    let mut c = Vec::new();
+    pref_cond(f.pref, &mut c);
+    if let Some(s) = f.status {
+        c.push(cond("status = ?", vec![text(s)]));
+    }
+    if let Some(y) = f.graduation_year {
+        c.push(cond("graduation_year = ?", vec![Val::Int(y as i64)]));
+    }
+    let on = f.on.unwrap_or_else(|| chrono::Local::now().date_naive());
+    if let Some(a) = f.area {
+        c.push(cond(
+            "id IN (SELECT a.doctor FROM assignments a JOIN facilities f ON f.id = a.facility \
+             WHERE f.area = ? AND a.start_date <= ? AND (a.end_date IS NULL OR a.end_date >= ?))",
+            vec![text(a), Val::Date(Some(on)), Val::Date(Some(on))],
+        ));
+    }
+    if let Some(fac) = &f.facility {
+        c.push(cond(
+            "id IN (SELECT a.doctor FROM assignments a WHERE a.facility = ? \
+             AND a.start_date <= ? AND (a.end_date IS NULL OR a.end_date >= ?))",
+            vec![text(fac), Val::Date(Some(on)), Val::Date(Some(on))],
+        ));
+    }
+    if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
+        c.push(cond(
+            "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(kana, '')) LIKE ? ESCAPE '\\' \
+             OR LOWER(id) LIKE ? ESCAPE '\\')",
+            vec![like(t), like(t), like(t)],
+        ));
+    }
+    c
+}
+
+/// One audit event about to be written.
+struct PendingAudit {
+    action: &'static str,
+    entity: Entity,
+    key: String,
+    pref: Option<String>,
+    before: Option<Value>,
+    after: Option<Value>,
+}
+
+/// Splits the changes into puts per entity (the last put of a key wins) and deletions.
+fn sort_changes(
+    changes: Vec<Change>,
+) -> Result<(BTreeMap<Entity, Vec<Row>>, Vec<String>), StoreError> {
+    let mut puts: BTreeMap<Entity, (Vec<Row>, HashMap<String, usize>)> = BTreeMap::new();
+    let mut deletes = Vec::new();
+    for change in changes {
+        match change {
+            Change::Put(record) => {
+                let row = to_row(&record)?;
+                let (rows, index) = puts.entry(record.entity()).or_default();
+                match index.get(&row.key) {
+                    Some(&i) => rows[i] = row,
+                    None => {
+                        index.insert(row.key.clone(), rows.len());
+                        rows.push(row);
+                    }
+                }
+            }
+            Change::DeleteAssignment(id) => deletes.push(id.to_string()),
+        }
+    }
+    Ok((
+        puts.into_iter().map(|(e, (rows, _))| (e, rows)).collect(),
+        deletes,
+    ))
+}
+
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $backend:expr) => {
+        impl $store {
+            fn push_val(qb: &mut QueryBuilder<$db>, v: Val) {
+                match v {
+                    Val::Text(s) => qb.push_bind(s),
+                    Val::Int(i) => qb.push_bind(i),
+                    Val::Bool(b) => qb.push_bind(b),
+                    Val::Date(d) => qb.push_bind(d),
+                };
+            }
+
+            fn push_where(qb: &mut QueryBuilder<$db>, conds: Vec<Cond>) {
+                for (i, c) in conds.into_iter().enumerate() {
+                    qb.push(if i == 0 { " WHERE " } else { " AND " });
+                    let mut vals = c.vals.into_iter();
+                    let mut parts = c.sql.split('?').peekable();
+                    while let Some(part) = parts.next() {
+                        qb.push(part);
+                        if parts.peek().is_some() {
+                            if let Some(v) = vals.next() {
+                                Self::push_val(qb, v);
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// Key and data of the matching rows in key order (or `order`), and how many match.
+            async fn select(
+                &self,
+                t: &Table,
+                conds: impl Fn() -> Vec<Cond>,
+                order: &str,
+                paging: Paging,
+            ) -> Result<(Vec<(String, Value)>, u64), StoreError> {
+                let mut qb = QueryBuilder::<$db>::new(format!("SELECT {}, data FROM {}", t.key, t.name));
+                Self::push_where(&mut qb, conds());
+                qb.push(format!(" ORDER BY {order}"));
+                if let Some(limit) = paging.limit {
+                    qb.push(" LIMIT ");
+                    qb.push_bind(limit as i64);
+                    qb.push(" OFFSET ");
+                    qb.push_bind(paging.offset as i64);
+                }
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let key: String = r.try_get(0)?;
+                    let Json(data): Json<Value> = r.try_get(1)?;
+                    out.push((key, data));
+                }
+                let total = if paging.limit.is_none() && paging.offset == 0 {
+                    out.len() as u64
+                } else {
+                    let mut qb = QueryBuilder::<$db>::new(format!("SELECT COUNT(*) FROM {}", t.name));
+                    Self::push_where(&mut qb, conds());
+                    let n: i64 = qb.build().fetch_one(&self.pool).await?.try_get(0)?;
+                    n as u64
+                };
+                Ok((out, total))
+            }
+
+            async fn select_all<T: serde::de::DeserializeOwned>(
+                &self,
+                entity: Entity,
+                conds: impl Fn() -> Vec<Cond>,
+                order: &str,
+                paging: Paging,
+            ) -> Result<Page<T>, StoreError> {
+                let (rows, total) = self.select(table(entity), conds, order, paging).await?;
+                let items = rows
+                    .into_iter()
+                    .map(|(k, v)| decode(entity, &k, v))
+                    .collect::<Result<Vec<T>, _>>()?;
+                Ok(Page { items, total })
+            }
+
+            /// The stored data of the given keys, inside the transaction.
+            async fn existing(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                t: &Table,
+                keys: &[&str],
+            ) -> Result<HashMap<String, Value>, StoreError> {
+                let mut found = HashMap::new();
+                for chunk in keys.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "SELECT {}, data FROM {} WHERE {} IN (",
+                        t.key, t.name, t.key
+                    ));
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(k.to_string());
+                    }
+                    qb.push(")");
+                    for r in qb.build().fetch_all(&mut **tx).await? {
+                        let key: String = r.try_get(0)?;
+                        let Json(data): Json<Value> = r.try_get(1)?;
+                        found.insert(key, data);
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn upsert(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                t: &Table,
+                rows: Vec<&Row>,
+            ) -> Result<(), StoreError> {
+                let mut columns = vec![t.key];
+                columns.extend_from_slice(t.columns);
+                columns.push("data");
+                let updates = columns[1..]
+                    .iter()
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                for chunk in rows.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO {} ({}) ",
+                        t.name,
+                        columns.join(", ")
+                    ));
+                    qb.push_values(chunk.iter(), |mut b, row| {
+                        b.push_bind(row.key.clone());
+                        for v in &row.columns {
+                            match v.clone() {
+                                Val::Text(s) => b.push_bind(s),
+                                Val::Int(i) => b.push_bind(i),
+                                Val::Bool(x) => b.push_bind(x),
+                                Val::Date(d) => b.push_bind(d),
+                            };
+                        }
+                        b.push_bind(Json(row.data.clone()));
+                    });
+                    qb.push(format!(" ON CONFLICT ({}) DO UPDATE SET {updates}", t.key));
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn prefs_of_doctors(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                ids: &[&str],
+            ) -> Result<HashMap<String, String>, StoreError> {
+                let mut out = HashMap::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new("SELECT id, pref FROM doctors WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(k.to_string());
+                    }
+                    qb.push(")");
+                    for r in qb.build().fetch_all(&mut **tx).await? {
+                        out.insert(r.try_get(0)?, r.try_get(1)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn write_audit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                actor: &str,
+                events: &[PendingAudit],
+            ) -> Result<(), StoreError> {
+                let at = chrono::Utc::now();
+                for chunk in events.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_events (at, actor, action, entity, entity_id, pref, before, after) ",
+                    );
+                    qb.push_values(chunk.iter(), |mut b, e| {
+                        b.push_bind(at)
+                            .push_bind(actor.to_string())
+                            .push_bind(e.action)
+                            .push_bind(e.entity.code())
+                            .push_bind(e.key.clone())
+                            .push_bind(e.pref.clone())
+                            .push_bind(e.before.clone().map(Json))
+                            .push_bind(e.after.clone().map(Json));
+                    });
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn apply(&self, actor: &str, changes: Vec<Change>, mode: Mode) -> Result<Applied, StoreError> {
+                let (puts, deletes) = sort_changes(changes)?;
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.pool.begin().await?;
+                let mut applied = Applied::default();
+                let mut audit: Vec<PendingAudit> = Vec::new();
+
+                // Prefectures of the doctors that assignments belong to, for audit scoping.
+                let mut doctor_prefs: HashMap<String, String> = HashMap::new();
+                if let Some(rows) = puts.get(&Entity::Doctors) {
+                    for r in rows {
+                        if let Some(p) = &r.pref {
+                            doctor_prefs.insert(r.key.clone(), p.clone());
+                        }
+                    }
+                }
+                let assignment_doctor = |row: &Value| {
+                    row.get("doctor").and_then(Value::as_str).map(str::to_string)
+                };
+
+                if !deletes.is_empty() {
+                    let t = table(Entity::Assignments);
+                    let keys: Vec<&str> = deletes.iter().map(String::as_str).collect();
+                    let old = Self::existing(&mut tx, t, &keys).await?;
+                    let doctors: Vec<String> = old.values().filter_map(|v| assignment_doctor(v)).collect();
+                    let refs: Vec<&str> = doctors.iter().map(String::as_str).collect();
+                    doctor_prefs.extend(Self::prefs_of_doctors(&mut tx, &refs).await?);
+                    for key in &deletes {
+                        let Some(before) = old.get(key) else { continue };
+                        if mode == Mode::Commit {
+                            sqlx::query("DELETE FROM assignments WHERE id = $1")
+                                .bind(key)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        *applied.deleted.entry(Entity::Assignments).or_default() += 1;
+                        audit.push(PendingAudit {
+                            action: "delete",
+                            entity: Entity::Assignments,
+                            key: key.clone(),
+                            pref: assignment_doctor(before).and_then(|d| doctor_prefs.get(&d).cloned()),
+                            before: Some(before.clone()),
+                            after: None,
+                        });
+                    }
+                }
+
+                for (entity, rows) in &puts {
+                    let t = table(*entity);
+                    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+                    let old = Self::existing(&mut tx, t, &keys).await?;
+                    if *entity == Entity::Assignments {
+                        let missing: Vec<String> = rows
+                            .iter()
+                            .filter_map(|r| assignment_doctor(&r.data))
+                            .filter(|d| !doctor_prefs.contains_key(d))
+                            .collect::<HashSet<_>>()
+                            .into_iter()
+                            .collect();
+                        let refs: Vec<&str> = missing.iter().map(String::as_str).collect();
+                        doctor_prefs.extend(Self::prefs_of_doctors(&mut tx, &refs).await?);
+                    }
+                    let mut write = Vec::new();
+                    for row in rows {
+                        let before = old.get(&row.key);
+                        if before == Some(&row.data) {
+                            *applied.unchanged.entry(*entity).or_default() += 1;
+                            continue;
+                        }
+                        let action = if before.is_some() { "update" } else { "create" };
+                        let counter = if before.is_some() { &mut applied.updated } else { &mut applied.created };
+                        *counter.entry(*entity).or_default() += 1;
+                        applied.changed_keys.entry(*entity).or_default().push(row.key.clone());
+                        let pref = match entity {
+                            Entity::Assignments => {
+                                assignment_doctor(&row.data).and_then(|d| doctor_prefs.get(&d).cloned())
+                            }
+                            _ => row.pref.clone(),
+                        };
+                        audit.push(PendingAudit {
+                            action,
+                            entity: *entity,
+                            key: row.key.clone(),
+                            pref,
+                            before: before.cloned(),
+                            after: Some(row.data.clone()),
+                        });
+                        write.push(row);
+                    }
+                    if mode == Mode::Commit && !write.is_empty() {
+                        Self::upsert(&mut tx, t, write).await?;
+                    }
+                }
+
+                match mode {
+                    Mode::Commit => {
+                        Self::write_audit(&mut tx, actor, &audit).await?;
+                        tx.commit().await?;
+                    }
+                    Mode::DryRun => tx.rollback().await?,
+                }
+                Ok(applied)
+            }
+
+            async fn get(&self, entity: Entity, key: &str) -> Result<Option<Record>, StoreError> {
+                let t = table(entity);
+                let row = sqlx::query(trusted(format!("SELECT data FROM {} WHERE {} = $1", t.name, t.key)))
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => {
+                        let Json(data): Json<Value> = r.try_get(0)?;
+                        from_data(entity, key, data).map(Some)
+                    }
+                }
+            }
+
+            async fn keys(&self, entity: Entity) -> Result<HashSet<String>, StoreError> {
+                let t = table(entity);
+                let rows = sqlx::query(trusted(format!("SELECT {} FROM {}", t.key, t.name)))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(|r| r.try_get::<String, _>(0).map_err(StoreError::from)).collect()
+            }
+
+            async fn counts(&self) -> Result<BTreeMap<Entity, u64>, StoreError> {
+                let mut out = BTreeMap::new();
+                for e in Entity::ALL {
+                    let n: i64 = sqlx::query(trusted(format!("SELECT COUNT(*) FROM {}", table(*e).name)))
+                        .fetch_one(&self.pool)
+                        .await?
+                        .try_get(0)?;
+                    out.insert(*e, n as u64);
+                }
+                Ok(out)
+            }
+
+            async fn list_areas(&self, pref: Option<PrefCode>) -> Result<Vec<SecondaryArea>, StoreError> {
+                let conds = || {
+                    let mut c = Vec::new();
+                    pref_cond(pref, &mut c);
+                    c
+                };
+                Ok(self.select_all(Entity::Areas, conds, "code", Paging::default()).await?.items)
+            }
+
+            async fn list_municipalities(
+                &self,
+                pref: Option<PrefCode>,
+                area: Option<AreaCode>,
+            ) -> Result<Vec<Municipality>, StoreError> {
+                let conds = || {
+                    let mut c = Vec::new();
+                    pref_cond(pref, &mut c);
+                    if let Some(a) = area {
+                        c.push(cond("area = ?", vec![text(a)]));
+                    }
+                    c
+                };
+                Ok(self.select_all(Entity::Municipalities, conds, "code", Paging::default()).await?.items)
+            }
+
+            async fn list_schemes(&self, pref: Option<PrefCode>) -> Result<Vec<Scheme>, StoreError> {
+                let conds = || {
+                    let mut c = Vec::new();
+                    pref_cond(pref, &mut c);
+                    c
+                };
+                Ok(self.select_all(Entity::Schemes, conds, "id", Paging::default()).await?.items)
+            }
+
+            async fn list_facilities(&self, filter: &FacilityFilter) -> Result<Page<Facility>, StoreError> {
+                self.select_all(Entity::Facilities, || facility_conds(filter), "area, id", filter.paging).await
+            }
+
+            async fn list_doctors(&self, filter: &DoctorFilter) -> Result<Page<Doctor>, StoreError> {
+                self.select_all(Entity::Doctors, || doctor_conds(filter), "id", filter.paging).await
+            }
+
+            async fn list_assignments(&self, filter: &AssignmentFilter) -> Result<Vec<Assignment>, StoreError> {
+                let conds = || {
+                    let mut c = Vec::new();
+                    if let Some(f) = &filter.facility {
+                        c.push(cond("facility = ?", vec![text(f)]));
+                    }
+                    if let Some(p) = filter.pref {
+                        c.push(cond("doctor IN (SELECT id FROM doctors WHERE pref = ?)", vec![text(p)]));
+                    }
+                    c
+                };
+                let Some(doctors) = &filter.doctors else {
+                    return Ok(self
+                        .select_all(Entity::Assignments, conds, "doctor, start_date, id", Paging::default())
+                        .await?
+                        .items);
+                };
+                // Many doctors: ask in chunks, keeping the order.
+                let mut out = Vec::new();
+                for chunk in doctors.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new("SELECT id, data FROM assignments");
+                    let mut c = conds();
+                    c.push(cond("1 = 1", vec![]));
+                    Self::push_where(&mut qb, c);
+                    qb.push(" AND doctor IN (");
+                    let mut sep = qb.separated(", ");
+                    for d in chunk {
+                        sep.push_bind(d.to_string());
+                    }
+                    qb.push(") ORDER BY doctor, start_date, id");
+                    for r in qb.build().fetch_all(&self.pool).await? {
+                        let key: String = r.try_get(0)?;
+                        let Json(data): Json<Value> = r.try_get(1)?;
+                        out.push(decode(Entity::Assignments, &key, data)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn list_audit(&self, filter: &AuditFilter) -> Result<Page<AuditEvent>, StoreError> {
+                let conds = || {
+                    let mut c = Vec::new();
+                    if let Some(e) = filter.entity {
+                        c.push(cond("entity = ?", vec![text(e.code())]));
+                    }
+                    if let Some(id) = &filter.entity_id {
+                        c.push(cond("entity_id = ?", vec![text(id)]));
+                    }
+                    if let Some(a) = &filter.actor {
+                        c.push(cond("actor = ?", vec![text(a)]));
+                    }
+                    pref_cond(filter.pref, &mut c);
+                    c
+                };
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT id, at, actor, action, entity, entity_id, pref, before, after FROM audit_events",
+                );
+                Self::push_where(&mut qb, conds());
+                qb.push(" ORDER BY id DESC");
+                if let Some(limit) = filter.paging.limit {
+                    qb.push(" LIMIT ");
+                    qb.push_bind(limit as i64);
+                    qb.push(" OFFSET ");
+                    qb.push_bind(filter.paging.offset as i64);
+                }
+                let mut items = Vec::new();
+                for r in qb.build().fetch_all(&self.pool).await? {
+                    let before: Option<Json<Value>> = r.try_get(7)?;
+                    let after: Option<Json<Value>> = r.try_get(8)?;
+                    items.push(AuditEvent {
+                        id: r.try_get(0)?,
+                        at: r.try_get(1)?,
+                        actor: r.try_get(2)?,
+                        action: r.try_get(3)?,
+                        entity: r.try_get(4)?,
+                        entity_id: r.try_get(5)?,
+                        pref: r.try_get(6)?,
+                        before: before.map(|j| j.0),
+                        after: after.map(|j| j.0),
+                    });
+                }
+                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM audit_events");
+                Self::push_where(&mut qb, conds());
+                let total: i64 = qb.build().fetch_one(&self.pool).await?.try_get(0)?;
+                Ok(Page { items, total: total as u64 })
+            }
+        }
+    };
+}
+
+impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn like_escapes_wildcards() {
+        assert_eq!(like("A_b%"), Val::Text(Some("%a\\_b\\%%".into())));
+    }
+}

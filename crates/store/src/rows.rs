@@ -1,0 +1,198 @@
+//! How records map to table rows: the one place that knows each table's columns. Both back
+//! ends use it, so the two schemas hold the same values.
+
+use chiiki_domain::{Entity, NaiveDate, Record, Workplace};
+use serde_json::Value;
+
+use crate::StoreError;
+
+/// A value of a column.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Val {
+    Text(Option<String>),
+    Int(i64),
+    Bool(bool),
+    Date(Option<NaiveDate>),
+}
+
+/// A table of records: its name, key column and the columns kept beside `data`.
+pub(crate) struct Table {
+    pub entity: Entity,
+    pub name: &'static str,
+    pub key: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+pub(crate) const TABLES: [Table; 6] = [
+    Table {
+        entity: Entity::Areas,
+        name: "areas",
+        key: "code",
+        columns: &["pref", "name"],
+    },
+    Table {
+        entity: Entity::Municipalities,
+        name: "municipalities",
+        key: "code",
+        columns: &["pref", "area", "name"],
+    },
+    Table {
+        entity: Entity::Schemes,
+        name: "schemes",
+        key: "id",
+        columns: &["pref", "name"],
+    },
+    Table {
+        entity: Entity::Facilities,
+        name: "facilities",
+        key: "id",
+        columns: &["pref", "area", "municipality", "name", "kind", "synthetic"],
+    },
+    Table {
+        entity: Entity::Doctors,
+        name: "doctors",
+        key: "id",
+        columns: &[
+            "pref",
+            "name",
+            "kana",
+            "graduation_year",
+            "status",
+            "scheme",
+            "synthetic",
+        ],
+    },
+    Table {
+        entity: Entity::Assignments,
+        name: "assignments",
+        key: "id",
+        columns: &["doctor", "facility", "start_date", "end_date", "kind"],
+    },
+];
+
+pub(crate) fn table(entity: Entity) -> &'static Table {
+    TABLES
+        .iter()
+        .find(|t| t.entity == entity)
+        .expect("every entity has a table")
+}
+
+/// A record as a row: key, the prefecture it belongs to (for audit scoping), the columns of
+/// its table in order, and the whole record as JSON.
+pub(crate) struct Row {
+    pub key: String,
+    pub pref: Option<String>,
+    pub columns: Vec<Val>,
+    pub data: Value,
+}
+
+fn text(s: impl ToString) -> Val {
+    Val::Text(Some(s.to_string()))
+}
+
+pub(crate) fn to_row(record: &Record) -> Result<Row, StoreError> {
+    use chrono::Datelike;
+    let (pref, columns) = match record {
+        Record::Area(a) => (
+            Some(a.pref().to_string()),
+            vec![text(a.pref()), text(&a.name)],
+        ),
+        Record::Municipality(m) => (
+            Some(m.pref().to_string()),
+            vec![text(m.pref()), text(m.area()), text(m.name())],
+        ),
+        Record::Scheme(s) => (Some(s.pref.to_string()), vec![text(s.pref), text(&s.name)]),
+        Record::Facility(f) => (
+            Some(f.pref().to_string()),
+            vec![
+                text(f.pref()),
+                text(f.area),
+                text(f.municipality),
+                text(&f.name),
+                text(f.kind),
+                Val::Bool(f.synthetic),
+            ],
+        ),
+        Record::Doctor(d) => (
+            Some(d.pref.to_string()),
+            vec![
+                text(d.pref),
+                text(&d.name),
+                Val::Text(d.kana.as_ref().map(|k| k.to_string())),
+                Val::Int(d.graduation_date.year() as i64),
+                text(d.status),
+                Val::Text(d.enrolment.as_ref().map(|e| e.scheme.to_string())),
+                Val::Bool(d.synthetic),
+            ],
+        ),
+        Record::Assignment(a) => (
+            None,
+            vec![
+                text(&a.doctor),
+                Val::Text(match &a.place {
+                    Some(Workplace::Registered { facility }) => Some(facility.to_string()),
+                    _ => None,
+                }),
+                Val::Date(Some(a.period.start())),
+                Val::Date(a.period.end()),
+                text(a.kind),
+            ],
+        ),
+    };
+    let data = serde_json::to_value(record_body(record)).map_err(|e| StoreError::Corrupt {
+        entity: record.entity(),
+        key: record.key(),
+        reason: e.to_string(),
+    })?;
+    Ok(Row {
+        key: record.key(),
+        pref,
+        columns,
+        data,
+    })
+}
+
+/// The record alone, without the enum's tag: what `data` holds.
+fn record_body(record: &Record) -> Value {
+    let r = match record {
+        Record::Area(x) => serde_json::to_value(x),
+        Record::Municipality(x) => serde_json::to_value(x),
+        Record::Scheme(x) => serde_json::to_value(x),
+        Record::Facility(x) => serde_json::to_value(x),
+        Record::Doctor(x) => serde_json::to_value(x),
+        Record::Assignment(x) => serde_json::to_value(x),
+    };
+    r.unwrap_or(Value::Null)
+}
+
+/// Validates stored JSON back into a record.
+pub(crate) fn from_data(entity: Entity, key: &str, data: Value) -> Result<Record, StoreError> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt {
+        entity,
+        key: key.to_string(),
+        reason: e.to_string(),
+    };
+    Ok(match entity {
+        Entity::Areas => Record::Area(serde_json::from_value(data).map_err(corrupt)?),
+        Entity::Municipalities => {
+            Record::Municipality(serde_json::from_value(data).map_err(corrupt)?)
+        }
+        Entity::Schemes => Record::Scheme(serde_json::from_value(data).map_err(corrupt)?),
+        Entity::Facilities => Record::Facility(serde_json::from_value(data).map_err(corrupt)?),
+        Entity::Doctors => Record::Doctor(serde_json::from_value(data).map_err(corrupt)?),
+        Entity::Assignments => Record::Assignment(serde_json::from_value(data).map_err(corrupt)?),
+    })
+}
+
+/// Decodes stored JSON straight into a record type.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    entity: Entity,
+    key: &str,
+    data: Value,
+) -> Result<T, StoreError> {
+    serde_json::from_value(data).map_err(|e| StoreError::Corrupt {
+        entity,
+        key: key.to_string(),
+        reason: e.to_string(),
+    })
+}
