@@ -167,20 +167,13 @@ fn record_body(record: &Record) -> Value {
 
 /// Validates stored JSON back into a record.
 pub(crate) fn from_data(entity: Entity, key: &str, data: Value) -> Result<Record, StoreError> {
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt {
-        entity,
-        key: key.to_string(),
-        reason: e.to_string(),
-    };
     Ok(match entity {
-        Entity::Areas => Record::Area(serde_json::from_value(data).map_err(corrupt)?),
-        Entity::Municipalities => {
-            Record::Municipality(serde_json::from_value(data).map_err(corrupt)?)
-        }
-        Entity::Schemes => Record::Scheme(serde_json::from_value(data).map_err(corrupt)?),
-        Entity::Facilities => Record::Facility(serde_json::from_value(data).map_err(corrupt)?),
-        Entity::Doctors => Record::Doctor(serde_json::from_value(data).map_err(corrupt)?),
-        Entity::Assignments => Record::Assignment(serde_json::from_value(data).map_err(corrupt)?),
+        Entity::Areas => Record::Area(decode(entity, key, data)?),
+        Entity::Municipalities => Record::Municipality(decode(entity, key, data)?),
+        Entity::Schemes => Record::Scheme(decode(entity, key, data)?),
+        Entity::Facilities => Record::Facility(decode(entity, key, data)?),
+        Entity::Doctors => Record::Doctor(decode(entity, key, data)?),
+        Entity::Assignments => Record::Assignment(decode(entity, key, data)?),
     })
 }
 
