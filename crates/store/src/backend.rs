@@ -216,10 +216,11 @@ struct PendingAudit {
     after: Option<Value>,
 }
 
+/// Rows to put, per entity in dependency order.
+type Puts = BTreeMap<Entity, Vec<Row>>;
+
 /// Splits the changes into puts per entity (the last put of a key wins) and deletions.
-fn sort_changes(
-    changes: Vec<Change>,
-) -> Result<(BTreeMap<Entity, Vec<Row>>, Vec<String>), StoreError> {
+fn sort_changes(changes: Vec<Change>) -> Result<(Puts, Vec<String>), StoreError> {
     let mut puts: BTreeMap<Entity, (Vec<Row>, HashMap<String, usize>)> = BTreeMap::new();
     let mut deletes = Vec::new();
     for change in changes {
