@@ -21,7 +21,8 @@ pub struct FacilityFields {
     pub id: FacilityId,
     pub name: Name,
     pub kind: FacilityKind,
-    pub municipality: LgCode,
+    /// The municipality it is in; unknown for the few published rows without an address.
+    pub municipality: Option<LgCode>,
     pub area: AreaCode,
     pub coordinates: Option<Coordinates>,
     pub beds: Beds,
@@ -53,17 +54,19 @@ impl From<Facility> for FacilityFields {
 
 impl Facility {
     pub fn new(f: FacilityFields) -> Result<Self, ValueError> {
-        if f.municipality.pref() != f.area.pref() {
+        if let Some(m) = f.municipality
+            && m.pref() != f.area.pref()
+        {
             return Err(ValueError::new(
-                format!("{} / {}", f.municipality, f.area),
+                format!("{m} / {}", f.area),
                 Msg::new(
                     format!(
-                        "「{}」の所在市区町村 {} と二次医療圏 {} の都道府県が異なります",
-                        f.name, f.municipality, f.area
+                        "「{}」の所在市区町村 {m} と二次医療圏 {} の都道府県が異なります",
+                        f.name, f.area
                     ),
                     format!(
-                        "'{}' has municipality {} and secondary area {} in different prefectures",
-                        f.name, f.municipality, f.area
+                        "'{}' has municipality {m} and secondary area {} in different prefectures",
+                        f.name, f.area
                     ),
                 ),
                 Msg::new(
@@ -124,7 +127,7 @@ pub(crate) mod tests {
             id: FacilityId::parse("R7-0301-14").unwrap(),
             name: Name::parse("岩手医科大学附属病院").unwrap(),
             kind: FacilityKind::UniversityHospital,
-            municipality: LgCode::parse("03322").unwrap(),
+            municipality: Some(LgCode::parse("03322").unwrap()),
             area: AreaCode::parse("0301").unwrap(),
             coordinates: Some(Coordinates::new(39.614, 141.163).unwrap()),
             beds: Beds {

@@ -107,7 +107,7 @@ pub(crate) fn to_row(record: &Record) -> Result<Row, StoreError> {
             vec![
                 text(f.pref()),
                 text(f.area),
-                text(f.municipality),
+                Val::Text(f.municipality.map(|m| m.to_string())),
                 text(&f.name),
                 text(f.kind),
                 Val::Bool(f.synthetic),

@@ -45,7 +45,7 @@ fn facility(id: &str, name: &str, muni: &str, area: &str) -> Facility {
         id: FacilityId::parse(id).unwrap(),
         name: Name::parse(name).unwrap(),
         kind: FacilityKind::Hospital,
-        municipality: LgCode::parse(muni).unwrap(),
+        municipality: Some(LgCode::parse(muni).unwrap()),
         area: AreaCode::parse(area).unwrap(),
         coordinates: Some(Coordinates::new(39.7, 141.1).unwrap()),
         beds: Beds {

@@ -29,7 +29,7 @@ CREATE TABLE facilities (
     id TEXT PRIMARY KEY,
     pref TEXT NOT NULL,
     area TEXT NOT NULL REFERENCES areas (code),
-    municipality TEXT NOT NULL REFERENCES municipalities (code),
+    municipality TEXT REFERENCES municipalities (code),
     name TEXT NOT NULL,
     kind TEXT NOT NULL,
     synthetic BOOLEAN NOT NULL,
