@@ -7,7 +7,7 @@
 use chiiki_domain::{
     Amount, AreaCode, Assignment, AssignmentFields, AssignmentId, AssignmentKind, Beds,
     Coordinates, Doctor, DoctorFields, DoctorId, Email, EmergencyLevel, Enrolment, Facility,
-    FacilityFields, FacilityGroup, FacilityId, FacilityKind, Fte, Kana, Name, NaiveDate, Period,
+    FacilityFields, FacilityGroup, FacilityId, FacilityKind, Fte, Kana, NaiveDate, Name, Period,
     PrefCode, Record, RegisterStatus, Scheme, SchemeId, Sex, Specialty, WorkHourLevel, Workplace,
 };
 use rand::seq::IndexedRandom;
@@ -64,27 +64,72 @@ pub fn schemes() -> Vec<Scheme> {
         service_years: years,
     };
     vec![
-        s("iwate-kokuho", "市町村医師養成事業（国保医師修学資金、デモ）", "岩手県国民健康保険団体連合会", 9),
-        s("iwate-iryokyoku", "医療局医師奨学資金（デモ）", "岩手県医療局", 6),
-        s("iwate-shichoson", "市町村医師修学資金（デモ）", "岩手県内市町村", 6),
+        s(
+            "iwate-kokuho",
+            "市町村医師養成事業（国保医師修学資金、デモ）",
+            "岩手県国民健康保険団体連合会",
+            9,
+        ),
+        s(
+            "iwate-iryokyoku",
+            "医療局医師奨学資金（デモ）",
+            "岩手県医療局",
+            6,
+        ),
+        s(
+            "iwate-shichoson",
+            "市町村医師修学資金（デモ）",
+            "岩手県内市町村",
+            6,
+        ),
     ]
 }
 
 const SURNAMES: &[(&str, &str)] = &[
-    ("佐藤", "サトウ"), ("佐々木", "ササキ"), ("高橋", "タカハシ"), ("千葉", "チバ"),
-    ("菊池", "キクチ"), ("阿部", "アベ"), ("伊藤", "イトウ"), ("鈴木", "スズキ"),
-    ("及川", "オイカワ"), ("小野寺", "オノデラ"), ("藤原", "フジワラ"), ("工藤", "クドウ"),
-    ("熊谷", "クマガイ"), ("村上", "ムラカミ"), ("中村", "ナカムラ"), ("吉田", "ヨシダ"),
-    ("菅原", "スガワラ"), ("遠藤", "エンドウ"), ("小林", "コバヤシ"), ("山本", "ヤマモト"),
+    ("佐藤", "サトウ"),
+    ("佐々木", "ササキ"),
+    ("高橋", "タカハシ"),
+    ("千葉", "チバ"),
+    ("菊池", "キクチ"),
+    ("阿部", "アベ"),
+    ("伊藤", "イトウ"),
+    ("鈴木", "スズキ"),
+    ("及川", "オイカワ"),
+    ("小野寺", "オノデラ"),
+    ("藤原", "フジワラ"),
+    ("工藤", "クドウ"),
+    ("熊谷", "クマガイ"),
+    ("村上", "ムラカミ"),
+    ("中村", "ナカムラ"),
+    ("吉田", "ヨシダ"),
+    ("菅原", "スガワラ"),
+    ("遠藤", "エンドウ"),
+    ("小林", "コバヤシ"),
+    ("山本", "ヤマモト"),
 ];
 const MALE_NAMES: &[(&str, &str)] = &[
-    ("翔太", "ショウタ"), ("大輔", "ダイスケ"), ("健太", "ケンタ"), ("拓也", "タクヤ"),
-    ("悠斗", "ユウト"), ("亮", "リョウ"), ("直樹", "ナオキ"), ("陸", "リク"),
-    ("蓮", "レン"), ("和也", "カズヤ"),
+    ("翔太", "ショウタ"),
+    ("大輔", "ダイスケ"),
+    ("健太", "ケンタ"),
+    ("拓也", "タクヤ"),
+    ("悠斗", "ユウト"),
+    ("亮", "リョウ"),
+    ("直樹", "ナオキ"),
+    ("陸", "リク"),
+    ("蓮", "レン"),
+    ("和也", "カズヤ"),
 ];
 const FEMALE_NAMES: &[(&str, &str)] = &[
-    ("美咲", "ミサキ"), ("彩", "アヤ"), ("遥", "ハルカ"), ("愛", "アイ"), ("七海", "ナナミ"),
-    ("結衣", "ユイ"), ("真由", "マユ"), ("葵", "アオイ"), ("菜摘", "ナツミ"), ("千尋", "チヒロ"),
+    ("美咲", "ミサキ"),
+    ("彩", "アヤ"),
+    ("遥", "ハルカ"),
+    ("愛", "アイ"),
+    ("七海", "ナナミ"),
+    ("結衣", "ユイ"),
+    ("真由", "マユ"),
+    ("葵", "アオイ"),
+    ("菜摘", "ナツミ"),
+    ("千尋", "チヒロ"),
 ];
 const UNIVERSITIES: &[(&str, u32)] = &[
     ("岩手医科大学", 70),
@@ -158,14 +203,20 @@ fn clinics(rng: &mut ChaCha8Rng, reference: &refdata::ReferenceData) -> Vec<Faci
         out.push(
             Facility::new(FacilityFields {
                 id: FacilityId::parse(&format!("DEMO-C{:03}", i + 1)).expect("valid id"),
-                name: name(&format!("{}{}{}診療所（架空）", m.name(), if i % 3 == 0 { "国保" } else { "" }, place)),
+                name: name(&format!(
+                    "{}{}{}診療所（架空）",
+                    m.name(),
+                    if i % 3 == 0 { "国保" } else { "" },
+                    place
+                )),
                 kind: FacilityKind::Clinic,
                 municipality: Some(m.code()),
                 area: m.area(),
                 coordinates,
                 beds: Beds::default(),
                 doctors_fulltime: Amount::new(1.0).expect("valid"),
-                doctors_parttime_fte: Amount::new(if i % 4 == 0 { 0.2 } else { 0.0 }).expect("valid"),
+                doctors_parttime_fte: Amount::new(if i % 4 == 0 { 0.2 } else { 0.0 })
+                    .expect("valid"),
                 emergency: EmergencyLevel::None,
                 group: Some(FacilityGroup::Small),
                 alliance: None,
@@ -187,7 +238,10 @@ struct Posts<'a> {
 
 fn posts(hospitals: &[Facility]) -> Posts<'_> {
     let morioka = AreaCode::parse("0301").expect("valid");
-    let residency: Vec<_> = hospitals.iter().filter(|h| h.doctors_fulltime.get() >= 30.0).collect();
+    let residency: Vec<_> = hospitals
+        .iter()
+        .filter(|h| h.doctors_fulltime.get() >= 30.0)
+        .collect();
     let training: Vec<_> = hospitals
         .iter()
         .filter(|h| h.kind == FacilityKind::UniversityHospital || h.doctors_fulltime.get() >= 150.0)
@@ -195,7 +249,11 @@ fn posts(hospitals: &[Facility]) -> Posts<'_> {
     // Service in shortage areas: hospitals with an emergency role outside 盛岡.
     let service: Vec<_> = hospitals
         .iter()
-        .filter(|h| h.area != morioka && h.emergency != EmergencyLevel::None && h.doctors_fulltime.get() >= 8.0)
+        .filter(|h| {
+            h.area != morioka
+                && h.emergency != EmergencyLevel::None
+                && h.doctors_fulltime.get() >= 8.0
+        })
         .collect();
     Posts {
         residency,
@@ -206,16 +264,40 @@ fn posts(hospitals: &[Facility]) -> Posts<'_> {
 
 struct History {
     doctor: DoctorId,
-    items: Vec<(AssignmentKind, Option<Workplace>, NaiveDate, Option<NaiveDate>, u16)>,
+    items: Vec<(
+        AssignmentKind,
+        Option<Workplace>,
+        NaiveDate,
+        Option<NaiveDate>,
+        u16,
+    )>,
 }
 
 impl History {
-    fn push(&mut self, kind: AssignmentKind, at: Option<&Facility>, from: NaiveDate, to: Option<NaiveDate>) {
-        let place = at.map(|f| Workplace::Registered { facility: f.id.clone() });
+    fn push(
+        &mut self,
+        kind: AssignmentKind,
+        at: Option<&Facility>,
+        from: NaiveDate,
+        to: Option<NaiveDate>,
+    ) {
+        let place = at.map(|f| Workplace::Registered {
+            facility: f.id.clone(),
+        });
         self.items.push((kind, place, from, to, 100));
     }
-    fn external(&mut self, kind: AssignmentKind, place: &str, pref: Option<PrefCode>, from: NaiveDate, to: Option<NaiveDate>) {
-        let place = Workplace::External { name: name(place), pref };
+    fn external(
+        &mut self,
+        kind: AssignmentKind,
+        place: &str,
+        pref: Option<PrefCode>,
+        from: NaiveDate,
+        to: Option<NaiveDate>,
+    ) {
+        let place = Workplace::External {
+            name: name(place),
+            pref,
+        };
         self.items.push((kind, Some(place), from, to, 100));
     }
     fn into_assignments(self) -> Vec<Assignment> {
@@ -247,7 +329,11 @@ fn fy_end(y: i32) -> NaiveDate {
 
 /// About 300 obligated doctors, 20 per graduation year from 2012 to 2026, and their
 /// assignments up to the end of FY2026.
-fn population(rng: &mut ChaCha8Rng, hospitals: &[Facility], schemes: &[Scheme]) -> (Vec<Doctor>, Vec<Assignment>) {
+fn population(
+    rng: &mut ChaCha8Rng,
+    hospitals: &[Facility],
+    schemes: &[Scheme],
+) -> (Vec<Doctor>, Vec<Assignment>) {
     let posts = posts(hospitals);
     let scheme_weights: Vec<(&Scheme, u32)> = schemes.iter().zip([15u32, 25, 15]).collect();
     let mut doctors = Vec::new();
@@ -255,7 +341,11 @@ fn population(rng: &mut ChaCha8Rng, hospitals: &[Facility], schemes: &[Scheme]) 
     for grad_year in 2012..=2026 {
         for n in 1..=20 {
             let id = DoctorId::parse(&format!("DEMO-{grad_year}-{n:03}")).expect("valid id");
-            let sex = if rng.random_bool(0.35) { Sex::Female } else { Sex::Male };
+            let sex = if rng.random_bool(0.35) {
+                Sex::Female
+            } else {
+                Sex::Male
+            };
             let (sur, sur_kana) = SURNAMES.choose(rng).expect("non-empty");
             let (given, given_kana) = match sex {
                 Sex::Female => FEMALE_NAMES.choose(rng),
@@ -264,31 +354,60 @@ fn population(rng: &mut ChaCha8Rng, hospitals: &[Facility], schemes: &[Scheme]) 
             .expect("non-empty");
             let scheme = *weighted(rng, &scheme_weights);
             let graduation = date(grad_year, 3, rng.random_range(10..=25));
-            let birth = date(grad_year - rng.random_range(24..=27), rng.random_range(1..=12), rng.random_range(1..=28));
+            let birth = date(
+                grad_year - rng.random_range(24..=27),
+                rng.random_range(1..=12),
+                rng.random_range(1..=28),
+            );
             let loan_years = rng.random_range(4..=6);
             let mut status = RegisterStatus::Active;
-            let mut h = History { doctor: id.clone(), items: Vec::new() };
+            let mut h = History {
+                doctor: id.clone(),
+                items: Vec::new(),
+            };
 
             // Initial residency: two years.
             let res = *posts.residency.choose(rng).expect("residency hospitals");
-            h.push(AssignmentKind::InitialResidency, Some(res), fy_start(grad_year), Some(fy_end(grad_year + 1)));
+            h.push(
+                AssignmentKind::InitialResidency,
+                Some(res),
+                fy_start(grad_year),
+                Some(fy_end(grad_year + 1)),
+            );
             let mut year = grad_year + 2;
             let breaks = rng.random_range(0..100);
             // A few repay the loan after residency and leave the prefecture.
             if breaks < 4 && year <= LAST_FY {
                 status = RegisterStatus::Repaid;
-                h.external(AssignmentKind::OtherService, "県外の病院（架空）", PrefCode::new(13).ok(), fy_start(year), None);
+                h.external(
+                    AssignmentKind::OtherService,
+                    "県外の病院（架空）",
+                    PrefCode::new(13).ok(),
+                    fy_start(year),
+                    None,
+                );
                 year = LAST_FY + 1;
             } else if breaks < 6 && year <= LAST_FY {
                 status = RegisterStatus::Withdrawn;
-                h.external(AssignmentKind::OtherService, "県外の病院（架空）", PrefCode::new(4).ok(), fy_start(year), None);
+                h.external(
+                    AssignmentKind::OtherService,
+                    "県外の病院（架空）",
+                    PrefCode::new(4).ok(),
+                    fy_start(year),
+                    None,
+                );
                 year = LAST_FY + 1;
             }
             // Specialist training: three years, mostly at the university or the central hospital.
             if year <= LAST_FY {
                 let t = *posts.training.choose(rng).expect("training hospitals");
                 let end = (year + 2).min(LAST_FY);
-                h.push(AssignmentKind::SpecialistTraining, Some(t), fy_start(year), Some(fy_end(end)));
+                h.push(
+                    AssignmentKind::SpecialistTraining,
+                    Some(t),
+                    fy_start(year),
+                    Some(fy_end(end)),
+                );
                 year += 3;
             }
             // Designated service, a site every one or two years, with leave and study.
@@ -307,11 +426,26 @@ fn population(rng: &mut ChaCha8Rng, hospitals: &[Facility], schemes: &[Scheme]) 
                     let site = *posts.service.choose(rng).expect("service hospitals");
                     if leave_start > fy_start(year) {
                         let before = leave_start.pred_opt().expect("exists");
-                        h.push(AssignmentKind::DesignatedService, Some(site), fy_start(year), Some(before));
+                        h.push(
+                            AssignmentKind::DesignatedService,
+                            Some(site),
+                            fy_start(year),
+                            Some(before),
+                        );
                     }
-                    h.push(AssignmentKind::MaternityLeave, None, leave_start, Some(leave_end));
+                    h.push(
+                        AssignmentKind::MaternityLeave,
+                        None,
+                        leave_start,
+                        Some(leave_end),
+                    );
                     if let Some(cc) = leave_end.succ_opt().filter(|d| *d <= childcare_end) {
-                        h.push(AssignmentKind::ChildcareLeave, None, cc, Some(childcare_end));
+                        h.push(
+                            AssignmentKind::ChildcareLeave,
+                            None,
+                            cc,
+                            Some(childcare_end),
+                        );
                     }
                     year += 1;
                     continue;
@@ -319,20 +453,36 @@ fn population(rng: &mut ChaCha8Rng, hospitals: &[Facility], schemes: &[Scheme]) 
                 if !had_school && r >= 95 {
                     had_school = true;
                     let until = (year + 3).min(LAST_FY);
-                    h.external(AssignmentKind::GraduateSchool, "岩手医科大学大学院", Some(iwate()), fy_start(year), Some(fy_end(until)));
+                    h.external(
+                        AssignmentKind::GraduateSchool,
+                        "岩手医科大学大学院",
+                        Some(iwate()),
+                        fy_start(year),
+                        Some(fy_end(until)),
+                    );
                     year = until + 1;
                     continue;
                 }
                 if served >= owed {
                     status = RegisterStatus::Completed;
                     let stay = *posts.residency.choose(rng).expect("hospitals");
-                    h.push(AssignmentKind::OtherService, Some(stay), fy_start(year), None);
+                    h.push(
+                        AssignmentKind::OtherService,
+                        Some(stay),
+                        fy_start(year),
+                        None,
+                    );
                     break;
                 }
                 let span = if rng.random_bool(0.5) { 1 } else { 2 };
                 let end = (year + span - 1).min(LAST_FY);
                 let site = *posts.service.choose(rng).expect("service hospitals");
-                h.push(AssignmentKind::DesignatedService, Some(site), fy_start(year), Some(fy_end(end)));
+                h.push(
+                    AssignmentKind::DesignatedService,
+                    Some(site),
+                    fy_start(year),
+                    Some(fy_end(end)),
+                );
                 served += end - year + 1;
                 year = end + 1;
             }
@@ -359,7 +509,11 @@ fn population(rng: &mut ChaCha8Rng, hospitals: &[Facility], schemes: &[Scheme]) 
                 licence_date: Some(date(grad_year, 4, rng.random_range(15..=30))),
                 enrolment: Some(Enrolment {
                     scheme: scheme.id.clone(),
-                    loan: Period::new(date(grad_year - loan_years, 4, 1), Some(date(grad_year, 3, 31))).expect("ordered"),
+                    loan: Period::new(
+                        date(grad_year - loan_years, 4, 1),
+                        Some(date(grad_year, 3, 31)),
+                    )
+                    .expect("ordered"),
                 }),
                 target_specialty: Some(*weighted(rng, SPECIALTIES)),
                 work_hour_level: level,
@@ -425,7 +579,12 @@ mod tests {
         assert!(statuses.contains(&RegisterStatus::Withdrawn));
         assert!(statuses.contains(&RegisterStatus::Completed));
         let kinds: std::collections::HashSet<_> = assignments.iter().map(|a| a.kind).collect();
-        for k in [AssignmentKind::InitialResidency, AssignmentKind::SpecialistTraining, AssignmentKind::DesignatedService, AssignmentKind::ChildcareLeave] {
+        for k in [
+            AssignmentKind::InitialResidency,
+            AssignmentKind::SpecialistTraining,
+            AssignmentKind::DesignatedService,
+            AssignmentKind::ChildcareLeave,
+        ] {
             assert!(kinds.contains(&k), "{k:?}");
         }
     }

@@ -15,7 +15,8 @@ use chiiki_domain::{
 const AREAS_CSV: &str =
     include_str!("../../../data/mhlw_physician_maldistribution_index_R6-01_secondary_areas.csv");
 /// Municipality → secondary area map (derived; see data/README.md).
-const MUNICIPALITIES_CSV: &str = include_str!("../../../data/secondary_area_municipality_map_derived.csv");
+const MUNICIPALITIES_CSV: &str =
+    include_str!("../../../data/secondary_area_municipality_map_derived.csv");
 /// 厚生労働省「病床機能報告」令和7年度公表: 11,760 hospitals and clinics with beds.
 const HOSPITALS_CSV_GZ: &[u8] =
     include_bytes!("../../../data/mhlw_R7_hospital_beds_doctors_by_facility_339areas.csv.gz");
@@ -109,7 +110,8 @@ pub fn load(pref: Option<PrefCode>) -> Result<ReferenceData, RefDataError> {
             continue;
         }
         let area = AreaCode::parse(&r[7]).map_err(|e| err(MUNIS, i + 2, e))?;
-        let kind = MunicipalityKind::parse(&r[6]).ok_or_else(|| err(MUNIS, i + 2, "unknown kind"))?;
+        let kind =
+            MunicipalityKind::parse(&r[6]).ok_or_else(|| err(MUNIS, i + 2, "unknown kind"))?;
         let name = Name::parse(&r[4]).map_err(|e| err(MUNIS, i + 2, e))?;
         by_name.insert((code.pref(), fold_variants(name.as_str())), (code, area));
         if keep(code.pref()) {
@@ -166,7 +168,12 @@ fn hospitals(
         let special = &r[17] == "特";
         let kind = if special && name.as_str().contains("大学") {
             FacilityKind::UniversityHospital
-        } else if (if &r[8] == "未報告" { beds.total() } else { count(8)? }) < 20 {
+        } else if (if &r[8] == "未報告" {
+            beds.total()
+        } else {
+            count(8)?
+        }) < 20
+        {
             // Fewer than 20 beds: a clinic with beds (有床診療所), by the Medical Care Act.
             FacilityKind::ClinicWithBeds
         } else {
@@ -201,7 +208,8 @@ fn hospitals(
                 doctors_fulltime: amount(14)?,
                 doctors_parttime_fte: amount(15)?,
                 emergency,
-                group: (kind == FacilityKind::UniversityHospital).then_some(FacilityGroup::University),
+                group: (kind == FacilityKind::UniversityHospital)
+                    .then_some(FacilityGroup::University),
                 alliance: None,
                 synthetic: false,
                 source: Some(HOSPITALS_SOURCE.to_string()),
@@ -215,7 +223,11 @@ fn hospitals(
     let mut votes: HashMap<&str, HashMap<AreaCode, usize>> = HashMap::new();
     for r in &raws {
         if let Some((_, area)) = r.located {
-            *votes.entry(&r.vision_area).or_default().entry(area).or_default() += 1;
+            *votes
+                .entry(&r.vision_area)
+                .or_default()
+                .entry(area)
+                .or_default() += 1;
         }
     }
     let mut out = Vec::with_capacity(raws.len());
@@ -225,8 +237,18 @@ fn hospitals(
             Some((_, area)) => area,
             None => votes
                 .get(r.vision_area.as_str())
-                .and_then(|v| v.iter().max_by_key(|(a, n)| (**n, std::cmp::Reverse(**a))).map(|(a, _)| *a))
-                .ok_or_else(|| err(FILE, r.row, format!("no area for 構想区域 {}", r.vision_area)))?,
+                .and_then(|v| {
+                    v.iter()
+                        .max_by_key(|(a, n)| (**n, std::cmp::Reverse(**a)))
+                        .map(|(a, _)| *a)
+                })
+                .ok_or_else(|| {
+                    err(
+                        FILE,
+                        r.row,
+                        format!("no area for 構想区域 {}", r.vision_area),
+                    )
+                })?,
         };
         debug_assert_eq!(f.area.pref(), r.pref);
         out.push(Facility::new(f).map_err(|e| err(FILE, r.row, e))?);
@@ -245,7 +267,11 @@ mod tests {
         // 1,912 rows less 川崎市 as a whole, whose wards are in two areas.
         assert_eq!(d.municipalities.len(), 1911);
         assert_eq!(d.hospitals.len(), 11_760);
-        let located = d.hospitals.iter().filter(|h| h.municipality.is_some()).count();
+        let located = d
+            .hospitals
+            .iter()
+            .filter(|h| h.municipality.is_some())
+            .count();
         assert!(located >= 11_590, "{located}");
         // Every hospital's area is one of the 330.
         let codes: std::collections::HashSet<_> = d.areas.iter().map(|a| a.code).collect();
@@ -253,7 +279,8 @@ mod tests {
         // The index components give back the index within their published rounding
         // (physicians to the unit, population and ratio to 0.001, index to 0.1).
         for i in &d.index {
-            let x = i.standardized_physicians / (i.population_100k * i.standardized_utilization_ratio);
+            let x =
+                i.standardized_physicians / (i.population_100k * i.standardized_utilization_ratio);
             let bound = 0.5 / i.standardized_physicians
                 + 0.0005 / i.population_100k
                 + 0.0005 / i.standardized_utilization_ratio
@@ -267,13 +294,21 @@ mod tests {
         let d = load(PrefCode::parse("03").ok()).unwrap();
         assert_eq!(d.areas.len(), 9);
         assert_eq!(d.municipalities.len(), 33);
-        let iwa = d.hospitals.iter().find(|h| h.name.as_str() == "岩手医科大学附属病院").unwrap();
+        let iwa = d
+            .hospitals
+            .iter()
+            .find(|h| h.name.as_str() == "岩手医科大学附属病院")
+            .unwrap();
         assert_eq!(iwa.kind, FacilityKind::UniversityHospital);
         assert_eq!(iwa.area.to_string(), "0301");
         assert_eq!(iwa.municipality.unwrap().to_string(), "03322"); // 矢巾町
         assert_eq!(iwa.emergency, EmergencyLevel::Tertiary);
         assert!(iwa.coordinates.is_some());
-        let kamaishi = d.index.iter().find(|i| i.area.to_string() == "0306").unwrap();
+        let kamaishi = d
+            .index
+            .iter()
+            .find(|i| i.area.to_string() == "0306")
+            .unwrap();
         assert_eq!(kamaishi.national_rank, 330);
         println!("Iwate hospitals: {}", d.hospitals.len());
     }

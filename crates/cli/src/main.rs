@@ -1,1 +1,536 @@
-fn main() {}
+//! `chiiki`: the command line. A thin shell over `chiiki-app`: it parses arguments, shows
+//! progress and prints results; every operation is a use case of the app crate.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chiiki_app::AppError;
+use chiiki_app::register::{self, ImportReport, Source};
+use chiiki_domain::{
+    AreaCode, Entity, Explain, FacilityId, Lang, PrefCode, Record, RegisterStatus,
+};
+use chiiki_store::{DoctorFilter, FacilityFilter, Paging, Store};
+use chiiki_tabular::Format;
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "chiiki",
+    version,
+    about = "地域医療の医師確保を支えるプラットフォーム / workforce platform for regional medical support centres"
+)]
+struct Cli {
+    /// The database: a SQLite file path (created when missing) or a postgres:// URL.
+    #[arg(long, global = true, env = "CHIIKI_DB", default_value = "chiiki.db")]
+    db: String,
+    /// Output format.
+    #[arg(long, global = true, value_enum)]
+    format: Option<OutputFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+    Xlsx,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create or upgrade the database; optionally load the bundled public reference data.
+    Init {
+        /// Load areas, municipalities and hospitals: `all` for Japan, or a prefecture (03, 岩手).
+        #[arg(long)]
+        reference: Option<String>,
+    },
+    /// Load the Iwate demo (real public data and synthetic doctors) into an empty database.
+    Demo,
+    /// Import a CSV or Excel file of one kind of record. All or nothing.
+    Import {
+        /// areas, municipalities, schemes, facilities, doctors, assignments (or 医師, 医療機関, …)
+        entity: String,
+        file: PathBuf,
+        /// Show what would be added, changed and rejected without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export all records of one kind to a CSV or XLSX file (format from the extension).
+    Export { entity: String, file: PathBuf },
+    /// List records of one kind.
+    List {
+        entity: String,
+        #[command(flatten)]
+        filter: ListArgs,
+        /// Write to this file instead of standard output (required for xlsx).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Show one record.
+    Show { entity: String, id: String },
+    /// Serve the web application.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Load the demo first when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+#[derive(clap::Args, Default)]
+struct ListArgs {
+    /// Prefecture code or name.
+    #[arg(long)]
+    pref: Option<String>,
+    /// Secondary medical area code (doctors: where they work today).
+    #[arg(long)]
+    area: Option<String>,
+    /// Facility id (doctors: who works there today).
+    #[arg(long)]
+    facility: Option<String>,
+    /// Register status: active, completed, repaid, withdrawn.
+    #[arg(long)]
+    status: Option<String>,
+    /// Graduation year.
+    #[arg(long)]
+    graduation_year: Option<i32>,
+    /// Text in the name or id.
+    #[arg(long)]
+    text: Option<String>,
+    /// At most this many records.
+    #[arg(long)]
+    limit: Option<u64>,
+}
+
+/// A failure the user caused (exit code 2) rather than one of the system (exit code 1).
+#[derive(Debug)]
+struct BadInput(String);
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for BadInput {}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    BadInput(msg.into()).into()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CHIIKI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            let code = if e.downcast_ref::<BadInput>().is_some() || is_user_error(&e) {
+                2
+            } else {
+                1
+            };
+            eprintln!("エラー / error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn is_user_error(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<AppError>(),
+        Some(AppError::File(_)) | Some(AppError::NotEmpty)
+    )
+}
+
+async fn open(db: &str) -> anyhow::Result<Box<dyn Store>> {
+    chiiki_store::open(db)
+        .await
+        .with_context(|| format!("opening the database {db}"))
+}
+
+fn entity(s: &str) -> anyhow::Result<Entity> {
+    chiiki_tabular::entity_from_name(s).ok_or_else(|| {
+        bad(format!(
+            "「{s}」という種類はありません / unknown kind of record '{s}': use one of {}",
+            Entity::ALL
+                .iter()
+                .map(|e| e.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+fn parse<T>(r: Result<T, chiiki_domain::ValueError>) -> anyhow::Result<T> {
+    r.map_err(|e| bad(format!("{} — {}", e.problem(), e.fix())))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Init { reference } => {
+            let store = open(&cli.db).await?;
+            if let Some(which) = reference {
+                let pref = if which == "all" {
+                    None
+                } else {
+                    Some(parse(PrefCode::parse(&which))?)
+                };
+                let data = chiiki_app::refdata::load(pref)?;
+                let mut changes: Vec<chiiki_store::Change> = Vec::new();
+                changes.extend(
+                    data.areas
+                        .into_iter()
+                        .map(|r| chiiki_store::Change::Put(r.into())),
+                );
+                changes.extend(
+                    data.municipalities
+                        .into_iter()
+                        .map(|r| chiiki_store::Change::Put(r.into())),
+                );
+                changes.extend(
+                    data.hospitals
+                        .into_iter()
+                        .map(|r| chiiki_store::Change::Put(r.into())),
+                );
+                let applied = store
+                    .apply("init", changes, chiiki_store::Mode::Commit)
+                    .await?;
+                println!(
+                    "参照データを読み込みました / reference data loaded: {} added, {} changed, {} unchanged",
+                    applied.total_created(),
+                    applied.total_updated(),
+                    applied.total_unchanged()
+                );
+            }
+            println!(
+                "データベースの準備ができました / database ready: {}",
+                cli.db
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let store = open(&cli.db).await?;
+            let n = chiiki_app::load_demo(store.as_ref()).await?;
+            println!(
+                "岩手県のデモを読み込みました（{n}件） / loaded the Iwate demo ({n} records) into {}",
+                cli.db
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            entity: e,
+            file,
+            dry_run,
+        } => {
+            let e = entity(&e)?;
+            let store = open(&cli.db).await?;
+            let mut progress = Progress::new("読み込み / reading");
+            let report = register::import(
+                store.as_ref(),
+                "cli",
+                e,
+                Source::Path(&file),
+                dry_run,
+                &mut |done, total| progress.update(done, total),
+            )
+            .await?;
+            progress.finish();
+            print_report(&report, cli.format.unwrap_or(OutputFormat::Table))?;
+            Ok(if report.issues.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::Export { entity: e, file } => {
+            let e = entity(&e)?;
+            let format = Format::from_path(&file)
+                .ok_or_else(|| bad("ファイル名は .csv か .xlsx で終えてください / the file name must end in .csv or .xlsx"))?;
+            let store = open(&cli.db).await?;
+            let progress = Progress::new("書き出し / exporting");
+            let records = register::all_records(store.as_ref(), e).await?;
+            register::write_records(&file, &records, format)?;
+            progress.finish();
+            println!(
+                "{}件を書き出しました / exported {} records to {}",
+                records.len(),
+                records.len(),
+                file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List {
+            entity: e,
+            filter,
+            output,
+        } => {
+            let e = entity(&e)?;
+            let store = open(&cli.db).await?;
+            let records = list(store.as_ref(), e, &filter).await?;
+            let format = cli.format.unwrap_or(OutputFormat::Table);
+            print_records(e, &records, format, output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { entity: e, id } => {
+            let e = entity(&e)?;
+            let store = open(&cli.db).await?;
+            let Some(record) = store.get(e, &id).await? else {
+                return Err(bad(format!(
+                    "{} 「{id}」は見つかりません / no {e} with id '{id}'",
+                    e.label(Lang::Ja)
+                )));
+            };
+            match cli.format.unwrap_or(OutputFormat::Json) {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&record)?),
+                f => print_records(e, &[record], f, None)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { addr, demo } => {
+            let store = open(&cli.db).await?;
+            if demo && store.counts().await?.values().all(|n| *n == 0) {
+                let n = chiiki_app::load_demo(store.as_ref()).await?;
+                tracing::info!(records = n, "loaded the Iwate demo");
+            }
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("listening on {addr}"))?;
+            let local = listener.local_addr()?;
+            println!("chiiki: http://{local}/ （終了は Ctrl-C / Ctrl-C to stop）");
+            chiiki_web::serve(listener, store.into()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn list(store: &dyn Store, e: Entity, f: &ListArgs) -> anyhow::Result<Vec<Record>> {
+    let pref = f.pref.as_deref().map(PrefCode::parse).transpose();
+    let pref = parse(pref)?;
+    let area = parse(f.area.as_deref().map(AreaCode::parse).transpose())?;
+    let paging = Paging {
+        limit: f.limit,
+        offset: 0,
+    };
+    Ok(match e {
+        Entity::Doctors => {
+            let filter = DoctorFilter {
+                pref,
+                area,
+                status: parse(f.status.as_deref().map(RegisterStatus::parse).transpose())?,
+                graduation_year: f.graduation_year,
+                facility: parse(f.facility.as_deref().map(FacilityId::parse).transpose())?,
+                text: f.text.clone(),
+                paging,
+                ..Default::default()
+            };
+            store
+                .list_doctors(&filter)
+                .await?
+                .items
+                .into_iter()
+                .map(Record::from)
+                .collect()
+        }
+        Entity::Facilities => {
+            let filter = FacilityFilter {
+                pref,
+                area,
+                text: f.text.clone(),
+                paging,
+                ..Default::default()
+            };
+            store
+                .list_facilities(&filter)
+                .await?
+                .items
+                .into_iter()
+                .map(Record::from)
+                .collect()
+        }
+        Entity::Areas => store
+            .list_areas(pref)
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+        Entity::Municipalities => store
+            .list_municipalities(pref, area)
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+        Entity::Schemes => store
+            .list_schemes(pref)
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+        Entity::Assignments => {
+            let filter = chiiki_store::AssignmentFilter {
+                doctors: None,
+                facility: parse(f.facility.as_deref().map(FacilityId::parse).transpose())?,
+                pref,
+            };
+            store
+                .list_assignments(&filter)
+                .await?
+                .into_iter()
+                .map(Record::from)
+                .collect()
+        }
+    })
+}
+
+fn print_records(
+    e: Entity,
+    records: &[Record],
+    format: OutputFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    let bytes = match format {
+        OutputFormat::Json => {
+            let values: Vec<serde_json::Value> = records
+                .iter()
+                .map(|r| serde_json::to_value(r).map(|v| v["record"].clone()))
+                .collect::<Result<_, _>>()?;
+            let mut s = serde_json::to_string_pretty(&values)?;
+            s.push('\n');
+            s.into_bytes()
+        }
+        OutputFormat::Csv => register::records_to_bytes(records, Format::Csv)?,
+        OutputFormat::Xlsx => {
+            if output.is_none() {
+                return Err(bad(
+                    "xlsx は --output でファイルを指定してください / give a file with --output for xlsx",
+                ));
+            }
+            register::records_to_bytes(records, Format::Xlsx)?
+        }
+        OutputFormat::Table => table(e, records)?.into_bytes(),
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => match std::io::stdout().lock().write_all(&bytes) {
+            // The reader went away (`| head`): not an error of ours.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        },
+    }
+    Ok(())
+}
+
+fn table(e: Entity, records: &[Record]) -> anyhow::Result<String> {
+    let (headers, rows) = register::records_to_cells(e, records);
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+    t.set_header(headers);
+    for row in rows {
+        t.add_row(
+            row.iter()
+                .map(|c| c.to_text().chars().take(40).collect::<String>()),
+        );
+    }
+    Ok(format!(
+        "{t}\n{} {}件 / {} records\n",
+        e.label(Lang::Ja),
+        records.len(),
+        records.len()
+    ))
+}
+
+fn print_report(r: &ImportReport, format: OutputFormat) -> anyhow::Result<()> {
+    if format == OutputFormat::Json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+        return Ok(());
+    }
+    let verb = if r.committed {
+        ("取り込みました", "imported")
+    } else {
+        ("取り込む予定（試行）", "dry run")
+    };
+    println!(
+        "{} / {}: {} — {}行 / {} rows: 追加 {} added, 変更 {} changed, 変更なし {} unchanged, 却下 {} rejected",
+        verb.0,
+        verb.1,
+        r.file,
+        r.rows_read,
+        r.rows_read,
+        r.added,
+        r.changed,
+        r.unchanged,
+        r.rejected_rows()
+    );
+    if !r.issues.is_empty() {
+        eprintln!(
+            "{}件の問題があるため、何も書き込んでいません / {} problems found: nothing was written",
+            r.issues.len(),
+            r.issues.len()
+        );
+        for i in &r.issues {
+            eprintln!("  {i}");
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar that appears only when the work takes over a second and standard error
+/// is a terminal.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    start: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(message: &'static str) -> Self {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_message(message);
+        Self {
+            bar,
+            start: Instant::now(),
+            shown: false,
+        }
+    }
+    fn update(&mut self, done: u64, total: u64) {
+        if !self.shown
+            && self.start.elapsed() > Duration::from_secs(1)
+            && std::io::stderr().is_terminal()
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})",
+            ) {
+                self.bar.set_style(style);
+            }
+            self.shown = true;
+        }
+        self.bar.set_length(total);
+        self.bar.set_position(done);
+    }
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

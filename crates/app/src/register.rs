@@ -1,0 +1,462 @@
+//! The register's use cases: import a file (all or nothing, with a dry run), export, list.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use chiiki_domain::{
+    Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, Msg, Municipality, Record,
+    Scheme, SecondaryArea, Workplace, overloads,
+};
+use chiiki_store::{Applied, AssignmentFilter, Change, Mode, Store};
+use chiiki_tabular::{Cell, Decoded, Format, ImportIssue, Location};
+use serde::Serialize;
+
+use crate::AppError;
+
+/// What an import did, or in a dry run would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub entity: Entity,
+    pub file: String,
+    pub rows_read: u64,
+    pub header_row: u64,
+    /// Records that would be or were added, changed, left as they are.
+    pub added: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    /// The keys of the records added or changed.
+    pub changed_keys: Vec<String>,
+    /// Every problem found; when there is any, nothing was written.
+    #[serde(serialize_with = "issues_json")]
+    pub issues: Vec<ImportIssue>,
+    /// Whether the records were written.
+    pub committed: bool,
+}
+
+fn issues_json<S: serde::Serializer>(issues: &[ImportIssue], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(issues.len()))?;
+    for i in issues {
+        seq.serialize_element(&serde_json::json!({
+            "file": i.location.file,
+            "sheet": i.location.sheet,
+            "row": i.location.row,
+            "column": i.location.column,
+            "value": i.value,
+            "problem": i.problem,
+            "fix": i.fix,
+        }))?;
+    }
+    seq.end()
+}
+
+impl ImportReport {
+    /// Rows that were rejected (a row may have several issues).
+    pub fn rejected_rows(&self) -> usize {
+        self.issues
+            .iter()
+            .filter_map(|i| i.location.row)
+            .collect::<HashSet<_>>()
+            .len()
+    }
+}
+
+/// Where the file comes from.
+pub enum Source<'a> {
+    Path(&'a Path),
+    Bytes { name: &'a str, bytes: &'a [u8] },
+}
+
+/// Imports a file of records of one kind. All or nothing: the file is decoded and checked
+/// whole — every cell, the references to other records, overlapping assignments — and
+/// written in one transaction only when no problem was found. With `dry_run`, nothing is
+/// written and the report says what would be.
+pub async fn import(
+    store: &dyn Store,
+    actor: &str,
+    entity: Entity,
+    source: Source<'_>,
+    dry_run: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ImportReport, AppError> {
+    match entity {
+        Entity::Areas => {
+            import_typed::<SecondaryArea>(store, actor, source, dry_run, progress).await
+        }
+        Entity::Municipalities => {
+            import_typed::<Municipality>(store, actor, source, dry_run, progress).await
+        }
+        Entity::Schemes => import_typed::<Scheme>(store, actor, source, dry_run, progress).await,
+        Entity::Facilities => {
+            import_typed::<Facility>(store, actor, source, dry_run, progress).await
+        }
+        Entity::Doctors => import_typed::<Doctor>(store, actor, source, dry_run, progress).await,
+        Entity::Assignments => {
+            import_typed::<Assignment>(store, actor, source, dry_run, progress).await
+        }
+    }
+}
+
+async fn import_typed<T>(
+    store: &dyn Store,
+    actor: &str,
+    source: Source<'_>,
+    dry_run: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ImportReport, AppError>
+where
+    T: chiiki_tabular::Record + Into<Record> + Clone,
+{
+    let (file, decoded): (String, Decoded<T>) = match source {
+        Source::Path(p) => (
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            chiiki_tabular::read::<T>(p, progress).map_err(AppError::File)?,
+        ),
+        Source::Bytes { name, bytes } => (
+            name.to_string(),
+            chiiki_tabular::read_bytes::<T>(name, bytes).map_err(AppError::File)?,
+        ),
+    };
+    let mut issues = decoded.issues;
+    let records: Vec<(u64, Record)> = decoded
+        .records
+        .into_iter()
+        .map(|(row, r)| (row, r.into()))
+        .collect();
+    issues.extend(check_references(store, &file, &records).await?);
+    let changes: Vec<Change> = records
+        .iter()
+        .map(|(_, r)| Change::Put(r.clone()))
+        .collect();
+    let mut report = ImportReport {
+        entity: T::ENTITY,
+        file,
+        rows_read: decoded.rows_read,
+        header_row: decoded.header_row,
+        added: 0,
+        changed: 0,
+        unchanged: 0,
+        changed_keys: Vec::new(),
+        issues,
+        committed: false,
+    };
+    if !report.issues.is_empty() {
+        report.issues.sort_by_key(|i| i.location.row);
+        return Ok(report);
+    }
+    let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
+    let applied = store.apply(actor, changes, mode).await?;
+    fill(&mut report, T::ENTITY, &applied);
+    report.committed = !dry_run;
+    Ok(report)
+}
+
+fn fill(report: &mut ImportReport, e: Entity, a: &Applied) {
+    report.added = a.created.get(&e).copied().unwrap_or(0);
+    report.changed = a.updated.get(&e).copied().unwrap_or(0);
+    report.unchanged = a.unchanged.get(&e).copied().unwrap_or(0);
+    report.changed_keys = a.changed_keys.get(&e).cloned().unwrap_or_default();
+}
+
+fn at(file: &str, row: u64, column: &str) -> Location {
+    Location {
+        file: file.to_string(),
+        sheet: None,
+        row: Some(row),
+        column: Some(column.to_string()),
+    }
+}
+
+fn unknown(
+    file: &str,
+    row: u64,
+    column: &str,
+    value: String,
+    what: (&str, &str),
+    fix: (&str, &str),
+) -> ImportIssue {
+    ImportIssue {
+        location: at(file, row, column),
+        problem: Msg::new(
+            format!("{}「{value}」は登録されていません", what.0),
+            format!("{} '{value}' is not in the register", what.1),
+        ),
+        fix: Msg::new(fix.0, fix.1),
+        value: Some(value),
+    }
+}
+
+/// The references of the records to records of other kinds, checked against the store (and
+/// against the file itself for assignments overlapping beyond full time).
+async fn check_references(
+    store: &dyn Store,
+    file: &str,
+    records: &[(u64, Record)],
+) -> Result<Vec<ImportIssue>, AppError> {
+    let mut issues = Vec::new();
+    let mut known: HashMap<Entity, HashSet<String>> = HashMap::new();
+    let mut keys = async |e: Entity| -> Result<HashSet<String>, AppError> {
+        Ok(match known.get(&e) {
+            Some(k) => k.clone(),
+            None => {
+                let k = store.keys(e).await?;
+                known.insert(e, k.clone());
+                k
+            }
+        })
+    };
+    let areas_fix = (
+        "先に二次医療圏を登録するか、コードを確認してください（例: 0301 盛岡）",
+        "register the area first or check the code (e.g. 0301 Morioka)",
+    );
+    let muni_fix = (
+        "全国地方公共団体コードを確認してください。先に市区町村を登録する必要があります",
+        "check the local government code; the municipality must be registered first",
+    );
+    let mut file_assignments: Vec<(u64, &Assignment)> = Vec::new();
+    for (row, record) in records {
+        match record {
+            Record::Municipality(m) => {
+                if !keys(Entity::Areas).await?.contains(&m.area().to_string()) {
+                    issues.push(unknown(
+                        file,
+                        *row,
+                        "二次医療圏コード / area",
+                        m.area().to_string(),
+                        ("二次医療圏コード", "area code"),
+                        areas_fix,
+                    ));
+                }
+            }
+            Record::Facility(f) => {
+                if !keys(Entity::Areas).await?.contains(&f.area.to_string()) {
+                    issues.push(unknown(
+                        file,
+                        *row,
+                        "二次医療圏コード / area",
+                        f.area.to_string(),
+                        ("二次医療圏コード", "area code"),
+                        areas_fix,
+                    ));
+                }
+                if let Some(m) = f.municipality
+                    && !keys(Entity::Municipalities).await?.contains(&m.to_string())
+                {
+                    issues.push(unknown(
+                        file,
+                        *row,
+                        "市区町村コード / municipality",
+                        m.to_string(),
+                        ("市区町村コード", "municipality code"),
+                        muni_fix,
+                    ));
+                }
+            }
+            Record::Doctor(d) => {
+                if let Some(e) = &d.enrolment
+                    && !keys(Entity::Schemes).await?.contains(e.scheme.as_str())
+                {
+                    issues.push(unknown(
+                        file,
+                        *row,
+                        "制度ID / scheme",
+                        e.scheme.to_string(),
+                        ("制度ID", "scheme id"),
+                        (
+                            "先に修学資金制度を登録するか、制度IDを確認してください",
+                            "register the scheme first or check its id",
+                        ),
+                    ));
+                }
+            }
+            Record::Assignment(a) => {
+                if !keys(Entity::Doctors).await?.contains(a.doctor.as_str()) {
+                    issues.push(unknown(
+                        file,
+                        *row,
+                        "医師ID / doctor",
+                        a.doctor.to_string(),
+                        ("医師ID", "doctor id"),
+                        (
+                            "先に医師を登録するか、医師IDを確認してください",
+                            "register the doctor first or check the id",
+                        ),
+                    ));
+                }
+                if let Some(Workplace::Registered { facility }) = &a.place
+                    && !keys(Entity::Facilities).await?.contains(facility.as_str())
+                {
+                    issues.push(unknown(
+                        file,
+                        *row,
+                        "医療機関ID / facility",
+                        facility.to_string(),
+                        ("医療機関ID", "facility id"),
+                        (
+                            "医療機関IDを確認してください。登録外の勤務先は「勤務先名」に書いてください",
+                            "check the facility id; write a workplace outside the register under workplace_name",
+                        ),
+                    ));
+                }
+                file_assignments.push((*row, a));
+            }
+            Record::Area(_) | Record::Scheme(_) => {}
+        }
+    }
+    issues.extend(check_overloads(store, file, &file_assignments).await?);
+    Ok(issues)
+}
+
+/// Assignments of one doctor adding up to more than full time, counting those already
+/// stored (which the file's assignments with the same id replace).
+async fn check_overloads(
+    store: &dyn Store,
+    file: &str,
+    rows: &[(u64, &Assignment)],
+) -> Result<Vec<ImportIssue>, AppError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let doctors: Vec<DoctorId> = rows
+        .iter()
+        .map(|(_, a)| a.doctor.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let in_file: HashMap<&AssignmentId, u64> = rows.iter().map(|(row, a)| (&a.id, *row)).collect();
+    let stored = store
+        .list_assignments(&AssignmentFilter {
+            doctors: Some(doctors),
+            ..Default::default()
+        })
+        .await?;
+    let all: Vec<&Assignment> = stored
+        .iter()
+        .filter(|a| !in_file.contains_key(&a.id))
+        .chain(rows.iter().map(|(_, a)| *a))
+        .collect();
+    let mut out = Vec::new();
+    for o in overloads(all) {
+        let Some(row) = o.assignments.iter().filter_map(|id| in_file.get(id)).min() else {
+            continue;
+        };
+        let (problem, fix) = o.explain();
+        out.push(ImportIssue {
+            location: at(file, *row, "常勤換算 / fte"),
+            value: None,
+            problem,
+            fix,
+        });
+    }
+    Ok(out)
+}
+
+/// All records of a kind, for export.
+pub async fn all_records(store: &dyn Store, entity: Entity) -> Result<Vec<Record>, AppError> {
+    use chiiki_store::{DoctorFilter, FacilityFilter};
+    Ok(match entity {
+        Entity::Areas => store
+            .list_areas(None)
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+        Entity::Municipalities => store
+            .list_municipalities(None, None)
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+        Entity::Schemes => store
+            .list_schemes(None)
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+        Entity::Facilities => store
+            .list_facilities(&FacilityFilter::default())
+            .await?
+            .items
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+        Entity::Doctors => store
+            .list_doctors(&DoctorFilter::default())
+            .await?
+            .items
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+        Entity::Assignments => store
+            .list_assignments(&AssignmentFilter::default())
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
+    })
+}
+
+/// Writes records of one kind to a CSV or XLSX file.
+pub fn write_records(path: &Path, records: &[Record], format: Format) -> Result<(), AppError> {
+    let bytes = records_to_bytes(records, format)?;
+    std::fs::write(path, bytes).map_err(|e| AppError::Io {
+        path: path.display().to_string(),
+        source: e,
+    })
+}
+
+/// The cells of records of one kind, as their file would hold them, with the headers
+/// (Japanese) of the entity's columns.
+pub fn records_to_cells(entity: Entity, records: &[Record]) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+    use chiiki_tabular::Record as _;
+    let headers = chiiki_tabular::columns(entity)
+        .iter()
+        .map(|c| c.ja)
+        .collect();
+    let rows = records
+        .iter()
+        .map(|r| match r {
+            Record::Area(x) => x.encode(),
+            Record::Municipality(x) => x.encode(),
+            Record::Scheme(x) => x.encode(),
+            Record::Facility(x) => x.encode(),
+            Record::Doctor(x) => x.encode(),
+            Record::Assignment(x) => x.encode(),
+        })
+        .collect();
+    (headers, rows)
+}
+
+/// Records of one kind as the bytes of a CSV or XLSX file.
+pub fn records_to_bytes(records: &[Record], format: Format) -> Result<Vec<u8>, AppError> {
+    macro_rules! typed {
+        ($variant:ident, $t:ty) => {{
+            let typed: Vec<$t> = records
+                .iter()
+                .filter_map(|r| match r {
+                    Record::$variant(x) => Some(x.clone()),
+                    _ => None,
+                })
+                .collect();
+            chiiki_tabular::write_bytes(&typed, format)?
+        }};
+    }
+    let Some(first) = records.first() else {
+        return Ok(chiiki_tabular::write_bytes::<Doctor>(&[], format)?);
+    };
+    Ok(match first.entity() {
+        Entity::Areas => typed!(Area, SecondaryArea),
+        Entity::Municipalities => typed!(Municipality, Municipality),
+        Entity::Schemes => typed!(Scheme, Scheme),
+        Entity::Facilities => typed!(Facility, Facility),
+        Entity::Doctors => typed!(Doctor, Doctor),
+        Entity::Assignments => typed!(Assignment, Assignment),
+    })
+}
+
+/// How many records of each kind the store holds, by label.
+pub async fn counts(store: &dyn Store) -> Result<BTreeMap<Entity, u64>, AppError> {
+    Ok(store.counts().await?)
+}

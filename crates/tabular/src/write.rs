@@ -1,0 +1,98 @@
+//! Writing records: CSV (UTF-8 with BOM) and Excel workbooks.
+
+use std::io::Write;
+
+use chiiki_domain::{Lang, NaiveDate, format_iso};
+use rust_xlsxwriter::{DocProperties, Format as XlsxFormat, Workbook};
+
+use crate::cell::{Cell, display_width, format_number, guard_formula};
+use crate::{Record, WriteError};
+
+/// Writes a CSV file Excel opens as UTF-8: a BOM, the Japanese headers, CRLF line ends.
+pub(crate) fn csv<T: Record>(records: &[T], out: impl Write) -> Result<(), WriteError> {
+    let mut out = out;
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(T::columns().iter().map(|c| c.ja))?;
+    for record in records {
+        w.write_record(record.encode().iter().map(|cell| match cell {
+            Cell::Text(s) => guard_formula(s).into_owned(),
+            other => other.to_text(),
+        }))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The creation date written into every workbook, so that the same records always give
+/// the same bytes.
+const CREATED: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// Builds a workbook of one sheet, named by the entity's Japanese label: a bold, frozen
+/// header row with an autofilter, dates as Excel dates (yyyy-mm-dd), text as text cells
+/// formatted as text (so `0301` keeps its zero), and widths fitted to the content.
+pub(crate) fn workbook<T: Record>(records: &[T]) -> Result<Workbook, WriteError> {
+    let columns = T::columns();
+    if records.len() >= 1_048_576 {
+        return Err(WriteError::TooManyRows(records.len()));
+    }
+    let mut book = Workbook::new();
+    let created = CREATED.and_hms_opt(0, 0, 0).unwrap_or_default();
+    book.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_title(T::ENTITY.label(Lang::Ja))
+            .set_author("chiiki"),
+    );
+    let sheet = book.add_worksheet();
+    sheet.set_name(T::ENTITY.label(Lang::Ja))?;
+    let header = XlsxFormat::new().set_bold();
+    let text = XlsxFormat::new().set_num_format("@");
+    let date = XlsxFormat::new().set_num_format("yyyy-mm-dd");
+
+    let mut widths: Vec<usize> = columns.iter().map(|c| display_width(c.ja)).collect();
+    for (j, c) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, j as u16, c.ja, &header)?;
+    }
+    for (i, record) in records.iter().enumerate() {
+        let row = (i + 1) as u32;
+        for (j, cell) in record.encode().iter().enumerate() {
+            let col = j as u16;
+            let shown = match cell {
+                Cell::Text(s) => {
+                    sheet.write_string_with_format(row, col, s, &text)?;
+                    display_width(s)
+                }
+                Cell::Date(d) => {
+                    sheet.write_date_with_format(row, col, d, &date)?;
+                    format_iso(*d).len()
+                }
+                Cell::Number(x) => {
+                    sheet.write_number(row, col, *x)?;
+                    format_number(*x).len()
+                }
+                Cell::Bool(b) => {
+                    sheet.write_boolean(row, col, *b)?;
+                    5
+                }
+                Cell::Empty => 0,
+            };
+            if let Some(w) = widths.get_mut(j) {
+                *w = (*w).max(shown);
+            }
+        }
+    }
+    for (j, w) in widths.iter().enumerate() {
+        sheet.set_column_width(j as u16, (w + 2).clamp(8, 60) as f64)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let last_row = records.len() as u32;
+    let last_col = columns.len().saturating_sub(1) as u16;
+    sheet.autofilter(0, 0, last_row, last_col)?;
+    Ok(book)
+}
