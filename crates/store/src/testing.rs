@@ -5,6 +5,7 @@
 //! seeing each other. Without the variable the PostgreSQL half of a test is skipped, unless
 //! `CHIIKI_REQUIRE_PG=1`, when it fails.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
@@ -14,7 +15,7 @@ use crate::{PgStore, SqliteStore, Store};
 /// A store for a test, with what keeps it alive. (Its fields are reached through methods,
 /// so that a closure using the store captures the whole value, temporary directory included.)
 pub struct TestStore {
-    store: Box<dyn Store>,
+    store: Arc<dyn Store>,
     target: String,
     name: &'static str,
     _dir: Option<tempfile::TempDir>,
@@ -23,6 +24,10 @@ pub struct TestStore {
 impl TestStore {
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+    /// The store, shared (for a server under test).
+    pub fn shared(&self) -> Arc<dyn Store> {
+        self.store.clone()
     }
     /// The database's address: a SQLite path or a PostgreSQL URL.
     pub fn target(&self) -> &str {
@@ -40,7 +45,7 @@ pub async fn sqlite() -> TestStore {
     let path = dir.path().join("chiiki.db");
     let store = SqliteStore::open(&path).await.expect("open SQLite");
     TestStore {
-        store: Box::new(store),
+        store: Arc::new(store),
         target: path.display().to_string(),
         name: "sqlite",
         _dir: Some(dir),
@@ -84,7 +89,7 @@ pub async fn pg() -> Option<TestStore> {
     let url = pg_url().await?;
     let store = PgStore::connect(&url).await.expect("open PostgreSQL");
     Some(TestStore {
-        store: Box::new(store),
+        store: Arc::new(store),
         target: url,
         name: "postgres",
         _dir: None,

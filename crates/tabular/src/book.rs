@@ -84,9 +84,7 @@ fn not_a_book(file: &str, e: &dyn std::fmt::Display) -> ImportIssue {
 }
 
 fn sheet_issue(source: &Source, e: &dyn std::fmt::Display) -> ImportIssue {
-    let mut issue = not_a_book(&source.file, e);
-    issue.location.sheet.clone_from(&source.sheet);
-    issue
+    not_a_book(&source.file, e).in_sheet(source)
 }
 
 fn merged(regions: Vec<calamine::Dimensions>) -> Vec<Merged> {

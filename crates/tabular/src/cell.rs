@@ -10,19 +10,28 @@ use chiiki_domain::{format_iso, normalize, parse_count, parse_date};
 /// The value of one cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// Text, also numbers and dates written as text (all of CSV).
     Text(String),
+    /// A date cell of a workbook.
     Date(NaiveDate),
+    /// A number cell of a workbook.
     Number(f64),
+    /// A boolean cell of a workbook.
     Bool(bool),
+    /// Nothing.
     Empty,
 }
 
 /// What a column holds; documents the column and chooses how it is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellKind {
+    /// Text, codes and labels.
     Text,
+    /// Dates.
     Date,
+    /// Numbers.
     Number,
+    /// Yes or no.
     Bool,
 }
 
@@ -49,6 +58,7 @@ impl Cell {
         value.map_or(Cell::Empty, Cell::Date)
     }
 
+    /// Whether the cell holds nothing.
     pub fn is_empty(&self) -> bool {
         matches!(self, Cell::Empty)
     }

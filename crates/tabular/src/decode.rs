@@ -65,7 +65,8 @@ pub(crate) fn decode<T: Record>(
                         "データの入ったファイルを選んでください",
                         "choose a file that has data in it",
                     ),
-                ),
+                )
+                .in_sheet(&source),
                 Some(last) => no_header(&source, columns, last),
             });
         };
@@ -179,14 +180,7 @@ fn no_header(source: &Source, columns: &[Column], searched: u64) -> ImportIssue 
             ),
         ),
     )
-    .with_sheet(source)
-}
-
-impl ImportIssue {
-    fn with_sheet(mut self, source: &Source) -> Self {
-        self.location.sheet.clone_from(&source.sheet);
-        self
-    }
+    .in_sheet(source)
 }
 
 /// Whether a row names at least half of the required columns.

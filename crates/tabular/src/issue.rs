@@ -39,10 +39,13 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{location}: {problem} — {fix}")]
 pub struct ImportIssue {
+    /// Where the problem is.
     pub location: Location,
     /// The cell's value as read (after normalisation), when one cell is concerned.
     pub value: Option<String>,
+    /// What is wrong.
     pub problem: Msg,
+    /// How to fix it.
     pub fix: Msg,
 }
 
@@ -77,6 +80,14 @@ impl ImportIssue {
             problem,
             fix,
         )
+    }
+}
+
+impl ImportIssue {
+    /// The issue, placed in the sheet being read.
+    pub(crate) fn in_sheet(mut self, source: &crate::row::Source) -> Self {
+        self.location.sheet.clone_from(&source.sheet);
+        self
     }
 }
 

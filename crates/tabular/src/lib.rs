@@ -24,6 +24,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// `ImportIssue` (about 200 bytes: a location and two bilingual messages) is the error of
+// the public API by design; it is returned once per file, on a cold path.
+#![allow(clippy::result_large_err)]
+#![warn(missing_docs)]
+
 mod book;
 mod cell;
 mod decode;
@@ -73,6 +78,7 @@ pub fn columns(entity: Entity) -> &'static [Column] {
 /// A domain record that has a file: its columns, and its decoding from and encoding to a
 /// row of cells.
 pub trait Record: Sized {
+    /// The entity whose file this is.
     const ENTITY: Entity;
 
     /// The file's columns, in export order.
@@ -93,6 +99,7 @@ pub trait Record: Sized {
 pub struct Decoded<T> {
     /// (row as the spreadsheet shows it, record).
     pub records: Vec<(u64, T)>,
+    /// The problems of the rows that were not decoded, and duplicates.
     pub issues: Vec<ImportIssue>,
     /// The row of the header.
     pub header_row: u64,
@@ -103,15 +110,20 @@ pub struct Decoded<T> {
 /// What [`read_with`] reports once the records have been handed over.
 #[derive(Debug, Clone)]
 pub struct Summary {
+    /// The problems of the rows that were not decoded, and duplicates.
     pub issues: Vec<ImportIssue>,
+    /// The row of the header.
     pub header_row: u64,
+    /// Data rows read, not counting empty rows.
     pub rows_read: u64,
 }
 
 /// The formats files are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Comma-separated values, UTF-8 with BOM.
     Csv,
+    /// An Excel workbook.
     Xlsx,
 }
 
@@ -137,16 +149,21 @@ impl Format {
 /// Why a file could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// The file could not be created or written.
     #[error("ファイルを書き込めません / cannot write the file: {0}")]
     Io(#[from] io::Error),
+    /// The CSV writer failed.
     #[error("CSV を書き込めません / cannot write the CSV: {0}")]
     Csv(#[from] csv::Error),
+    /// The workbook writer failed.
     #[error("Excel ファイルを作れません / cannot make the workbook: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// More records than a sheet has rows.
     #[error(
         "{0}行は1シートに入りません。CSV で書き出してください / {0} rows do not fit on a sheet: write CSV instead"
     )]
     TooManyRows(usize),
+    /// The path's extension names no format.
     #[error(
         "拡張子から形式がわかりません（.csv か .xlsx にしてください） / unknown format, use .csv or .xlsx: {0}"
     )]

@@ -19,8 +19,11 @@ pub struct Column {
     pub aliases: &'static [&'static str],
     /// Whether every row must fill it in (and every file must have it).
     pub required: bool,
+    /// What the column holds.
     pub kind: CellKind,
+    /// What to write in the column, in Japanese.
     pub help_ja: &'static str,
+    /// What to write in the column, in English.
     pub help_en: &'static str,
 }
 
