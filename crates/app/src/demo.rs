@@ -346,19 +346,8 @@ fn population(
             } else {
                 Sex::Male
             };
-            let (sur, sur_kana) = SURNAMES.choose(rng).expect("non-empty");
-            let (given, given_kana) = match sex {
-                Sex::Female => FEMALE_NAMES.choose(rng),
-                Sex::Male => MALE_NAMES.choose(rng),
-            }
-            .expect("non-empty");
             let scheme = *weighted(rng, &scheme_weights);
             let graduation = date(grad_year, 3, rng.random_range(10..=25));
-            let birth = date(
-                grad_year - rng.random_range(24..=27),
-                rng.random_range(1..=12),
-                rng.random_range(1..=28),
-            );
             let loan_years = rng.random_range(4..=6);
             let mut status = RegisterStatus::Active;
             let mut h = History {
@@ -495,38 +484,105 @@ fn population(
             } else {
                 WorkHourLevel::A
             };
-            let university = weighted(rng, UNIVERSITIES);
-            let doctor = Doctor::new(DoctorFields {
-                id: id.clone(),
-                synthetic: true,
-                pref: iwate(),
-                name: name(&format!("{sur} {given}")),
-                kana: Kana::parse(&format!("{sur_kana} {given_kana}")).ok(),
+            let doctor = person(
+                rng,
+                id.clone(),
                 sex,
-                birth_date: birth,
-                university: Some(name(university)),
-                graduation_date: graduation,
-                licence_date: Some(date(grad_year, 4, rng.random_range(15..=30))),
-                enrolment: Some(Enrolment {
-                    scheme: scheme.id.clone(),
-                    loan: Period::new(
-                        date(grad_year - loan_years, 4, 1),
-                        Some(date(grad_year, 3, 31)),
-                    )
-                    .expect("ordered"),
-                }),
-                target_specialty: Some(*weighted(rng, SPECIALTIES)),
-                work_hour_level: level,
+                graduation,
+                scheme,
+                loan_years,
                 status,
-                email: Email::parse(&format!("{}@example.jp", id.as_str().to_lowercase())).ok(),
-                phone: None,
-            })
-            .expect("demo doctors are valid");
+                level,
+            );
             doctors.push(doctor);
             assignments.extend(h.into_assignments());
         }
     }
     (doctors, assignments)
+}
+
+/// A synthetic obligated doctor of Iwate: name, birth, university, licence, loan, specialty.
+#[allow(clippy::too_many_arguments)]
+fn person(
+    rng: &mut ChaCha8Rng,
+    id: DoctorId,
+    sex: Sex,
+    graduation: NaiveDate,
+    scheme: &Scheme,
+    loan_years: i32,
+    status: RegisterStatus,
+    level: WorkHourLevel,
+) -> Doctor {
+    use chrono::Datelike;
+    let grad_year = graduation.year();
+    let (sur, sur_kana) = SURNAMES.choose(rng).expect("non-empty");
+    let (given, given_kana) = match sex {
+        Sex::Female => FEMALE_NAMES.choose(rng),
+        Sex::Male => MALE_NAMES.choose(rng),
+    }
+    .expect("non-empty");
+    let birth = date(
+        grad_year - rng.random_range(24..=27),
+        rng.random_range(1..=12),
+        rng.random_range(1..=28),
+    );
+    let university = weighted(rng, UNIVERSITIES);
+    Doctor::new(DoctorFields {
+        id: id.clone(),
+        synthetic: true,
+        pref: iwate(),
+        name: name(&format!("{sur} {given}")),
+        kana: Kana::parse(&format!("{sur_kana} {given_kana}")).ok(),
+        sex,
+        birth_date: birth,
+        university: Some(name(university)),
+        graduation_date: graduation,
+        licence_date: Some(date(grad_year, 4, rng.random_range(15..=30))),
+        enrolment: Some(Enrolment {
+            scheme: scheme.id.clone(),
+            loan: Period::new(
+                date(grad_year - loan_years, 4, 1),
+                Some(date(grad_year, 3, 31)),
+            )
+            .expect("ordered"),
+        }),
+        target_specialty: Some(*weighted(rng, SPECIALTIES)),
+        work_hour_level: level,
+        status,
+        email: Email::parse(&format!("{}@example.jp", id.as_str().to_lowercase())).ok(),
+        phone: None,
+    })
+    .expect("demo doctors are valid")
+}
+
+/// `n` synthetic doctors without histories, in the demo's schemes, for benchmarks and load
+/// tests at national scale (ids `SYN-0000001`…). Deterministic for a seed.
+pub fn synthetic_doctors(n: usize, seed: u64) -> Vec<Doctor> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let schemes = schemes();
+    (0..n)
+        .map(|i| {
+            let grad_year = rng.random_range(1990..=2026);
+            let sex = if rng.random_bool(0.35) {
+                Sex::Female
+            } else {
+                Sex::Male
+            };
+            let graduation = date(grad_year, 3, rng.random_range(10..=25));
+            let scheme = &schemes[i % schemes.len()];
+            let id = DoctorId::parse(&format!("SYN-{:07}", i + 1)).expect("valid id");
+            person(
+                &mut rng,
+                id,
+                sex,
+                graduation,
+                scheme,
+                6,
+                RegisterStatus::Active,
+                WorkHourLevel::A,
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -105,7 +105,7 @@ async fn import_typed<T>(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportReport, AppError>
 where
-    T: chiiki_tabular::Record + Into<Record> + Clone,
+    T: chiiki_tabular::Record + Into<Record>,
 {
     let (file, decoded): (String, Decoded<T>) = match source {
         Source::Path(p) => (
@@ -126,10 +126,6 @@ where
         .map(|(row, r)| (row, r.into()))
         .collect();
     issues.extend(check_references(store, &file, &records).await?);
-    let changes: Vec<Change> = records
-        .iter()
-        .map(|(_, r)| Change::Put(r.clone()))
-        .collect();
     let mut report = ImportReport {
         entity: T::ENTITY,
         file,
@@ -146,6 +142,7 @@ where
         report.issues.sort_by_key(|i| i.location.row);
         return Ok(report);
     }
+    let changes: Vec<Change> = records.into_iter().map(|(_, r)| Change::Put(r)).collect();
     let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
     let applied = store.apply(actor, changes, mode).await?;
     fill(&mut report, T::ENTITY, &applied);

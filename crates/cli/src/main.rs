@@ -29,6 +29,9 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum)]
     format: Option<OutputFormat>,
+    /// Print the elapsed time and the peak memory of the command to standard error.
+    #[arg(long, global = true)]
+    stats: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -73,6 +76,11 @@ enum Command {
     },
     /// Show one record.
     Show { entity: String, id: String },
+    /// Make synthetic national-scale files for benchmarks and load tests.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Serve the web application.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -80,6 +88,17 @@ enum Command {
         /// Load the demo first when the database is empty.
         #[arg(long)]
         demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Write N synthetic doctors (ids SYN-0000001…, in the demo's schemes) to a CSV or XLSX file.
+    GenerateDoctors {
+        n: usize,
+        file: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -141,7 +160,16 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let stats = cli.stats.then(Instant::now);
+    let result = runtime.block_on(run(cli));
+    if let Some(start) = stats {
+        eprintln!(
+            "stats: elapsed {:.2} s, peak memory {}",
+            start.elapsed().as_secs_f64(),
+            peak_memory().unwrap_or_else(|| "unknown".into())
+        );
+    }
+    match result {
         Ok(code) => code,
         Err(e) => {
             let code = if e.downcast_ref::<BadInput>().is_some() || is_user_error(&e) {
@@ -153,6 +181,14 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// The peak resident set size of this process (VmHWM), on Linux.
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.1} MiB", kb / 1024.0))
 }
 
 fn is_user_error(e: &anyhow::Error) -> bool {
@@ -304,6 +340,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&record)?),
                 f => print_records(e, &[record], f, None)?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::GenerateDoctors { n, file, seed },
+        } => {
+            let format = Format::from_path(&file)
+                .ok_or_else(|| bad("ファイル名は .csv か .xlsx で終えてください / the file name must end in .csv or .xlsx"))?;
+            let doctors = chiiki_app::demo::synthetic_doctors(n, seed);
+            let records: Vec<Record> = doctors.into_iter().map(Record::from).collect();
+            register::write_records(&file, &records, format)?;
+            println!(
+                "{n}人の架空の医師を書き出しました / wrote {n} synthetic doctors to {}",
+                file.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { addr, demo } => {

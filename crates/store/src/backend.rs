@@ -216,33 +216,41 @@ struct PendingAudit {
     after: Option<Value>,
 }
 
-/// Rows to put, per entity in dependency order.
-type Puts = BTreeMap<Entity, Vec<Row>>;
+/// Records to put, per entity in dependency order.
+type Puts = BTreeMap<Entity, Vec<Record>>;
 
 /// Splits the changes into puts per entity (the last put of a key wins) and deletions.
-fn sort_changes(changes: Vec<Change>) -> Result<(Puts, Vec<String>), StoreError> {
-    let mut puts: BTreeMap<Entity, (Vec<Row>, HashMap<String, usize>)> = BTreeMap::new();
+fn sort_changes(changes: Vec<Change>) -> (Puts, Vec<String>) {
+    let mut puts: BTreeMap<Entity, (Vec<Record>, HashMap<String, usize>)> = BTreeMap::new();
     let mut deletes = Vec::new();
     for change in changes {
         match change {
             Change::Put(record) => {
-                let row = to_row(&record)?;
-                let (rows, index) = puts.entry(record.entity()).or_default();
-                match index.get(&row.key) {
-                    Some(&i) => rows[i] = row,
+                let key = record.key();
+                let (records, index) = puts.entry(record.entity()).or_default();
+                match index.get(&key) {
+                    Some(&i) => records[i] = record,
                     None => {
-                        index.insert(row.key.clone(), rows.len());
-                        rows.push(row);
+                        index.insert(key, records.len());
+                        records.push(record);
                     }
                 }
             }
             Change::DeleteAssignment(id) => deletes.push(id.to_string()),
         }
     }
-    Ok((
-        puts.into_iter().map(|(e, (rows, _))| (e, rows)).collect(),
-        deletes,
-    ))
+    let puts = puts
+        .into_iter()
+        .map(|(e, (records, _))| (e, records))
+        .collect();
+    (puts, deletes)
+}
+
+/// The doctor an assignment's stored JSON names.
+fn assignment_doctor(data: &Value) -> Option<String> {
+    data.get("doctor")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 macro_rules! impl_store {
@@ -408,9 +416,9 @@ macro_rules! impl_store {
             async fn write_audit(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 actor: &str,
+                at: chrono::DateTime<chrono::Utc>,
                 events: &[PendingAudit],
             ) -> Result<(), StoreError> {
-                let at = chrono::Utc::now();
                 for chunk in events.chunks(CHUNK) {
                     let mut qb = QueryBuilder::<$db>::new(
                         "INSERT INTO audit_events (at, actor, action, entity, entity_id, pref, before, after) ",
@@ -438,39 +446,33 @@ macro_rules! impl_store {
             }
 
             async fn apply(&self, actor: &str, changes: Vec<Change>, mode: Mode) -> Result<Applied, StoreError> {
-                let (puts, deletes) = sort_changes(changes)?;
+                let (puts, deletes) = sort_changes(changes);
                 let _guard = self.write_lock.lock().await;
+                let at = chrono::Utc::now();
                 let mut tx = self.pool.begin().await?;
                 let mut applied = Applied::default();
-                let mut audit: Vec<PendingAudit> = Vec::new();
+                let commit = mode == Mode::Commit;
 
-                // Prefectures of the doctors that assignments belong to, for audit scoping.
+                // Prefectures of the doctors written here, for scoping assignments' events.
                 let mut doctor_prefs: HashMap<String, String> = HashMap::new();
-                if let Some(rows) = puts.get(&Entity::Doctors) {
-                    for r in rows {
-                        if let Some(p) = &r.pref {
-                            doctor_prefs.insert(r.key.clone(), p.clone());
-                        }
+                for r in puts.get(&Entity::Doctors).into_iter().flatten() {
+                    if let Record::Doctor(d) = r {
+                        doctor_prefs.insert(d.id.to_string(), d.pref.to_string());
                     }
                 }
-                let assignment_doctor = |row: &Value| {
-                    row.get("doctor").and_then(Value::as_str).map(str::to_string)
-                };
 
-                if !deletes.is_empty() {
-                    let t = table(Entity::Assignments);
-                    let keys: Vec<&str> = deletes.iter().map(String::as_str).collect();
+                let t = table(Entity::Assignments);
+                for chunk in deletes.chunks(CHUNK) {
+                    let keys: Vec<&str> = chunk.iter().map(String::as_str).collect();
                     let old = Self::existing(&mut tx, t, &keys).await?;
-                    let doctors: Vec<String> = old.values().filter_map(|v| assignment_doctor(v)).collect();
+                    let doctors: Vec<String> = old.values().filter_map(assignment_doctor).collect();
                     let refs: Vec<&str> = doctors.iter().map(String::as_str).collect();
                     doctor_prefs.extend(Self::prefs_of_doctors(&mut tx, &refs).await?);
-                    for key in &deletes {
+                    let mut audit = Vec::new();
+                    for key in chunk {
                         let Some(before) = old.get(key) else { continue };
-                        if mode == Mode::Commit {
-                            sqlx::query("DELETE FROM assignments WHERE id = $1")
-                                .bind(key)
-                                .execute(&mut *tx)
-                                .await?;
+                        if commit {
+                            sqlx::query("DELETE FROM assignments WHERE id = $1").bind(key).execute(&mut *tx).await?;
                         }
                         *applied.deleted.entry(Entity::Assignments).or_default() += 1;
                         audit.push(PendingAudit {
@@ -482,61 +484,70 @@ macro_rules! impl_store {
                             after: None,
                         });
                     }
+                    if commit {
+                        Self::write_audit(&mut tx, actor, at, &audit).await?;
+                    }
                 }
 
-                for (entity, rows) in &puts {
+                // Chunk by chunk, so that memory stays bounded for large imports.
+                for (entity, records) in &puts {
                     let t = table(*entity);
-                    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-                    let old = Self::existing(&mut tx, t, &keys).await?;
-                    if *entity == Entity::Assignments {
-                        let missing: Vec<String> = rows
-                            .iter()
-                            .filter_map(|r| assignment_doctor(&r.data))
-                            .filter(|d| !doctor_prefs.contains_key(d))
-                            .collect::<HashSet<_>>()
-                            .into_iter()
-                            .collect();
-                        let refs: Vec<&str> = missing.iter().map(String::as_str).collect();
-                        doctor_prefs.extend(Self::prefs_of_doctors(&mut tx, &refs).await?);
-                    }
-                    let mut write = Vec::new();
-                    for row in rows {
-                        let before = old.get(&row.key);
-                        if before == Some(&row.data) {
-                            *applied.unchanged.entry(*entity).or_default() += 1;
-                            continue;
+                    for chunk in records.chunks(CHUNK) {
+                        let rows: Vec<Row> = chunk.iter().map(to_row).collect::<Result<_, _>>()?;
+                        let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+                        let old = Self::existing(&mut tx, t, &keys).await?;
+                        if *entity == Entity::Assignments {
+                            let missing: HashSet<String> = rows
+                                .iter()
+                                .filter_map(|r| assignment_doctor(&r.data))
+                                .filter(|d| !doctor_prefs.contains_key(d))
+                                .collect();
+                            let refs: Vec<&str> = missing.iter().map(String::as_str).collect();
+                            doctor_prefs.extend(Self::prefs_of_doctors(&mut tx, &refs).await?);
                         }
-                        let action = if before.is_some() { "update" } else { "create" };
-                        let counter = if before.is_some() { &mut applied.updated } else { &mut applied.created };
-                        *counter.entry(*entity).or_default() += 1;
-                        applied.changed_keys.entry(*entity).or_default().push(row.key.clone());
-                        let pref = match entity {
-                            Entity::Assignments => {
-                                assignment_doctor(&row.data).and_then(|d| doctor_prefs.get(&d).cloned())
+                        let mut write = Vec::new();
+                        let mut audit = Vec::new();
+                        for row in &rows {
+                            let before = old.get(&row.key);
+                            if before == Some(&row.data) {
+                                *applied.unchanged.entry(*entity).or_default() += 1;
+                                continue;
                             }
-                            _ => row.pref.clone(),
-                        };
-                        audit.push(PendingAudit {
-                            action,
-                            entity: *entity,
-                            key: row.key.clone(),
-                            pref,
-                            before: before.cloned(),
-                            after: Some(row.data.clone()),
-                        });
-                        write.push(row);
-                    }
-                    if mode == Mode::Commit && !write.is_empty() {
-                        Self::upsert(&mut tx, t, write).await?;
+                            let (action, counter) = match before {
+                                Some(_) => ("update", &mut applied.updated),
+                                None => ("create", &mut applied.created),
+                            };
+                            *counter.entry(*entity).or_default() += 1;
+                            applied.changed_keys.entry(*entity).or_default().push(row.key.clone());
+                            let pref = match entity {
+                                Entity::Assignments => {
+                                    assignment_doctor(&row.data).and_then(|d| doctor_prefs.get(&d).cloned())
+                                }
+                                _ => row.pref.clone(),
+                            };
+                            if commit {
+                                audit.push(PendingAudit {
+                                    action,
+                                    entity: *entity,
+                                    key: row.key.clone(),
+                                    pref,
+                                    before: before.cloned(),
+                                    after: Some(row.data.clone()),
+                                });
+                                write.push(row);
+                            }
+                        }
+                        if !write.is_empty() {
+                            Self::upsert(&mut tx, t, write).await?;
+                            Self::write_audit(&mut tx, actor, at, &audit).await?;
+                        }
                     }
                 }
 
-                match mode {
-                    Mode::Commit => {
-                        Self::write_audit(&mut tx, actor, &audit).await?;
-                        tx.commit().await?;
-                    }
-                    Mode::DryRun => tx.rollback().await?,
+                if commit {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
                 }
                 Ok(applied)
             }

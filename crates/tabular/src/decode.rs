@@ -108,8 +108,8 @@ pub(crate) fn decode<T: Record>(
         };
         match T::decode(&row) {
             Ok(record) => match seen.entry(record.key()) {
-                Entry::Occupied(first) => {
-                    let (key, first) = (first.key(), *first.get());
+                Entry::Occupied(earlier) => {
+                    let (key, first) = (earlier.key(), *earlier.get());
                     let mut issue = ImportIssue::new(
                         row.location(columns.first().map(|c| c.key)),
                         Msg::new(
@@ -137,7 +137,7 @@ pub(crate) fn decode<T: Record>(
             progress(pos, total);
         }
     }
-    progress(position().max(reported), total);
+    progress(total, total);
     if rows_read == 0 {
         return Err(ImportIssue::new(
             source.at(Some(header_row), None),

@@ -12,43 +12,28 @@ use crate::issue::ImportIssue;
 use crate::row::{Column, Row};
 use crate::{Entity, Record};
 
-/// A required column.
-const fn req(
-    key: &'static str,
-    ja: &'static str,
-    aliases: &'static [&'static str],
-    kind: CellKind,
-    help: (&'static str, &'static str),
-) -> Column {
-    Column {
-        key,
-        ja,
-        aliases,
-        required: true,
-        kind,
-        help_ja: help.0,
-        help_en: help.1,
-    }
+/// A table of columns, one a line: `req` or `opt`, key, Japanese header, aliases, kind,
+/// and help as a (Japanese, English) pair.
+macro_rules! columns {
+    ($($req:ident $key:literal $ja:literal [$($alias:literal),*] $kind:ident $help:expr;)+) => {
+        [$(Column {
+            key: $key,
+            ja: $ja,
+            aliases: &[$($alias),*],
+            required: columns!(@$req),
+            kind: CellKind::$kind,
+            help_ja: $help.0,
+            help_en: $help.1,
+        }),+]
+    };
+    (@req) => { true };
+    (@opt) => { false };
 }
 
-/// An optional column.
-const fn opt(
-    key: &'static str,
-    ja: &'static str,
-    aliases: &'static [&'static str],
-    kind: CellKind,
-    help: (&'static str, &'static str),
-) -> Column {
-    Column {
-        required: false,
-        ..req(key, ja, aliases, kind, help)
-    }
-}
-
-use CellKind::{Bool, Date, Number, Text};
-
-const DATE_HELP: &str = "2024-04-01、2024/4/1、令和6年4月1日、R6.4.1 など";
-const DATE_HELP_EN: &str = "2024-04-01, 2024/4/1, 令和6年4月1日, R6.4.1 and the like";
+const DATE: (&str, &str) = (
+    "2024-04-01、2024/4/1、令和6年4月1日、R6.4.1 など",
+    "2024-04-01, 2024/4/1, 令和6年4月1日, R6.4.1 and the like",
+);
 const PREF: (&str, &str) = (
     "都道府県コード（03）か名称（岩手県）",
     "prefecture code (03) or name (岩手県, Iwate)",
@@ -70,145 +55,38 @@ fn label<T: Copy>(value: Option<T>, f: impl Fn(T, Lang) -> &'static str) -> Cell
     Cell::text(value.map(|v| f(v, Lang::Ja)))
 }
 
-static DOCTOR_COLUMNS: [Column; 18] = [
-    req(
-        "id",
-        "医師ID",
-        &["貸与者番号", "doctor_id", "番号"],
-        Text,
-        (
-            "登録簿の番号。英数字・ハイフン・下線・ピリオド（例: D-0001）",
-            "the register's number: letters, digits, '-', '_', '.' (e.g. D-0001)",
-        ),
-    ),
-    req(
-        "name",
-        "氏名",
-        &["名前", "医師名"],
-        Text,
-        ("漢字の氏名", "full name"),
-    ),
-    opt(
-        "kana",
-        "フリガナ",
-        &["ふりがな", "カナ氏名"],
-        Text,
-        ("カタカナかひらがな", "reading in katakana or hiragana"),
-    ),
-    req(
-        "sex",
-        "性別",
-        &[],
-        Text,
-        ("男 か 女", "male or female (男/女, M/F)"),
-    ),
-    req(
-        "birth_date",
-        "生年月日",
-        &[],
-        Date,
-        (DATE_HELP, DATE_HELP_EN),
-    ),
-    opt(
-        "university",
-        "出身大学",
-        &["大学"],
-        Text,
-        ("大学名", "university"),
-    ),
-    req(
-        "graduation_date",
-        "卒業年月日",
-        &["卒業日"],
-        Date,
-        (DATE_HELP, DATE_HELP_EN),
-    ),
-    opt(
-        "licence_date",
-        "医籍登録日",
-        &["免許取得日", "license_date"],
-        Date,
-        (DATE_HELP, DATE_HELP_EN),
-    ),
-    req(
-        "pref",
-        "都道府県",
-        &["都道府県コード", "pref_code"],
-        Text,
-        PREF,
-    ),
-    opt(
-        "scheme",
-        "制度ID",
-        &["貸与制度", "修学資金", "scheme_id"],
-        Text,
-        (
-            "修学資金の制度ID。入力したら貸与開始日も必要",
-            "the loan scheme's id; needs loan_start",
-        ),
-    ),
-    opt(
-        "loan_start",
-        "貸与開始日",
-        &[],
-        Date,
-        (DATE_HELP, DATE_HELP_EN),
-    ),
-    opt(
-        "loan_end",
-        "貸与終了日",
-        &[],
-        Date,
-        (
-            "貸与の最終日。続いていれば空欄",
-            "last day of the loan; empty while it lasts",
-        ),
-    ),
-    opt(
-        "target_specialty",
-        "基本領域",
-        &["希望診療科", "専門"],
-        Text,
-        (
-            "19の基本領域のいずれか（例: 内科、総合診療）",
-            "one of the 19 basic specialties (e.g. internal_medicine)",
-        ),
-    ),
-    opt(
-        "work_hour_level",
-        "時間外労働水準",
-        &["水準"],
-        Text,
-        (
-            "A、B、連携B、C-1、C-2。空欄は A",
-            "A, B, linked_B, C-1, C-2; empty means A",
-        ),
-    ),
-    opt(
-        "status",
-        "登録状態",
-        &["状態"],
-        Text,
-        (
-            "在籍、義務明け、返還、辞退。空欄は在籍",
-            "active, completed, repaid, withdrawn; empty means active",
-        ),
-    ),
-    opt(
-        "email",
-        "メールアドレス",
-        &["メール"],
-        Text,
-        ("name@example.jp", "name@example.jp"),
-    ),
-    opt(
-        "phone",
-        "電話番号",
-        &["電話"],
-        Text,
-        ("例: 019-000-0000", "e.g. 019-000-0000"),
-    ),
-    opt("synthetic", "架空", &["架空データ"], Bool, SYNTHETIC),
+static DOCTOR_COLUMNS: [Column; 18] = columns![
+    req "id" "医師ID" ["貸与者番号", "doctor_id", "番号"] Text (
+        "登録簿の番号。英数字・ハイフン・下線・ピリオド（例: D-0001）",
+        "the register's number: letters, digits, '-', '_', '.' (e.g. D-0001)");
+    req "name" "氏名" ["名前", "医師名"] Text ("漢字の氏名", "full name");
+    opt "kana" "フリガナ" ["ふりがな", "カナ氏名"] Text
+        ("カタカナかひらがな", "reading in katakana or hiragana");
+    req "sex" "性別" [] Text ("男 か 女", "male or female (男/女, M/F)");
+    req "birth_date" "生年月日" [] Date DATE;
+    opt "university" "出身大学" ["大学"] Text ("大学名", "university");
+    req "graduation_date" "卒業年月日" ["卒業日"] Date DATE;
+    opt "licence_date" "医籍登録日" ["免許取得日", "license_date"] Date DATE;
+    req "pref" "都道府県" ["都道府県コード", "pref_code"] Text PREF;
+    opt "scheme" "制度ID" ["貸与制度", "修学資金", "scheme_id"] Text (
+        "修学資金の制度ID。入力したら貸与開始日も必要",
+        "the loan scheme's id; needs loan_start");
+    opt "loan_start" "貸与開始日" [] Date DATE;
+    opt "loan_end" "貸与終了日" [] Date (
+        "貸与の最終日。続いていれば空欄",
+        "last day of the loan; empty while it lasts");
+    opt "target_specialty" "基本領域" ["希望診療科", "専門"] Text (
+        "19の基本領域のいずれか（例: 内科、総合診療）",
+        "one of the 19 basic specialties (e.g. internal_medicine)");
+    opt "work_hour_level" "時間外労働水準" ["水準"] Text (
+        "A、B、連携B、C-1、C-2。空欄は A",
+        "A, B, linked_B, C-1, C-2; empty means A");
+    opt "status" "登録状態" ["状態"] Text (
+        "在籍、義務明け、返還、辞退。空欄は在籍",
+        "active, completed, repaid, withdrawn; empty means active");
+    opt "email" "メールアドレス" ["メール"] Text ("name@example.jp", "name@example.jp");
+    opt "phone" "電話番号" ["電話"] Text ("例: 019-000-0000", "e.g. 019-000-0000");
+    opt "synthetic" "架空" ["架空データ"] Bool SYNTHETIC;
 ];
 
 /// The doctor's enrolment: `Some(None)` without a scheme, `None` after an issue.
@@ -324,134 +202,44 @@ impl Record for Doctor {
 
 const BEDS: (&str, &str) = ("病床数（空欄・- は0）", "number of beds (empty or - is 0)");
 
-static FACILITY_COLUMNS: [Column; 19] = [
-    req(
-        "id",
-        "医療機関ID",
-        &["施設ID", "record_id", "facility_id"],
-        Text,
-        (
-            "英数字・ハイフン（例: R7-0301-14）",
-            "letters, digits, hyphens (e.g. R7-0301-14)",
-        ),
-    ),
-    req(
-        "name",
-        "医療機関名",
-        &["施設名", "facility_name"],
-        Text,
-        ("正式名称", "official name"),
-    ),
-    req(
-        "kind",
-        "施設種別",
-        &["種別"],
-        Text,
-        (
-            "大学病院、病院、有床診療所、無床診療所、介護施設",
-            "university_hospital, hospital, clinic_with_beds, clinic, care_facility",
-        ),
-    ),
-    opt(
-        "municipality",
-        "市区町村コード",
-        &["所在地コード", "lg_code"],
-        Text,
-        LG,
-    ),
-    req(
-        "area",
-        "二次医療圏コード",
-        &["医療圏コード", "area_code"],
-        Text,
-        AREA,
-    ),
-    opt(
-        "lat",
-        "緯度",
-        &["latitude"],
-        Number,
-        (
-            "十進の緯度（例: 39.70）。経度と両方入力",
-            "decimal latitude (e.g. 39.70), with the longitude",
-        ),
-    ),
-    opt(
-        "lon",
-        "経度",
-        &["longitude"],
-        Number,
-        (
-            "十進の経度（例: 141.15）。緯度と両方入力",
-            "decimal longitude (e.g. 141.15), with the latitude",
-        ),
-    ),
-    opt(
-        "beds_high_acute",
-        "高度急性期病床数",
-        &["高度急性期"],
-        Number,
-        BEDS,
-    ),
-    opt("beds_acute", "急性期病床数", &["急性期"], Number, BEDS),
-    opt("beds_recovery", "回復期病床数", &["回復期"], Number, BEDS),
-    opt("beds_chronic", "慢性期病床数", &["慢性期"], Number, BEDS),
-    opt("beds_idle", "休棟等病床数", &["休棟等"], Number, BEDS),
-    opt(
-        "doctors_fulltime",
-        "常勤医師数",
-        &[],
-        Number,
-        ("人数（空欄は0）", "head count (empty is 0)"),
-    ),
-    opt(
-        "doctors_parttime_fte",
-        "非常勤医師数（常勤換算）",
-        &["非常勤医師数"],
-        Number,
-        (
-            "常勤換算の人数（空欄は0）",
-            "full-time equivalents (empty is 0)",
-        ),
-    ),
-    opt(
-        "emergency",
-        "救急医療",
-        &["救急"],
-        Text,
-        (
-            "なし、初期救急、二次救急、三次救急。空欄はなし",
-            "none, primary, secondary, tertiary; empty means none",
-        ),
-    ),
-    opt(
-        "group",
-        "施設群",
-        &[],
-        Text,
-        (
-            "大学、中・大規模病院、小規模病院・診療所、医師不足地域の指定医療機関",
-            "university, large_medium, small, designated_shortage",
-        ),
-    ),
-    opt(
-        "alliance",
-        "地域医療連携推進法人",
-        &["連携推進法人"],
-        Text,
-        ("所属する法人の名称", "name of the alliance it belongs to"),
-    ),
-    opt("synthetic", "架空", &["架空データ"], Bool, SYNTHETIC),
-    opt(
-        "source",
-        "出典",
-        &[],
-        Text,
-        (
-            "実在の施設の数値の出典（架空の施設は空欄）",
-            "credit for real facilities' figures (empty for synthetic ones)",
-        ),
-    ),
+static FACILITY_COLUMNS: [Column; 19] = columns![
+    req "id" "医療機関ID" ["施設ID", "record_id", "facility_id"] Text (
+        "英数字・ハイフン（例: R7-0301-14）",
+        "letters, digits, hyphens (e.g. R7-0301-14)");
+    req "name" "医療機関名" ["施設名", "facility_name"] Text ("正式名称", "official name");
+    req "kind" "施設種別" ["種別"] Text (
+        "大学病院、病院、有床診療所、無床診療所、介護施設",
+        "university_hospital, hospital, clinic_with_beds, clinic, care_facility");
+    opt "municipality" "市区町村コード" ["所在地コード", "lg_code"] Text LG;
+    req "area" "二次医療圏コード" ["医療圏コード", "area_code"] Text AREA;
+    opt "lat" "緯度" ["latitude"] Number (
+        "十進の緯度（例: 39.70）。経度と両方入力",
+        "decimal latitude (e.g. 39.70), with the longitude");
+    opt "lon" "経度" ["longitude"] Number (
+        "十進の経度（例: 141.15）。緯度と両方入力",
+        "decimal longitude (e.g. 141.15), with the latitude");
+    opt "beds_high_acute" "高度急性期病床数" ["高度急性期"] Number BEDS;
+    opt "beds_acute" "急性期病床数" ["急性期"] Number BEDS;
+    opt "beds_recovery" "回復期病床数" ["回復期"] Number BEDS;
+    opt "beds_chronic" "慢性期病床数" ["慢性期"] Number BEDS;
+    opt "beds_idle" "休棟等病床数" ["休棟等"] Number BEDS;
+    opt "doctors_fulltime" "常勤医師数" [] Number ("人数（空欄は0）", "head count (empty is 0)");
+    opt "doctors_parttime_fte" "非常勤医師数（常勤換算）" ["非常勤医師数"] Number (
+        "常勤換算の人数（空欄は0）",
+        "full-time equivalents (empty is 0)");
+    opt "emergency" "救急医療" ["救急"] Text (
+        "なし、初期救急、二次救急、三次救急。空欄はなし",
+        "none, primary, secondary, tertiary; empty means none");
+    opt "group" "施設群" [] Text (
+        "大学、中・大規模病院、小規模病院・診療所、医師不足地域の指定医療機関",
+        "university, large_medium, small, designated_shortage");
+    opt "alliance" "地域医療連携推進法人" ["連携推進法人"] Text (
+        "所属する法人の名称",
+        "name of the alliance it belongs to");
+    opt "synthetic" "架空" ["架空データ"] Bool SYNTHETIC;
+    opt "source" "出典" [] Text (
+        "実在の施設の数値の出典（架空の施設は空欄）",
+        "credit for real facilities' figures (empty for synthetic ones)");
 ];
 
 /// The facility's coordinates: both or neither; `None` after an issue.
@@ -561,82 +349,29 @@ impl Record for Facility {
     }
 }
 
-static ASSIGNMENT_COLUMNS: [Column; 9] = [
-    opt(
-        "id",
-        "勤務ID",
-        &["assignment_id"],
-        Text,
-        (
-            "空欄なら医師・開始日・勤務先から作ります",
-            "made from doctor, start and workplace when empty",
-        ),
-    ),
-    req(
-        "doctor",
-        "医師ID",
-        &["doctor_id", "貸与者番号"],
-        Text,
-        ("医師の登録簿の番号", "the doctor's id in the register"),
-    ),
-    opt(
-        "facility",
-        "医療機関ID",
-        &["facility_id", "施設ID"],
-        Text,
-        (
-            "登録済みの医療機関。勤務先名とどちらか一方",
-            "a registered facility; either this or workplace_name",
-        ),
-    ),
-    opt(
-        "workplace_name",
-        "勤務先名",
-        &["勤務先"],
-        Text,
-        (
-            "登録外の勤務先（県外の病院、留学先など）",
-            "a workplace outside the register (another prefecture, abroad)",
-        ),
-    ),
-    opt("workplace_pref", "勤務先都道府県", &[], Text, PREF),
-    req(
-        "start",
-        "開始日",
-        &["勤務開始日", "from", "start_date"],
-        Date,
-        (DATE_HELP, DATE_HELP_EN),
-    ),
-    opt(
-        "end",
-        "終了日",
-        &["勤務終了日", "to", "end_date"],
-        Date,
-        (
-            "勤務の最終日（その日を含む）。続いていれば空欄",
-            "the last day worked (inclusive); empty while it lasts",
-        ),
-    ),
-    opt(
-        "fte",
-        "常勤換算",
-        &[],
-        Number,
-        (
-            "0.01〜1（50% も可）。空欄は1",
-            "0.01 to 1 (or 50%); empty means 1",
-        ),
-    ),
-    req(
-        "kind",
-        "勤務区分",
-        &["区分"],
-        Text,
-        (
-            "初期臨床研修、専門研修、指定勤務、その他の勤務、大学院、研究、留学、産前産後休業、育児休業、病気休職",
-            "initial_residency, specialist_training, designated_service, other_service, graduate_school, research, study_abroad, maternity_leave, childcare_leave, sick_leave",
-        ),
-    ),
+static ASSIGNMENT_COLUMNS: [Column; 9] = columns![
+    opt "id" "勤務ID" ["assignment_id"] Text (
+        "空欄なら医師・開始日・勤務先から作ります",
+        "made from doctor, start and workplace when empty");
+    req "doctor" "医師ID" ["doctor_id", "貸与者番号"] Text (
+        "医師の登録簿の番号",
+        "the doctor's id in the register");
+    opt "facility" "医療機関ID" ["facility_id", "施設ID"] Text (
+        "登録済みの医療機関。勤務先名とどちらか一方",
+        "a registered facility; either this or workplace_name");
+    opt "workplace_name" "勤務先名" ["勤務先"] Text (
+        "登録外の勤務先（県外の病院、留学先など）",
+        "a workplace outside the register (another prefecture, abroad)");
+    opt "workplace_pref" "勤務先都道府県" [] Text PREF;
+    req "start" "開始日" ["勤務開始日", "from", "start_date"] Date DATE;
+    opt "end" "終了日" ["勤務終了日", "to", "end_date"] Date (
+        "勤務の最終日（その日を含む）。続いていれば空欄",
+        "the last day worked (inclusive); empty while it lasts");
+    opt "fte" "常勤換算" [] Number ("0.01〜1（50% も可）。空欄は1", "0.01 to 1 (or 50%); empty means 1");
+    req "kind" "勤務区分" ["区分"] Text (
+        "初期臨床研修、専門研修、指定勤務、その他の勤務、大学院、研究、留学、産前産後休業、育児休業、病気休職",
+        "initial_residency, specialist_training, designated_service, other_service, \
+         graduate_school, research, study_abroad, maternity_leave, childcare_leave, sick_leave");
 ];
 
 impl Record for Assignment {
@@ -734,21 +469,10 @@ impl Record for Assignment {
     }
 }
 
-static AREA_COLUMNS: [Column; 2] = [
-    req(
-        "code",
-        "二次医療圏コード",
-        &["圏域コード", "area_code"],
-        Text,
-        AREA,
-    ),
-    req(
-        "name",
-        "二次医療圏名",
-        &["圏域名", "area_name", "名称"],
-        Text,
-        ("圏域の名称（例: 盛岡）", "the area's name (e.g. 盛岡)"),
-    ),
+static AREA_COLUMNS: [Column; 2] = columns![
+    req "code" "二次医療圏コード" ["圏域コード", "area_code"] Text AREA;
+    req "name" "二次医療圏名" ["圏域名", "area_name", "名称"] Text
+        ("圏域の名称（例: 盛岡）", "the area's name (e.g. 盛岡)");
 ];
 
 impl Record for SecondaryArea {
@@ -781,41 +505,14 @@ impl Record for SecondaryArea {
     }
 }
 
-static MUNICIPALITY_COLUMNS: [Column; 4] = [
-    req(
-        "code",
-        "市区町村コード",
-        &["団体コード", "lg_code", "全国地方公共団体コード"],
-        Text,
-        LG,
-    ),
-    req(
-        "name",
-        "市区町村名",
-        &["団体名", "名称"],
-        Text,
-        (
-            "市区町村の名称（例: 盛岡市）",
-            "the municipality's name (e.g. 盛岡市)",
-        ),
-    ),
-    req(
-        "area",
-        "二次医療圏コード",
-        &["医療圏コード", "area_code"],
-        Text,
-        AREA,
-    ),
-    opt(
-        "kind",
-        "区分",
-        &[],
-        Text,
-        (
-            "municipality（市区町村）、designated_city（政令指定都市）、ward（区）。空欄は municipality",
-            "municipality, designated_city or ward; empty means municipality",
-        ),
-    ),
+static MUNICIPALITY_COLUMNS: [Column; 4] = columns![
+    req "code" "市区町村コード" ["団体コード", "lg_code", "全国地方公共団体コード"] Text LG;
+    req "name" "市区町村名" ["団体名", "名称"] Text
+        ("市区町村の名称（例: 盛岡市）", "the municipality's name (e.g. 盛岡市)");
+    req "area" "二次医療圏コード" ["医療圏コード", "area_code"] Text AREA;
+    opt "kind" "区分" [] Text (
+        "municipality（市区町村）、designated_city（政令指定都市）、ward（区）。空欄は municipality",
+        "municipality, designated_city or ward; empty means municipality");
 ];
 
 impl Record for Municipality {
@@ -849,51 +546,17 @@ impl Record for Municipality {
     }
 }
 
-static SCHEME_COLUMNS: [Column; 5] = [
-    req(
-        "id",
-        "制度ID",
-        &["scheme_id"],
-        Text,
-        (
-            "英数字・ハイフン（例: iwate-kokuho）",
-            "letters, digits, hyphens (e.g. iwate-kokuho)",
-        ),
-    ),
-    req(
-        "name",
-        "制度名",
-        &[],
-        Text,
-        ("制度の名称", "the scheme's name"),
-    ),
-    req(
-        "pref",
-        "都道府県",
-        &["都道府県コード", "pref_code"],
-        Text,
-        PREF,
-    ),
-    req(
-        "sponsor",
-        "貸与元",
-        &["貸与主体"],
-        Text,
-        (
-            "貸与する団体（県、医師会、市町村など）",
-            "who lends the money (prefecture, fund, municipality…)",
-        ),
-    ),
-    req(
-        "service_years",
-        "義務年限",
-        &["義務年数"],
-        Number,
-        (
-            "義務として勤める年数（整数）",
-            "years of service owed (whole number)",
-        ),
-    ),
+static SCHEME_COLUMNS: [Column; 5] = columns![
+    req "id" "制度ID" ["scheme_id"] Text (
+        "英数字・ハイフン（例: iwate-kokuho）",
+        "letters, digits, hyphens (e.g. iwate-kokuho)");
+    req "name" "制度名" [] Text ("制度の名称", "the scheme's name");
+    req "pref" "都道府県" ["都道府県コード", "pref_code"] Text PREF;
+    req "sponsor" "貸与元" ["貸与主体"] Text (
+        "貸与する団体（県、医師会、市町村など）",
+        "who lends the money (prefecture, fund, municipality…)");
+    req "service_years" "義務年限" ["義務年数"] Number
+        ("義務として勤める年数（整数）", "years of service owed (whole number)");
 ];
 
 impl Record for Scheme {

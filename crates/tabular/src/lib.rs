@@ -287,10 +287,10 @@ fn read_from<T: Record, R: Read + Seek>(
             position: Rc::clone(&position),
         })
     };
-    let mut magic = [0u8; 4];
-    let mut head = open_tracked()?;
-    let n = head
-        .read(&mut magic)
+    let mut magic = Vec::with_capacity(4);
+    open_tracked()?
+        .take(4)
+        .read_to_end(&mut magic)
         .map_err(|e| text::io_issue(&src, &e))?;
     let ext = extension(name);
     let out = book::Output {
@@ -299,7 +299,7 @@ fn read_from<T: Record, R: Read + Seek>(
         progress,
         sink,
     };
-    match &magic[..n] {
+    match magic.as_slice() {
         b"PK\x03\x04" => return book::read(name, true, &open_tracked, out),
         [0xD0, 0xCF, 0x11, 0xE0] => return book::read(name, false, &open_tracked, out),
         _ if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => {
@@ -317,7 +317,6 @@ fn read_from<T: Record, R: Read + Seek>(
         }
         _ => {}
     }
-    drop(head);
     let mut rows = text::TextRows::open(
         open_tracked()?,
         src.clone(),
@@ -398,4 +397,74 @@ pub fn columns_markdown() -> String {
         md.push('\n');
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::header_key;
+
+    #[test]
+    fn entity_names() {
+        for e in Entity::ALL {
+            assert_eq!(entity_from_name(e.code()), Some(*e));
+            assert_eq!(entity_from_name(e.label(Lang::Ja)), Some(*e));
+        }
+        let names = [
+            ("doctor", Entity::Doctors),
+            (" Ｄｏｃｔｏｒｓ ", Entity::Doctors),
+            ("医師", Entity::Doctors),
+            ("facility", Entity::Facilities),
+            ("医療機関", Entity::Facilities),
+            ("assignments", Entity::Assignments),
+            ("勤務", Entity::Assignments),
+            ("areas", Entity::Areas),
+            ("二次医療圏", Entity::Areas),
+            ("municipalities", Entity::Municipalities),
+            ("市区町村", Entity::Municipalities),
+            ("schemes", Entity::Schemes),
+            ("制度", Entity::Schemes),
+        ];
+        for (name, entity) in names {
+            assert_eq!(entity_from_name(name), Some(entity), "{name}");
+        }
+        assert_eq!(entity_from_name("nurses"), None);
+    }
+
+    #[test]
+    fn headers_name_one_column_each() {
+        for entity in Entity::ALL {
+            let cols = columns(*entity);
+            assert!(cols.first().is_some_and(|c| c.required || c.key == "id"));
+            for (i, column) in cols.iter().enumerate() {
+                assert!(!column.help_ja.is_empty() && !column.help_en.is_empty());
+                for name in column.names() {
+                    let key = header_key(name);
+                    let clash = cols
+                        .iter()
+                        .enumerate()
+                        .find(|(j, c)| *j != i && c.matches(&key));
+                    assert!(clash.is_none(), "{entity}: {name} names two columns");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn markdown_documents_every_column() {
+        let md = columns_markdown();
+        for entity in Entity::ALL {
+            assert!(md.contains(&format!("(`{}`)", entity.code())));
+            for c in columns(*entity) {
+                assert!(
+                    md.contains(&format!("| {} | `{}` |", c.ja, c.key)),
+                    "{}",
+                    c.key
+                );
+            }
+        }
+        assert!(
+            md.contains("| 医師ID | `id` | `貸与者番号`, `doctor_id`, `番号` | ✔ | 文字 / text |")
+        );
+    }
 }
