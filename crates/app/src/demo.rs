@@ -262,15 +262,18 @@ fn posts(hospitals: &[Facility]) -> Posts<'_> {
     }
 }
 
+/// One assignment of a history: kind, place, first and last day, FTE in hundredths.
+type Item = (
+    AssignmentKind,
+    Option<Workplace>,
+    NaiveDate,
+    Option<NaiveDate>,
+    u16,
+);
+
 struct History {
     doctor: DoctorId,
-    items: Vec<(
-        AssignmentKind,
-        Option<Workplace>,
-        NaiveDate,
-        Option<NaiveDate>,
-        u16,
-    )>,
+    items: Vec<Item>,
 }
 
 impl History {

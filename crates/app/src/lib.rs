@@ -15,7 +15,7 @@ pub enum AppError {
     Store(#[from] chiiki_store::StoreError),
     /// A file that cannot be read as a whole.
     #[error("{0}")]
-    File(ImportIssue),
+    File(Box<ImportIssue>),
     #[error(transparent)]
     Write(#[from] chiiki_tabular::WriteError),
     #[error("{path}: {source}")]

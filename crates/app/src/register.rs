@@ -112,11 +112,12 @@ where
             p.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            chiiki_tabular::read::<T>(p, progress).map_err(AppError::File)?,
+            chiiki_tabular::read::<T>(p, progress).map_err(|e| AppError::File(Box::new(e)))?,
         ),
         Source::Bytes { name, bytes } => (
             name.to_string(),
-            chiiki_tabular::read_bytes::<T>(name, bytes).map_err(AppError::File)?,
+            chiiki_tabular::read_bytes::<T>(name, bytes)
+                .map_err(|e| AppError::File(Box::new(e)))?,
         ),
     };
     let mut issues = decoded.issues;

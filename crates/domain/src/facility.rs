@@ -53,7 +53,12 @@ impl From<Facility> for FacilityFields {
 }
 
 impl Facility {
-    pub fn new(f: FacilityFields) -> Result<Self, ValueError> {
+    /// Checks the fields; the source credit is NFKC-normalised like every text read from a file.
+    pub fn new(mut f: FacilityFields) -> Result<Self, ValueError> {
+        f.source = f
+            .source
+            .map(|s| crate::normalize(&s))
+            .filter(|s| !s.is_empty());
         if let Some(m) = f.municipality
             && m.pref() != f.area.pref()
         {
