@@ -1,0 +1,154 @@
+//! The `chiiki` binary as a user runs it: exit codes, output formats, the demo, round trips.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn chiiki(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chiiki"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env("CHIIKI_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+fn db_in(dir: &Path) -> String {
+    dir.join("x.db").display().to_string()
+}
+
+#[test]
+fn demo_lists_real_hospitals_and_synthetic_doctors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let facilities: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &["list", "facilities", "--format", "json"],
+    )))
+    .unwrap();
+    let list = facilities.as_array().unwrap();
+    assert_eq!(list.len(), 131 + 40);
+    let iwa = list
+        .iter()
+        .find(|f| f["name"] == "岩手医科大学附属病院")
+        .expect("a real hospital");
+    assert_eq!(iwa["area"], "0301");
+    assert!(iwa["coordinates"]["lat"].as_f64().unwrap() > 39.0);
+    assert_eq!(iwa["synthetic"], false);
+
+    let doctors: serde_json::Value =
+        serde_json::from_str(&ok(&chiiki(&db, &["list", "doctors", "--format", "json"]))).unwrap();
+    let doctors = doctors.as_array().unwrap();
+    assert_eq!(doctors.len(), 300);
+    assert!(doctors.iter().all(|d| d["synthetic"] == true));
+
+    let repaid = ok(&chiiki(
+        &db,
+        &["list", "doctors", "--status", "repaid", "--format", "csv"],
+    ));
+    assert!(repaid.lines().count() > 1 && repaid.lines().skip(1).all(|l| l.contains("返還")));
+
+    let table = ok(&chiiki(&db, &["list", "areas"]));
+    assert!(table.contains("釜石") && table.contains("9件"));
+
+    // The demo loads only into an empty database.
+    let again = chiiki(&db, &["demo"]);
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn exit_codes_tell_bad_input_from_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    // Usage errors.
+    assert_eq!(chiiki(&db, &["list", "nurses"]).status.code(), Some(2));
+    assert_eq!(chiiki(&db, &["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        chiiki(&db, &["list", "doctors", "--area", "99x"])
+            .status
+            .code(),
+        Some(2)
+    );
+    // A file with a problem: exit 2, the problem located on stderr, nothing written.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "医師ID,氏名,性別,生年月日,卒業年月日,都道府県\nT-1,架空 太郎,男,令和2年2月30日,2020-03-20,03\n").unwrap();
+    let out = chiiki(&db, &["import", "doctors", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.csv:2:"), "{stderr}");
+    assert!(
+        stderr.contains("29日") && stderr.contains("29 days"),
+        "{stderr}"
+    );
+    assert_eq!(
+        chiiki(&db, &["show", "doctors", "T-1"]).status.code(),
+        Some(2)
+    );
+    // A missing file.
+    assert_eq!(
+        chiiki(&db, &["import", "doctors", "/nonexistent.csv"])
+            .status
+            .code(),
+        Some(2)
+    );
+    // A database that cannot be opened: a failure, not bad input.
+    let out = chiiki("/proc/no/such/dir/x.db", &["list", "areas"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+fn round_trip(source: &str, target: &str, dir: &Path) {
+    ok(&chiiki(source, &["demo"]));
+    ok(&chiiki(target, &["init", "--reference", "03"]));
+    for e in ["schemes", "doctors"] {
+        let first = dir.join(format!("{e}-1.xlsx"));
+        let second = dir.join(format!("{e}-2.xlsx"));
+        ok(&chiiki(source, &["export", e, first.to_str().unwrap()]));
+        let dry = ok(&chiiki(
+            target,
+            &["import", e, first.to_str().unwrap(), "--dry-run"],
+        ));
+        assert!(dry.contains("dry run"), "{dry}");
+        ok(&chiiki(target, &["import", e, first.to_str().unwrap()]));
+        ok(&chiiki(target, &["export", e, second.to_str().unwrap()]));
+        assert_eq!(
+            std::fs::read(&first).unwrap(),
+            std::fs::read(&second).unwrap(),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn doctors_round_trip_through_xlsx_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.db").display().to_string();
+    let b = dir.path().join("b.db").display().to_string();
+    round_trip(&a, &b, dir.path());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctors_round_trip_through_xlsx_on_postgres() {
+    let (Some(a), Some(b)) = (
+        chiiki_store::testing::pg_url().await,
+        chiiki_store::testing::pg_url().await,
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    tokio::task::spawn_blocking(move || round_trip(&a, &b, dir.path()))
+        .await
+        .unwrap();
+}
