@@ -322,9 +322,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let e = entity(&e)?;
             let store = open(&cli.db).await?;
-            let records = list(store.as_ref(), e, &filter).await?;
             let format = cli.format.unwrap_or(OutputFormat::Table);
-            print_records(e, &records, format, output.as_deref())?;
+            let streamable = matches!(e, Entity::Doctors | Entity::Facilities)
+                && matches!(format, OutputFormat::Json | OutputFormat::Csv);
+            if streamable {
+                let out: Box<dyn Write> = match &output {
+                    Some(path) => Box::new(std::io::BufWriter::new(
+                        std::fs::File::create(path)
+                            .with_context(|| format!("writing {}", path.display()))?,
+                    )),
+                    None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+                };
+                match stream_records(store.as_ref(), e, &filter, format, out).await {
+                    Err(err) if is_broken_pipe(&err) => {}
+                    other => other?,
+                }
+            } else {
+                let paging = Paging {
+                    limit: filter.limit,
+                    offset: 0,
+                };
+                let records = list(store.as_ref(), e, &filter, paging).await?;
+                print_records(e, &records, format, output.as_deref())?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { entity: e, id } => {
@@ -373,14 +393,106 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn list(store: &dyn Store, e: Entity, f: &ListArgs) -> anyhow::Result<Vec<Record>> {
+/// Rows fetched at a time when a list is streamed.
+const PAGE: u64 = 5_000;
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || matches!(
+                c.downcast_ref::<chiiki_tabular::WriteError>(),
+                Some(chiiki_tabular::WriteError::Io(io)) if io.kind() == std::io::ErrorKind::BrokenPipe
+            )
+    })
+}
+
+/// Writes a long list page by page, so that memory stays bounded whatever its length: the
+/// same bytes as the whole list written at once.
+async fn stream_records(
+    store: &dyn Store,
+    e: Entity,
+    f: &ListArgs,
+    format: OutputFormat,
+    mut out: Box<dyn Write>,
+) -> anyhow::Result<()> {
+    if format == OutputFormat::Csv {
+        let mut w = chiiki_tabular::CsvStream::new(out, chiiki_tabular::columns(e))?;
+        each_page(store, e, f, |page| {
+            for cells in register::records_to_cells(e, page).1 {
+                w.write_cells(&cells)?;
+            }
+            Ok(())
+        })
+        .await?;
+        w.finish()?.flush()?;
+        return Ok(());
+    }
+    let mut first = true;
+    each_page(store, e, f, |page| {
+        let mut json = String::new();
+        for r in page {
+            json.push_str(if first { "[\n" } else { ",\n" });
+            first = false;
+            let v = serde_json::to_value(r)?;
+            let pretty = serde_json::to_string_pretty(&v["record"])?;
+            json.push_str(
+                &pretty
+                    .lines()
+                    .map(|l| format!("  {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+        out.write_all(json.as_bytes())?;
+        Ok(())
+    })
+    .await?;
+    out.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Calls `each` with the list's records, `PAGE` at a time, up to `--limit`.
+async fn each_page(
+    store: &dyn Store,
+    e: Entity,
+    f: &ListArgs,
+    mut each: impl FnMut(&[Record]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut offset = 0;
+    loop {
+        let want = f.limit.map_or(PAGE, |l| l.saturating_sub(offset).min(PAGE));
+        if want == 0 {
+            return Ok(());
+        }
+        let page = list(
+            store,
+            e,
+            f,
+            Paging {
+                limit: Some(want),
+                offset,
+            },
+        )
+        .await?;
+        each(&page)?;
+        offset += page.len() as u64;
+        if (page.len() as u64) < want {
+            return Ok(());
+        }
+    }
+}
+
+async fn list(
+    store: &dyn Store,
+    e: Entity,
+    f: &ListArgs,
+    paging: Paging,
+) -> anyhow::Result<Vec<Record>> {
     let pref = f.pref.as_deref().map(PrefCode::parse).transpose();
     let pref = parse(pref)?;
     let area = parse(f.area.as_deref().map(AreaCode::parse).transpose())?;
-    let paging = Paging {
-        limit: f.limit,
-        offset: 0,
-    };
     Ok(match e {
         Entity::Doctors => {
             let filter = DoctorFilter {

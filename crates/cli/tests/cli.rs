@@ -60,6 +60,42 @@ fn demo_lists_real_hospitals_and_synthetic_doctors() {
     ));
     assert!(repaid.lines().count() > 1 && repaid.lines().skip(1).all(|l| l.contains("返還")));
 
+    // Lists are streamed page by page; the bytes are those of an export.
+    let listed = dir.path().join("listed.csv");
+    let exported = dir.path().join("exported.csv");
+    ok(&chiiki(
+        &db,
+        &[
+            "list",
+            "doctors",
+            "--format",
+            "csv",
+            "--output",
+            listed.to_str().unwrap(),
+        ],
+    ));
+    ok(&chiiki(
+        &db,
+        &["export", "doctors", exported.to_str().unwrap()],
+    ));
+    assert_eq!(
+        std::fs::read(&listed).unwrap(),
+        std::fs::read(&exported).unwrap()
+    );
+    let none: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &["list", "doctors", "--format", "json", "--limit", "0"],
+    )))
+    .unwrap();
+    assert_eq!(none, serde_json::json!([]));
+    let seven: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &["list", "doctors", "--format", "json", "--limit", "7"],
+    )))
+    .unwrap();
+    assert_eq!(seven.as_array().unwrap().len(), 7);
+    assert_eq!(seven[0], doctors[0]);
+
     let table = ok(&chiiki(&db, &["list", "areas"]));
     assert!(table.contains("釜石") && table.contains("9件"));
 

@@ -10,20 +10,46 @@ use crate::{Record, WriteError};
 
 /// Writes a CSV file Excel opens as UTF-8: a BOM, the Japanese headers, CRLF line ends.
 pub(crate) fn csv<T: Record>(records: &[T], out: impl Write) -> Result<(), WriteError> {
-    let mut out = out;
-    out.write_all(b"\xEF\xBB\xBF")?;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    w.write_record(T::columns().iter().map(|c| c.ja))?;
+    let mut w = CsvStream::new(out, T::columns())?;
     for record in records {
-        w.write_record(record.encode().iter().map(|cell| match cell {
+        w.write_cells(&record.encode())?;
+    }
+    w.finish().map(|_| ())
+}
+
+/// A CSV file written row by row, so that a long list never sits in memory whole: the same
+/// bytes as [`crate::write_bytes`] gives for the same rows.
+pub struct CsvStream<W: Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> CsvStream<W> {
+    /// Starts the file: the BOM and the Japanese headers of the columns.
+    pub fn new(mut out: W, columns: &[crate::Column]) -> Result<Self, WriteError> {
+        out.write_all(b"\xEF\xBB\xBF")?;
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        w.write_record(columns.iter().map(|c| c.ja))?;
+        Ok(Self { w })
+    }
+
+    /// One row: the cells of a record, as [`Record::encode`] gives them.
+    pub fn write_cells(&mut self, cells: &[Cell]) -> Result<(), WriteError> {
+        self.w.write_record(cells.iter().map(|cell| match cell {
             Cell::Text(s) => guard_formula(s).into_owned(),
             other => other.to_text(),
         }))?;
+        Ok(())
     }
-    w.flush()?;
-    Ok(())
+
+    /// Flushes and returns the writer.
+    pub fn finish(mut self) -> Result<W, WriteError> {
+        self.w.flush()?;
+        self.w
+            .into_inner()
+            .map_err(|e| WriteError::Io(e.into_error()))
+    }
 }
 
 /// The creation date written into every workbook, so that the same records always give

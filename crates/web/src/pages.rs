@@ -190,6 +190,27 @@ pub(crate) struct ListQuery {
     page: Option<u64>,
 }
 
+impl ListQuery {
+    /// The page asked for, `PAGE` rows each.
+    fn paging(&self) -> Paging {
+        Paging {
+            limit: Some(PAGE),
+            offset: self.page.unwrap_or(0) * PAGE,
+        }
+    }
+    /// The search text, when one was given.
+    fn text(&self) -> Option<String> {
+        self.q.clone().filter(|t| !t.is_empty())
+    }
+    /// The area filter, when a valid one was given.
+    fn area(&self) -> Option<AreaCode> {
+        self.area
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .and_then(|a| AreaCode::parse(a).ok())
+    }
+}
+
 fn pager(base: &str, q: &ListQuery, total: u64) -> (Option<String>, Option<String>) {
     let page = q.page.unwrap_or(0);
     let mut params: Vec<(&str, String)> = Vec::new();
@@ -253,20 +274,13 @@ pub(crate) async fn facilities(
     State(s): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let area = q
-        .area
-        .as_deref()
-        .filter(|a| !a.is_empty())
-        .and_then(|a| AreaCode::parse(a).ok());
+    let area = q.area();
     let page = s
         .store
         .list_facilities(&FacilityFilter {
             area,
-            text: q.q.clone().filter(|t| !t.is_empty()),
-            paging: Paging {
-                limit: Some(PAGE),
-                offset: q.page.unwrap_or(0) * PAGE,
-            },
+            text: q.text(),
+            paging: q.paging(),
             ..Default::default()
         })
         .await?;
@@ -396,11 +410,7 @@ pub(crate) async fn doctors(State(s): State<AppState>, Query(q): Query<ListQuery
         .as_deref()
         .filter(|x| !x.is_empty())
         .and_then(|x| RegisterStatus::parse(x).ok());
-    let area = q
-        .area
-        .as_deref()
-        .filter(|a| !a.is_empty())
-        .and_then(|a| AreaCode::parse(a).ok());
+    let area = q.area();
     let year = q.year.as_deref().and_then(|y| y.trim().parse::<i32>().ok());
     let page = s
         .store
@@ -408,11 +418,8 @@ pub(crate) async fn doctors(State(s): State<AppState>, Query(q): Query<ListQuery
             status,
             area,
             graduation_year: year,
-            text: q.q.clone().filter(|t| !t.is_empty()),
-            paging: Paging {
-                limit: Some(PAGE),
-                offset: q.page.unwrap_or(0) * PAGE,
-            },
+            text: q.text(),
+            paging: q.paging(),
             ..Default::default()
         })
         .await?;
