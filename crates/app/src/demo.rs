@@ -8,7 +8,8 @@ use chiiki_domain::{
     Amount, AreaCode, Assignment, AssignmentFields, AssignmentId, AssignmentKind, Beds,
     Coordinates, Doctor, DoctorFields, DoctorId, Email, EmergencyLevel, Enrolment, Facility,
     FacilityFields, FacilityGroup, FacilityId, FacilityKind, Fte, Kana, NaiveDate, Name, Period,
-    PrefCode, Record, RegisterStatus, Scheme, SchemeId, Sex, Specialty, WorkHourLevel, Workplace,
+    PrefCode, Programme, ProgrammeId, Record, RegisterStatus, Scheme, SchemeId, Sex, Specialty,
+    WorkHourLevel, Workplace,
 };
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -34,6 +35,7 @@ pub fn records() -> Result<Vec<Record>, RefDataError> {
     out.extend(reference.municipalities.iter().cloned().map(Record::from));
     let schemes = schemes();
     out.extend(schemes.iter().cloned().map(Record::from));
+    out.extend(programmes().into_iter().map(Record::from));
     out.extend(reference.hospitals.iter().cloned().map(Record::from));
 
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
@@ -81,6 +83,27 @@ pub fn schemes() -> Vec<Scheme> {
             "市町村医師修学資金（デモ）",
             "岩手県内市町村",
             6,
+        ),
+    ]
+}
+
+/// Two career-formation programmes (キャリア形成プログラム) modelled on Iwate's: 9 years, at
+/// least 4 in shortage areas; their rules arrive with the rotation planner.
+pub fn programmes() -> Vec<Programme> {
+    let p = |id: &str, n: &str| Programme {
+        id: ProgrammeId::parse(id).expect("valid id"),
+        name: name(n),
+        pref: iwate(),
+        scheme: None,
+    };
+    vec![
+        p(
+            "iwate-career-gp",
+            "岩手県キャリア形成プログラム 総合診療コース（デモ）",
+        ),
+        p(
+            "iwate-career-im",
+            "岩手県キャリア形成プログラム 内科コース（デモ）",
         ),
     ]
 }
@@ -602,6 +625,7 @@ mod tests {
         assert_eq!(count(Entity::Areas), 9);
         assert_eq!(count(Entity::Municipalities), 33);
         assert_eq!(count(Entity::Schemes), 3);
+        assert_eq!(count(Entity::Programmes), 2);
         // 131 hospitals and clinics with beds (R7 report), 40 synthetic clinics.
         assert_eq!(count(Entity::Facilities), 131 + 40);
         assert_eq!(count(Entity::Doctors), 300);

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use chiiki_domain::{
-    Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, Msg, Municipality, Record,
-    Scheme, SecondaryArea, Workplace, overloads,
+    Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, Msg, Municipality, Programme,
+    Record, Scheme, SecondaryArea, Workplace, overloads,
 };
 use chiiki_store::{Applied, AssignmentFilter, Change, Mode, Store};
 use chiiki_tabular::{Cell, Decoded, Format, ImportIssue, Location};
@@ -87,6 +87,9 @@ pub async fn import(
             import_typed::<Municipality>(store, actor, source, dry_run, progress).await
         }
         Entity::Schemes => import_typed::<Scheme>(store, actor, source, dry_run, progress).await,
+        Entity::Programmes => {
+            import_typed::<Programme>(store, actor, source, dry_run, progress).await
+        }
         Entity::Facilities => {
             import_typed::<Facility>(store, actor, source, dry_run, progress).await
         }
@@ -252,6 +255,23 @@ async fn check_references(
                     ));
                 }
             }
+            Record::Programme(p) => {
+                if let Some(scheme) = &p.scheme
+                    && !keys(Entity::Schemes).await?.contains(scheme.as_str())
+                {
+                    issues.push(unknown(
+                        file,
+                        *row,
+                        "制度ID / scheme",
+                        scheme.to_string(),
+                        ("制度ID", "scheme id"),
+                        (
+                            "先に修学資金制度を登録するか、制度IDを確認してください",
+                            "register the scheme first or check its id",
+                        ),
+                    ));
+                }
+            }
             Record::Doctor(d) => {
                 if let Some(e) = &d.enrolment
                     && !keys(Entity::Schemes).await?.contains(e.scheme.as_str())
@@ -373,6 +393,12 @@ pub async fn all_records(store: &dyn Store, entity: Entity) -> Result<Vec<Record
             .into_iter()
             .map(Record::from)
             .collect(),
+        Entity::Programmes => store
+            .list_programmes(None)
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
         Entity::Facilities => store
             .list_facilities(&FacilityFilter::default())
             .await?
@@ -419,6 +445,7 @@ pub fn records_to_cells(entity: Entity, records: &[Record]) -> (Vec<&'static str
             Record::Area(x) => x.encode(),
             Record::Municipality(x) => x.encode(),
             Record::Scheme(x) => x.encode(),
+            Record::Programme(x) => x.encode(),
             Record::Facility(x) => x.encode(),
             Record::Doctor(x) => x.encode(),
             Record::Assignment(x) => x.encode(),
@@ -448,6 +475,7 @@ pub fn records_to_bytes(records: &[Record], format: Format) -> Result<Vec<u8>, A
         Entity::Areas => typed!(Area, SecondaryArea),
         Entity::Municipalities => typed!(Municipality, Municipality),
         Entity::Schemes => typed!(Scheme, Scheme),
+        Entity::Programmes => typed!(Programme, Programme),
         Entity::Facilities => typed!(Facility, Facility),
         Entity::Doctors => typed!(Doctor, Doctor),
         Entity::Assignments => typed!(Assignment, Assignment),

@@ -547,6 +547,12 @@ async fn list(
             .into_iter()
             .map(Record::from)
             .collect(),
+        Entity::Programmes => store
+            .list_programmes(pref)
+            .await?
+            .into_iter()
+            .map(Record::from)
+            .collect(),
         Entity::Assignments => {
             let filter = chiiki_store::AssignmentFilter {
                 doctors: None,

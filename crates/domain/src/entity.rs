@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::text::Lang;
-use crate::{Assignment, Doctor, Facility, Municipality, Scheme, SecondaryArea};
+use crate::{Assignment, Doctor, Facility, Municipality, Programme, Scheme, SecondaryArea};
 
 /// A kind of record in the register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -12,6 +12,7 @@ pub enum Entity {
     Areas,
     Municipalities,
     Schemes,
+    Programmes,
     Facilities,
     Doctors,
     Assignments,
@@ -23,6 +24,7 @@ impl Entity {
         Entity::Areas,
         Entity::Municipalities,
         Entity::Schemes,
+        Entity::Programmes,
         Entity::Facilities,
         Entity::Doctors,
         Entity::Assignments,
@@ -33,6 +35,7 @@ impl Entity {
             Entity::Areas => "areas",
             Entity::Municipalities => "municipalities",
             Entity::Schemes => "schemes",
+            Entity::Programmes => "programmes",
             Entity::Facilities => "facilities",
             Entity::Doctors => "doctors",
             Entity::Assignments => "assignments",
@@ -44,12 +47,14 @@ impl Entity {
             (Entity::Areas, Lang::Ja) => "二次医療圏",
             (Entity::Municipalities, Lang::Ja) => "市区町村",
             (Entity::Schemes, Lang::Ja) => "修学資金制度",
+            (Entity::Programmes, Lang::Ja) => "研修プログラム",
             (Entity::Facilities, Lang::Ja) => "医療機関",
             (Entity::Doctors, Lang::Ja) => "医師",
             (Entity::Assignments, Lang::Ja) => "勤務",
             (Entity::Areas, Lang::En) => "Secondary medical areas",
             (Entity::Municipalities, Lang::En) => "Municipalities",
             (Entity::Schemes, Lang::En) => "Schemes",
+            (Entity::Programmes, Lang::En) => "Programmes",
             (Entity::Facilities, Lang::En) => "Facilities",
             (Entity::Doctors, Lang::En) => "Doctors",
             (Entity::Assignments, Lang::En) => "Assignments",
@@ -64,6 +69,8 @@ impl Entity {
                 || s == e.code().trim_end_matches('s')
                 || (e.code() == "facilities" && s == "facility")
                 || (e.code() == "municipalities" && s == "municipality")
+                || (e.code() == "programmes"
+                    && matches!(s.as_str(), "program" | "programs" | "プログラム"))
                 || s == e.label(Lang::Ja)
                 || s == e.label(Lang::En).to_lowercase()
         })
@@ -83,6 +90,7 @@ pub enum Record {
     Area(SecondaryArea),
     Municipality(Municipality),
     Scheme(Scheme),
+    Programme(Programme),
     Facility(Facility),
     Doctor(Doctor),
     Assignment(Assignment),
@@ -94,6 +102,7 @@ impl Record {
             Record::Area(_) => Entity::Areas,
             Record::Municipality(_) => Entity::Municipalities,
             Record::Scheme(_) => Entity::Schemes,
+            Record::Programme(_) => Entity::Programmes,
             Record::Facility(_) => Entity::Facilities,
             Record::Doctor(_) => Entity::Doctors,
             Record::Assignment(_) => Entity::Assignments,
@@ -106,6 +115,7 @@ impl Record {
             Record::Area(a) => a.code.to_string(),
             Record::Municipality(m) => m.code().to_string(),
             Record::Scheme(s) => s.id.to_string(),
+            Record::Programme(p) => p.id.to_string(),
             Record::Facility(f) => f.id.to_string(),
             Record::Doctor(d) => d.id.to_string(),
             Record::Assignment(a) => a.id.to_string(),
@@ -124,6 +134,7 @@ record_from!(
     Area(SecondaryArea),
     Municipality(Municipality),
     Scheme(Scheme),
+    Programme(Programme),
     Facility(Facility),
     Doctor(Doctor),
     Assignment(Assignment)
@@ -142,6 +153,7 @@ mod tests {
         assert_eq!(Entity::parse("doctor"), Some(Entity::Doctors));
         assert_eq!(Entity::parse("Facility"), Some(Entity::Facilities));
         assert_eq!(Entity::parse("municipality"), Some(Entity::Municipalities));
+        assert_eq!(Entity::parse("program"), Some(Entity::Programmes));
         assert_eq!(Entity::parse("nurses"), None);
     }
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    AreaCode, Assignment, Doctor, Entity, Facility, Municipality, PrefCode, Record, Scheme,
-    SecondaryArea,
+    AreaCode, Assignment, Doctor, Entity, Facility, Municipality, PrefCode, Programme, Record,
+    Scheme, SecondaryArea,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -619,6 +619,15 @@ macro_rules! impl_store {
                     c
                 };
                 Ok(self.select_all(Entity::Schemes, conds, "id", Paging::default()).await?.items)
+            }
+
+            async fn list_programmes(&self, pref: Option<PrefCode>) -> Result<Vec<Programme>, StoreError> {
+                let conds = || {
+                    let mut c = Vec::new();
+                    pref_cond(pref, &mut c);
+                    c
+                };
+                Ok(self.select_all(Entity::Programmes, conds, "id", Paging::default()).await?.items)
             }
 
             async fn list_facilities(&self, filter: &FacilityFilter) -> Result<Page<Facility>, StoreError> {

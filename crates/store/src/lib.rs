@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, HashSet};
 use async_trait::async_trait;
 use chiiki_domain::{
     AreaCode, Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, FacilityId,
-    FacilityKind, LgCode, Municipality, NaiveDate, PrefCode, Record, RegisterStatus, Scheme,
-    SecondaryArea,
+    FacilityKind, LgCode, Municipality, NaiveDate, PrefCode, Programme, Record, RegisterStatus,
+    Scheme, SecondaryArea,
 };
 use serde::Serialize;
 
@@ -194,6 +194,7 @@ pub trait Store: Send + Sync + 'static {
         area: Option<AreaCode>,
     ) -> Result<Vec<Municipality>, StoreError>;
     async fn list_schemes(&self, pref: Option<PrefCode>) -> Result<Vec<Scheme>, StoreError>;
+    async fn list_programmes(&self, pref: Option<PrefCode>) -> Result<Vec<Programme>, StoreError>;
     async fn list_facilities(&self, filter: &FacilityFilter) -> Result<Page<Facility>, StoreError>;
     async fn list_doctors(&self, filter: &DoctorFilter) -> Result<Page<Doctor>, StoreError>;
     /// Assignments ordered by doctor and start date.

@@ -23,7 +23,7 @@ pub(crate) struct Table {
     pub columns: &'static [&'static str],
 }
 
-pub(crate) const TABLES: [Table; 6] = [
+pub(crate) const TABLES: [Table; 7] = [
     Table {
         entity: Entity::Areas,
         name: "areas",
@@ -41,6 +41,12 @@ pub(crate) const TABLES: [Table; 6] = [
         name: "schemes",
         key: "id",
         columns: &["pref", "name"],
+    },
+    Table {
+        entity: Entity::Programmes,
+        name: "programmes",
+        key: "id",
+        columns: &["pref", "name", "scheme"],
     },
     Table {
         entity: Entity::Facilities,
@@ -102,6 +108,14 @@ pub(crate) fn to_row(record: &Record) -> Result<Row, StoreError> {
             vec![text(m.pref()), text(m.area()), text(m.name())],
         ),
         Record::Scheme(s) => (Some(s.pref.to_string()), vec![text(s.pref), text(&s.name)]),
+        Record::Programme(p) => (
+            Some(p.pref.to_string()),
+            vec![
+                text(p.pref),
+                text(&p.name),
+                Val::Text(p.scheme.as_ref().map(|s| s.to_string())),
+            ],
+        ),
         Record::Facility(f) => (
             Some(f.pref().to_string()),
             vec![
@@ -158,6 +172,7 @@ fn record_body(record: &Record) -> Value {
         Record::Area(x) => serde_json::to_value(x),
         Record::Municipality(x) => serde_json::to_value(x),
         Record::Scheme(x) => serde_json::to_value(x),
+        Record::Programme(x) => serde_json::to_value(x),
         Record::Facility(x) => serde_json::to_value(x),
         Record::Doctor(x) => serde_json::to_value(x),
         Record::Assignment(x) => serde_json::to_value(x),
@@ -171,6 +186,7 @@ pub(crate) fn from_data(entity: Entity, key: &str, data: Value) -> Result<Record
         Entity::Areas => Record::Area(decode(entity, key, data)?),
         Entity::Municipalities => Record::Municipality(decode(entity, key, data)?),
         Entity::Schemes => Record::Scheme(decode(entity, key, data)?),
+        Entity::Programmes => Record::Programme(decode(entity, key, data)?),
         Entity::Facilities => Record::Facility(decode(entity, key, data)?),
         Entity::Doctors => Record::Doctor(decode(entity, key, data)?),
         Entity::Assignments => Record::Assignment(decode(entity, key, data)?),

@@ -3,7 +3,7 @@
 use chiiki_domain::{
     Amount, AreaCode, AssignmentId, AssignmentKind, DoctorId, Email, EmergencyLevel, FacilityGroup,
     FacilityId, FacilityKind, Fte, Kana, LgCode, Msg, MunicipalityKind, NaiveDate, Name, Phone,
-    PrefCode, RegisterStatus, SchemeId, Sex, Specialty, ValueError, WorkHourLevel,
+    PrefCode, ProgrammeId, RegisterStatus, SchemeId, Sex, Specialty, ValueError, WorkHourLevel,
 };
 use chiiki_domain::{format_iso, normalize, parse_count, parse_date};
 
@@ -170,6 +170,7 @@ from_text!(
     DoctorId => DoctorId::parse,
     FacilityId => FacilityId::parse,
     SchemeId => SchemeId::parse,
+    ProgrammeId => ProgrammeId::parse,
     AssignmentId => AssignmentId::parse,
     Name => Name::parse,
     Kana => Kana::parse,

@@ -4,7 +4,8 @@ use chiiki_domain::{
     Amount, AreaCode, Assignment, AssignmentFields, AssignmentId, Beds, Coordinates, Doctor,
     DoctorFields, DoctorId, EmergencyLevel, Enrolment, Facility, FacilityFields, FacilityId, Fte,
     Lang, LgCode, Msg, Municipality, MunicipalityKind, NaiveDate, Name, Period, PrefCode,
-    RegisterStatus, Scheme, SchemeId, SecondaryArea, WorkHourLevel, Workplace,
+    Programme, ProgrammeId, RegisterStatus, Scheme, SchemeId, SecondaryArea, WorkHourLevel,
+    Workplace,
 };
 
 use crate::cell::{Cell, CellKind};
@@ -590,6 +591,53 @@ impl Record for Scheme {
             Cell::Text(self.pref.to_string()),
             Cell::Text(self.sponsor.to_string()),
             Cell::Number(f64::from(self.service_years)),
+        ]
+    }
+
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+static PROGRAMME_COLUMNS: [Column; 4] = columns![
+    req "id" "プログラムID" ["programme_id", "program_id"] Text (
+        "英数字・ハイフン（例: iwate-career-gp）",
+        "letters, digits, hyphens (e.g. iwate-career-gp)");
+    req "name" "プログラム名" ["program_name"] Text ("プログラムの名称", "the programme's name");
+    req "pref" "都道府県" ["都道府県コード", "pref_code"] Text PREF;
+    opt "scheme" "制度ID" ["scheme_id", "修学資金"] Text (
+        "対象の修学資金制度のID（任意）",
+        "the scheme whose doctors it is for (optional)");
+];
+
+impl Record for Programme {
+    const ENTITY: Entity = Entity::Programmes;
+
+    fn columns() -> &'static [Column] {
+        &PROGRAMME_COLUMNS
+    }
+
+    fn decode(r: &Row<'_>) -> Result<Self, Vec<ImportIssue>> {
+        let id: Option<ProgrammeId> = r.get("id");
+        let name: Option<Name> = r.get("name");
+        let pref: Option<PrefCode> = r.get("pref");
+        let scheme: Option<SchemeId> = r.opt("scheme");
+        r.finish(None, || {
+            Some(Ok(Programme {
+                id: id?,
+                name: name?,
+                pref: pref?,
+                scheme,
+            }))
+        })
+    }
+
+    fn encode(&self) -> Vec<Cell> {
+        vec![
+            Cell::Text(self.id.to_string()),
+            Cell::Text(self.name.to_string()),
+            Cell::Text(self.pref.to_string()),
+            Cell::text(self.scheme.as_ref()),
         ]
     }
 

@@ -65,7 +65,9 @@ pub fn entity_from_name(s: &str) -> Option<Entity> {
 
 /// An entity's columns in export order.
 pub fn columns(entity: Entity) -> &'static [Column] {
-    use chiiki_domain::{Assignment, Doctor, Facility, Municipality, Scheme, SecondaryArea};
+    use chiiki_domain::{
+        Assignment, Doctor, Facility, Municipality, Programme, Scheme, SecondaryArea,
+    };
     match entity {
         Entity::Areas => SecondaryArea::columns(),
         Entity::Municipalities => Municipality::columns(),
@@ -73,6 +75,7 @@ pub fn columns(entity: Entity) -> &'static [Column] {
         Entity::Doctors => Doctor::columns(),
         Entity::Assignments => Assignment::columns(),
         Entity::Schemes => Scheme::columns(),
+        Entity::Programmes => Programme::columns(),
     }
 }
 
