@@ -4,10 +4,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use chiiki_domain::{
-    Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, Msg, Municipality, Programme,
-    Record, Scheme, SecondaryArea, Workplace, overloads,
+    AreaCode, Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, FacilityId, Msg,
+    Municipality, PrefCode, Programme, Record, RegisterStatus, Scheme, SecondaryArea, Workplace,
+    overloads,
 };
-use chiiki_store::{Applied, AssignmentFilter, Change, Mode, Store};
+use chiiki_store::{
+    Applied, AssignmentFilter, Change, DoctorFilter, FacilityFilter, Mode, Paging, Store,
+};
 use chiiki_tabular::{Cell, Decoded, Format, ImportIssue, Location};
 use serde::Serialize;
 
@@ -371,55 +374,72 @@ async fn check_overloads(
     Ok(out)
 }
 
+/// Which records of a kind to list; each filter applies to the kinds that have the field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListFilter {
+    pub pref: Option<PrefCode>,
+    /// Areas' municipalities and facilities; doctors working there on the day of listing.
+    pub area: Option<AreaCode>,
+    /// Doctors working there today; assignments there.
+    pub facility: Option<FacilityId>,
+    pub status: Option<RegisterStatus>,
+    pub graduation_year: Option<i32>,
+    /// Part of the name or id of doctors and facilities.
+    pub text: Option<String>,
+}
+
+/// The records of a kind that pass the filter, a page of them for doctors and facilities.
+pub async fn list(
+    store: &dyn Store,
+    entity: Entity,
+    f: &ListFilter,
+    paging: Paging,
+) -> Result<Vec<Record>, AppError> {
+    fn records<T: Into<Record>>(items: Vec<T>) -> Vec<Record> {
+        items.into_iter().map(Into::into).collect()
+    }
+    Ok(match entity {
+        Entity::Areas => records(store.list_areas(f.pref).await?),
+        Entity::Municipalities => records(store.list_municipalities(f.pref, f.area).await?),
+        Entity::Schemes => records(store.list_schemes(f.pref).await?),
+        Entity::Programmes => records(store.list_programmes(f.pref).await?),
+        Entity::Facilities => {
+            let filter = FacilityFilter {
+                pref: f.pref,
+                area: f.area,
+                text: f.text.clone(),
+                paging,
+                ..Default::default()
+            };
+            records(store.list_facilities(&filter).await?.items)
+        }
+        Entity::Doctors => {
+            let filter = DoctorFilter {
+                pref: f.pref,
+                area: f.area,
+                status: f.status,
+                graduation_year: f.graduation_year,
+                facility: f.facility.clone(),
+                text: f.text.clone(),
+                paging,
+                ..Default::default()
+            };
+            records(store.list_doctors(&filter).await?.items)
+        }
+        Entity::Assignments => {
+            let filter = AssignmentFilter {
+                doctors: None,
+                facility: f.facility.clone(),
+                pref: f.pref,
+            };
+            records(store.list_assignments(&filter).await?)
+        }
+    })
+}
+
 /// All records of a kind, for export.
 pub async fn all_records(store: &dyn Store, entity: Entity) -> Result<Vec<Record>, AppError> {
-    use chiiki_store::{DoctorFilter, FacilityFilter};
-    Ok(match entity {
-        Entity::Areas => store
-            .list_areas(None)
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Municipalities => store
-            .list_municipalities(None, None)
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Schemes => store
-            .list_schemes(None)
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Programmes => store
-            .list_programmes(None)
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Facilities => store
-            .list_facilities(&FacilityFilter::default())
-            .await?
-            .items
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Doctors => store
-            .list_doctors(&DoctorFilter::default())
-            .await?
-            .items
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Assignments => store
-            .list_assignments(&AssignmentFilter::default())
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-    })
+    list(store, entity, &ListFilter::default(), Paging::default()).await
 }
 
 /// Writes records of one kind to a CSV or XLSX file.

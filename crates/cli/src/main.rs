@@ -12,7 +12,7 @@ use chiiki_app::register::{self, ImportReport, Source};
 use chiiki_domain::{
     AreaCode, Entity, Explain, FacilityId, Lang, PrefCode, Record, RegisterStatus,
 };
-use chiiki_store::{DoctorFilter, FacilityFilter, Paging, Store};
+use chiiki_store::{Paging, Store};
 use chiiki_tabular::Format;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -484,89 +484,25 @@ async fn each_page(
     }
 }
 
+/// The list's filter, validated.
+fn list_filter(f: &ListArgs) -> anyhow::Result<register::ListFilter> {
+    Ok(register::ListFilter {
+        pref: parse(f.pref.as_deref().map(PrefCode::parse).transpose())?,
+        area: parse(f.area.as_deref().map(AreaCode::parse).transpose())?,
+        facility: parse(f.facility.as_deref().map(FacilityId::parse).transpose())?,
+        status: parse(f.status.as_deref().map(RegisterStatus::parse).transpose())?,
+        graduation_year: f.graduation_year,
+        text: f.text.clone(),
+    })
+}
+
 async fn list(
     store: &dyn Store,
     e: Entity,
     f: &ListArgs,
     paging: Paging,
 ) -> anyhow::Result<Vec<Record>> {
-    let pref = f.pref.as_deref().map(PrefCode::parse).transpose();
-    let pref = parse(pref)?;
-    let area = parse(f.area.as_deref().map(AreaCode::parse).transpose())?;
-    Ok(match e {
-        Entity::Doctors => {
-            let filter = DoctorFilter {
-                pref,
-                area,
-                status: parse(f.status.as_deref().map(RegisterStatus::parse).transpose())?,
-                graduation_year: f.graduation_year,
-                facility: parse(f.facility.as_deref().map(FacilityId::parse).transpose())?,
-                text: f.text.clone(),
-                paging,
-                ..Default::default()
-            };
-            store
-                .list_doctors(&filter)
-                .await?
-                .items
-                .into_iter()
-                .map(Record::from)
-                .collect()
-        }
-        Entity::Facilities => {
-            let filter = FacilityFilter {
-                pref,
-                area,
-                text: f.text.clone(),
-                paging,
-                ..Default::default()
-            };
-            store
-                .list_facilities(&filter)
-                .await?
-                .items
-                .into_iter()
-                .map(Record::from)
-                .collect()
-        }
-        Entity::Areas => store
-            .list_areas(pref)
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Municipalities => store
-            .list_municipalities(pref, area)
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Schemes => store
-            .list_schemes(pref)
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Programmes => store
-            .list_programmes(pref)
-            .await?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Assignments => {
-            let filter = chiiki_store::AssignmentFilter {
-                doctors: None,
-                facility: parse(f.facility.as_deref().map(FacilityId::parse).transpose())?,
-                pref,
-            };
-            store
-                .list_assignments(&filter)
-                .await?
-                .into_iter()
-                .map(Record::from)
-                .collect()
-        }
-    })
+    Ok(register::list(store, e, &list_filter(f)?, paging).await?)
 }
 
 fn print_records(

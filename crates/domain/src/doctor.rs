@@ -161,35 +161,18 @@ impl std::ops::Deref for Doctor {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    pub fn sample() -> DoctorFields {
-        DoctorFields {
-            id: DoctorId::parse("D-0001").unwrap(),
-            synthetic: true,
-            pref: PrefCode::parse("03").unwrap(),
-            name: Name::parse("架空 太郎").unwrap(),
-            kana: Some(Kana::parse("カクウ タロウ").unwrap()),
-            sex: Sex::Male,
-            birth_date: d(1995, 6, 1),
-            university: Some(Name::parse("岩手医科大学").unwrap()),
-            graduation_date: d(2020, 3, 20),
-            licence_date: Some(d(2020, 4, 20)),
-            enrolment: Some(Enrolment {
-                scheme: SchemeId::parse("iwate-kokuho").unwrap(),
-                loan: Period::new(d(2014, 4, 1), Some(d(2020, 3, 31))).unwrap(),
-            }),
-            target_specialty: Some(Specialty::GeneralPractice),
-            work_hour_level: WorkHourLevel::A,
-            status: RegisterStatus::Active,
-            email: None,
-            phone: None,
-        }
+    fn sample() -> DoctorFields {
+        let mut f = crate::samples::doctor("D-0001", "架空 太郎");
+        f.email = None;
+        f.phone = None;
+        f
     }
 
     #[test]

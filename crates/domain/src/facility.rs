@@ -124,33 +124,10 @@ impl std::ops::Deref for Facility {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
-    pub fn sample() -> FacilityFields {
-        FacilityFields {
-            id: FacilityId::parse("R7-0301-14").unwrap(),
-            name: Name::parse("岩手医科大学附属病院").unwrap(),
-            kind: FacilityKind::UniversityHospital,
-            municipality: Some(LgCode::parse("03322").unwrap()),
-            area: AreaCode::parse("0301").unwrap(),
-            coordinates: Some(Coordinates::new(39.614, 141.163).unwrap()),
-            beds: Beds {
-                high_acute: 880,
-                acute: 0,
-                recovery: 0,
-                chronic: 25,
-                idle: 0,
-            },
-            doctors_fulltime: Amount::new(288.0).unwrap(),
-            doctors_parttime_fte: Amount::new(202.9).unwrap(),
-            emergency: EmergencyLevel::Tertiary,
-            group: Some(FacilityGroup::University),
-            alliance: None,
-            synthetic: false,
-            source: Some("厚生労働省 病床機能報告（令和7年度公表）".into()),
-        }
-    }
+    use crate::samples::facility as sample;
 
     #[test]
     fn facility_invariants() {

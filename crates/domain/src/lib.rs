@@ -18,6 +18,8 @@ pub mod labels;
 pub mod name;
 pub mod quantity;
 pub mod region;
+#[cfg(any(test, feature = "samples"))]
+pub mod samples;
 pub mod scheme;
 pub mod text;
 pub mod time;

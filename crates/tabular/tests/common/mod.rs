@@ -100,29 +100,7 @@ pub fn facilities() -> Vec<Facility> {
         synthetic: true,
         source: None,
     };
-    let real = FacilityFields {
-        id: FacilityId::parse("R7-0301-14").unwrap(),
-        name: Name::parse("岩手医科大学附属病院").unwrap(),
-        kind: FacilityKind::UniversityHospital,
-        municipality: Some(LgCode::parse("03322").unwrap()),
-        area: AreaCode::parse("0301").unwrap(),
-        coordinates: Some(Coordinates::new(39.614, 141.163).unwrap()),
-        beds: Beds {
-            high_acute: 880,
-            acute: 0,
-            recovery: 0,
-            chronic: 25,
-            idle: 0,
-        },
-        doctors_fulltime: Amount::new(288.0).unwrap(),
-        doctors_parttime_fte: Amount::new(202.9).unwrap(),
-        emergency: EmergencyLevel::Tertiary,
-        group: Some(FacilityGroup::University),
-        alliance: None,
-        synthetic: false,
-        // Free text is NFKC-normalised on import, so fixtures use the normalised form.
-        source: Some("厚生労働省 病床機能報告(令和7年度公表)".into()),
-    };
+    let real = chiiki_domain::samples::facility();
     [base, clinic, real]
         .into_iter()
         .map(|f| Facility::new(f).unwrap())
@@ -130,27 +108,7 @@ pub fn facilities() -> Vec<Facility> {
 }
 
 pub fn doctor(id: &str, name: &str) -> DoctorFields {
-    DoctorFields {
-        id: DoctorId::parse(id).unwrap(),
-        synthetic: true,
-        pref: PrefCode::parse("03").unwrap(),
-        name: Name::parse(name).unwrap(),
-        kana: Some(Kana::parse("カクウ タロウ").unwrap()),
-        sex: Sex::Male,
-        birth_date: d(1995, 6, 1),
-        university: Some(Name::parse("岩手医科大学").unwrap()),
-        graduation_date: d(2020, 3, 20),
-        licence_date: Some(d(2020, 4, 20)),
-        enrolment: Some(Enrolment {
-            scheme: SchemeId::parse("iwate-kokuho").unwrap(),
-            loan: Period::new(d(2014, 4, 1), Some(d(2020, 3, 31))).unwrap(),
-        }),
-        target_specialty: Some(Specialty::GeneralPractice),
-        work_hour_level: WorkHourLevel::A,
-        status: RegisterStatus::Active,
-        email: Some(Email::parse("taro@example.jp").unwrap()),
-        phone: Some(Phone::parse("019-000-0000").unwrap()),
-    }
+    chiiki_domain::samples::doctor(id, name)
 }
 
 pub fn doctors() -> Vec<Doctor> {
