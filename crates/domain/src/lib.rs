@@ -7,6 +7,7 @@
 //! graduation, a period's start and end) are built through a constructor that checks them,
 //! also when deserialised.
 
+pub mod account;
 pub mod assignment;
 pub mod codes;
 pub mod date;
@@ -24,6 +25,7 @@ pub mod scheme;
 pub mod text;
 pub mod time;
 
+pub use account::{Account, AccountFields, Role, Username};
 pub use assignment::{Assignment, AssignmentFields, Overload, Workplace, overloads};
 pub use codes::{
     AreaCode, AssignmentId, DoctorId, FacilityId, LgCode, PrefCode, ProgrammeId, SchemeId,

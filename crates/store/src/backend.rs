@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    AreaCode, Assignment, Doctor, Entity, Facility, Municipality, PrefCode, Programme, Record,
-    Scheme, SecondaryArea,
+    Account, AreaCode, Assignment, Doctor, Entity, Facility, Municipality, PrefCode, Programme,
+    Record, Scheme, SecondaryArea, Username,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -23,9 +23,12 @@ use sqlx::{QueryBuilder, Row as _};
 
 use crate::rows::{Row, Table, Val, decode, from_data, table, to_row};
 use crate::{
-    Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DoctorFilter,
-    FacilityFilter, Mode, Page, Paging, Store, StoreError,
+    Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DoctorFilter, Event,
+    FacilityFilter, Mode, Page, Paging, SessionRecord, Store, StoreError,
 };
+
+/// The name accounts go by in errors and the audit trail.
+const ACCOUNTS: &str = "accounts";
 
 /// Rows per multi-row statement: keeps the bound parameters well under SQLite's 32,766 and
 /// PostgreSQL's 65,535.
@@ -209,7 +212,7 @@ fn doctor_conds(f: &DoctorFilter) -> Vec<Cond> {
 /// One audit event about to be written.
 struct PendingAudit {
     action: &'static str,
-    entity: Entity,
+    entity: &'static str,
     key: String,
     pref: Option<String>,
     before: Option<Value>,
@@ -326,7 +329,7 @@ macro_rules! impl_store {
                 let (rows, total) = self.select(table(entity), conds, order, paging).await?;
                 let items = rows
                     .into_iter()
-                    .map(|(k, v)| decode(entity, &k, v))
+                    .map(|(k, v)| decode(entity.code(), &k, v))
                     .collect::<Result<Vec<T>, _>>()?;
                 Ok(Page { items, total })
             }
@@ -427,7 +430,7 @@ macro_rules! impl_store {
                         b.push_bind(at)
                             .push_bind(actor.to_string())
                             .push_bind(e.action)
-                            .push_bind(e.entity.code())
+                            .push_bind(e.entity)
                             .push_bind(e.key.clone())
                             .push_bind(e.pref.clone())
                             .push_bind(e.before.clone().map(Json))
@@ -477,7 +480,7 @@ macro_rules! impl_store {
                         *applied.deleted.entry(Entity::Assignments).or_default() += 1;
                         audit.push(PendingAudit {
                             action: "delete",
-                            entity: Entity::Assignments,
+                            entity: Entity::Assignments.code(),
                             key: key.clone(),
                             pref: assignment_doctor(before).and_then(|d| doctor_prefs.get(&d).cloned()),
                             before: Some(before.clone()),
@@ -528,7 +531,7 @@ macro_rules! impl_store {
                             if commit {
                                 audit.push(PendingAudit {
                                     action,
-                                    entity: *entity,
+                                    entity: entity.code(),
                                     key: row.key.clone(),
                                     pref,
                                     before: before.cloned(),
@@ -671,7 +674,7 @@ macro_rules! impl_store {
                     for r in qb.build().fetch_all(&self.pool).await? {
                         let key: String = r.try_get(0)?;
                         let Json(data): Json<Value> = r.try_get(1)?;
-                        out.push(decode(Entity::Assignments, &key, data)?);
+                        out.push(decode(Entity::Assignments.code(), &key, data)?);
                     }
                 }
                 Ok(out)
@@ -680,8 +683,8 @@ macro_rules! impl_store {
             async fn list_audit(&self, filter: &AuditFilter) -> Result<Page<AuditEvent>, StoreError> {
                 let conds = || {
                     let mut c = Vec::new();
-                    if let Some(e) = filter.entity {
-                        c.push(cond("entity = ?", vec![text(e.code())]));
+                    if let Some(e) = &filter.entity {
+                        c.push(cond("entity = ?", vec![text(e)]));
                     }
                     if let Some(id) = &filter.entity_id {
                         c.push(cond("entity_id = ?", vec![text(id)]));
@@ -723,6 +726,184 @@ macro_rules! impl_store {
                 Self::push_where(&mut qb, conds());
                 let total: i64 = qb.build().fetch_one(&self.pool).await?.try_get(0)?;
                 Ok(Page { items, total: total as u64 })
+            }
+
+            async fn record_event(&self, actor: &str, event: Event) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let pending = PendingAudit {
+                    action: event.action,
+                    entity: event.entity,
+                    key: event.entity_id,
+                    pref: event.pref,
+                    before: None,
+                    after: event.details,
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[pending]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn put_account(&self, actor: &str, account: &Account, password_hash: Option<&str>) -> Result<(), StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.pool.begin().await?;
+                let data = serde_json::to_value(account).map_err(|e| StoreError::Corrupt {
+                    entity: ACCOUNTS.to_string(),
+                    key: account.username.to_string(),
+                    reason: e.to_string(),
+                })?;
+                let old = sqlx::query("SELECT data FROM accounts WHERE username = $1")
+                    .bind(account.username.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let before: Option<Value> = match &old {
+                    Some(r) => Some(r.try_get::<Json<Value>, _>(0)?.0),
+                    None => None,
+                };
+                let pref = account.pref.map(|p| p.to_string());
+                match (&before, password_hash) {
+                    (None, None) => return Err(StoreError::NoPassword),
+                    (None, Some(hash)) => {
+                        sqlx::query(
+                            "INSERT INTO accounts (username, role, pref, password_hash, disabled, data) \
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(account.username.as_str())
+                        .bind(account.role.code())
+                        .bind(pref.clone())
+                        .bind(hash)
+                        .bind(account.disabled)
+                        .bind(Json(&data))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    (Some(_), hash) => {
+                        sqlx::query(
+                            "UPDATE accounts SET role = $2, pref = $3, disabled = $4, data = $5, \
+                             password_hash = COALESCE($6, password_hash) WHERE username = $1",
+                        )
+                        .bind(account.username.as_str())
+                        .bind(account.role.code())
+                        .bind(pref.clone())
+                        .bind(account.disabled)
+                        .bind(Json(&data))
+                        .bind(hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                let mut audit = Vec::new();
+                if before.as_ref() != Some(&data) {
+                    audit.push(PendingAudit {
+                        action: if before.is_some() { "update" } else { "create" },
+                        entity: "accounts",
+                        key: account.username.to_string(),
+                        pref: pref.clone(),
+                        before: before.clone(),
+                        after: Some(data.clone()),
+                    });
+                }
+                if before.is_some() && password_hash.is_some() {
+                    audit.push(PendingAudit {
+                        action: "password",
+                        entity: "accounts",
+                        key: account.username.to_string(),
+                        pref: pref.clone(),
+                        before: None,
+                        after: None,
+                    });
+                }
+                if before.is_some() && (password_hash.is_some() || account.disabled) {
+                    sqlx::query("DELETE FROM sessions WHERE username = $1")
+                        .bind(account.username.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_account(&self, username: &Username) -> Result<Option<(Account, String)>, StoreError> {
+                let row = sqlx::query("SELECT data, password_hash FROM accounts WHERE username = $1")
+                    .bind(username.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => {
+                        let Json(data): Json<Value> = r.try_get(0)?;
+                        let hash: String = r.try_get(1)?;
+                        Ok(Some((decode(ACCOUNTS, username.as_str(), data)?, hash)))
+                    }
+                }
+            }
+
+            async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+                let rows = sqlx::query("SELECT username, data FROM accounts ORDER BY username")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let key: String = r.try_get(0)?;
+                    let Json(data): Json<Value> = r.try_get(1)?;
+                    out.push(decode(ACCOUNTS, &key, data)?);
+                }
+                Ok(out)
+            }
+
+            async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO sessions (id_hash, username, csrf, created_at, last_seen_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&s.id_hash)
+                .bind(s.username.as_str())
+                .bind(&s.csrf)
+                .bind(s.created_at)
+                .bind(s.last_seen_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id_hash, username, csrf, created_at, last_seen_at FROM sessions WHERE id_hash = $1",
+                )
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let username: String = r.try_get(1)?;
+                let username = Username::parse(&username).map_err(|e| StoreError::Corrupt {
+                    entity: ACCOUNTS.to_string(),
+                    key: username.clone(),
+                    reason: e.to_string(),
+                })?;
+                Ok(Some(SessionRecord {
+                    id_hash: r.try_get(0)?,
+                    username,
+                    csrf: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
+                    last_seen_at: r.try_get(4)?,
+                }))
+            }
+
+            async fn touch_session(&self, id_hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
         }
     };

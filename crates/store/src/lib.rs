@@ -16,9 +16,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    AreaCode, Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, FacilityId,
+    Account, AreaCode, Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, FacilityId,
     FacilityKind, LgCode, Municipality, NaiveDate, PrefCode, Programme, Record, RegisterStatus,
-    Scheme, SecondaryArea,
+    Scheme, SecondaryArea, Username,
 };
 use serde::Serialize;
 
@@ -123,7 +123,8 @@ pub struct AssignmentFilter {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditFilter {
-    pub entity: Option<Entity>,
+    /// An entity's code (`doctors`, …) or `accounts`, `sessions`.
+    pub entity: Option<String>,
     pub entity_id: Option<String>,
     pub actor: Option<String>,
     pub pref: Option<PrefCode>,
@@ -153,12 +154,37 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the stored {entity} record '{key}' is not valid: {reason}")]
     Corrupt {
-        entity: Entity,
+        /// The kind of record: an entity's code, or `accounts`.
+        entity: String,
         key: String,
         reason: String,
     },
+    #[error("a new account needs a password")]
+    NoPassword,
     #[error("cannot open the database '{target}': {reason}")]
     Open { target: String, reason: String },
+}
+
+/// A login session, kept by the SHA-256 of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub username: Username,
+    /// The session's CSRF token, which every form it submits must carry.
+    pub csrf: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An event of the audit trail that is not a change of a record (a login, a logout, a
+/// refused attempt).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub pref: Option<String>,
+    pub details: Option<serde_json::Value>,
 }
 
 /// The register's storage. Implemented by [`SqliteStore`] and [`PgStore`]; the behaviour test
@@ -204,6 +230,34 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Assignment>, StoreError>;
     /// Audit events, newest first.
     async fn list_audit(&self, filter: &AuditFilter) -> Result<Page<AuditEvent>, StoreError>;
+
+    /// Records an event that changes no record (login, logout), by `actor`.
+    async fn record_event(&self, actor: &str, event: Event) -> Result<(), StoreError>;
+
+    /// Creates or updates an account, with a new password hash when given (required for a
+    /// new account). Audited without the hash; a changed password is its own `password`
+    /// event. Changing the password or disabling the account ends its sessions.
+    async fn put_account(
+        &self,
+        actor: &str,
+        account: &Account,
+        password_hash: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// The account and its password hash.
+    async fn get_account(
+        &self,
+        username: &Username,
+    ) -> Result<Option<(Account, String)>, StoreError>;
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
+
+    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    async fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

@@ -154,7 +154,7 @@ pub(crate) fn to_row(record: &Record) -> Result<Row, StoreError> {
         ),
     };
     let data = serde_json::to_value(record_body(record)).map_err(|e| StoreError::Corrupt {
-        entity: record.entity(),
+        entity: record.entity().code().to_string(),
         key: record.key(),
         reason: e.to_string(),
     })?;
@@ -183,24 +183,24 @@ fn record_body(record: &Record) -> Value {
 /// Validates stored JSON back into a record.
 pub(crate) fn from_data(entity: Entity, key: &str, data: Value) -> Result<Record, StoreError> {
     Ok(match entity {
-        Entity::Areas => Record::Area(decode(entity, key, data)?),
-        Entity::Municipalities => Record::Municipality(decode(entity, key, data)?),
-        Entity::Schemes => Record::Scheme(decode(entity, key, data)?),
-        Entity::Programmes => Record::Programme(decode(entity, key, data)?),
-        Entity::Facilities => Record::Facility(decode(entity, key, data)?),
-        Entity::Doctors => Record::Doctor(decode(entity, key, data)?),
-        Entity::Assignments => Record::Assignment(decode(entity, key, data)?),
+        Entity::Areas => Record::Area(decode(entity.code(), key, data)?),
+        Entity::Municipalities => Record::Municipality(decode(entity.code(), key, data)?),
+        Entity::Schemes => Record::Scheme(decode(entity.code(), key, data)?),
+        Entity::Programmes => Record::Programme(decode(entity.code(), key, data)?),
+        Entity::Facilities => Record::Facility(decode(entity.code(), key, data)?),
+        Entity::Doctors => Record::Doctor(decode(entity.code(), key, data)?),
+        Entity::Assignments => Record::Assignment(decode(entity.code(), key, data)?),
     })
 }
 
 /// Decodes stored JSON straight into a record type.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(
-    entity: Entity,
+    entity: &str,
     key: &str,
     data: Value,
 ) -> Result<T, StoreError> {
     serde_json::from_value(data).map_err(|e| StoreError::Corrupt {
-        entity,
+        entity: entity.to_string(),
         key: key.to_string(),
         reason: e.to_string(),
     })

@@ -236,7 +236,7 @@ async fn updates_are_audited_with_before_and_after() {
         assert_eq!(applied.total_updated(), 1);
         let events = s
             .list_audit(&AuditFilter {
-                entity: Some(Entity::Doctors),
+                entity: Some("doctors".into()),
                 entity_id: Some("D-2".into()),
                 ..Default::default()
             })
@@ -537,4 +537,95 @@ async fn sqlite_data_persists_across_reopening() {
     let s = chiiki_store::open(path.to_str().unwrap()).await.unwrap();
     assert_eq!(s.counts().await.unwrap()[&Entity::Doctors], 3);
     assert_eq!(s.backend(), chiiki_store::Backend::Sqlite);
+}
+
+fn account(name: &str, role: Role) -> Account {
+    Account::new(AccountFields {
+        username: Username::parse(name).unwrap(),
+        display_name: Name::parse("架空 利用者").unwrap(),
+        role,
+        pref: PrefCode::parse("03").ok(),
+        facility: None,
+        doctor: None,
+        disabled: false,
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn accounts_are_audited_without_their_passwords() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let alice = account("alice", Role::Coordinator);
+        assert!(matches!(
+            s.put_account("admin", &alice, None).await,
+            Err(StoreError::NoPassword)
+        ));
+        s.put_account("admin", &alice, Some("$argon2id$fake-1"))
+            .await
+            .unwrap();
+        let (got, hash) = s.get_account(&alice.username).await.unwrap().unwrap();
+        assert_eq!((got, hash.as_str()), (alice.clone(), "$argon2id$fake-1"));
+        assert!(
+            s.get_account(&Username::parse("nobody").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // A session, then a password change: the session ends.
+        let now = chrono::Utc::now();
+        let session = chiiki_store::SessionRecord {
+            id_hash: "h1".into(),
+            username: alice.username.clone(),
+            csrf: "c1".into(),
+            created_at: now,
+            last_seen_at: now,
+        };
+        s.create_session(&session).await.unwrap();
+        let later = now + chrono::Duration::minutes(5);
+        s.touch_session("h1", later).await.unwrap();
+        let got = s.get_session("h1").await.unwrap().unwrap();
+        assert_eq!(got.csrf, "c1");
+        assert!((got.last_seen_at - later).num_seconds().abs() <= 1);
+        s.put_account("admin", &alice, Some("$argon2id$fake-2"))
+            .await
+            .unwrap();
+        assert!(
+            s.get_session("h1").await.unwrap().is_none(),
+            "a new password ends the sessions"
+        );
+        assert_eq!(
+            s.get_account(&alice.username).await.unwrap().unwrap().1,
+            "$argon2id$fake-2"
+        );
+
+        // Sessions can be ended one by one.
+        s.create_session(&session).await.unwrap();
+        s.delete_session("h1").await.unwrap();
+        assert!(s.get_session("h1").await.unwrap().is_none());
+
+        s.record_event(
+            "alice",
+            chiiki_store::Event {
+                action: "login",
+                entity: "sessions",
+                entity_id: "alice".into(),
+                pref: Some("03".into()),
+                details: None,
+            },
+        )
+        .await
+        .unwrap();
+        let events = s.list_audit(&AuditFilter::default()).await.unwrap();
+        let actions: Vec<&str> = events.items.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["login", "password", "create"]);
+        let text = serde_json::to_string(&events.items).unwrap();
+        assert!(
+            !text.contains("argon2"),
+            "no password hash in the audit trail"
+        );
+        assert_eq!(s.list_accounts().await.unwrap(), vec![alice]);
+    })
+    .await;
 }
