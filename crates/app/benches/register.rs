@@ -66,7 +66,7 @@ fn import_doctors_into_sqlite(b: divan::Bencher) {
             let report = rt
                 .block_on(register::import(
                     &store,
-                    "bench",
+                    &chiiki_app::access::Principal::system("bench"),
                     Entity::Doctors,
                     Source::Bytes {
                         name: "d.xlsx",

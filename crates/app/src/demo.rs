@@ -87,6 +87,35 @@ pub fn schemes() -> Vec<Scheme> {
     ]
 }
 
+/// One demo account per role. Their people are synthetic.
+pub fn accounts() -> Vec<chiiki_domain::AccountFields> {
+    use chiiki_domain::{AccountFields, Role, Username};
+    let a = |user: &str, display: &str, role: Role| AccountFields {
+        username: Username::parse(user).expect("valid"),
+        display_name: name(display),
+        role,
+        pref: (role != Role::Admin).then(iwate),
+        facility: None,
+        doctor: None,
+        disabled: false,
+    };
+    let mut facility = a("kamaishi", "岩手県立釜石病院 事務（デモ）", Role::Facility);
+    facility.facility = FacilityId::parse("R7-0306-14").ok();
+    let mut doctor = a("doctor", "DEMO-2018-001（架空の医師）", Role::Doctor);
+    doctor.doctor = DoctorId::parse("DEMO-2018-001").ok();
+    vec![
+        a("admin", "管理者（デモ）", Role::Admin),
+        a(
+            "coordinator",
+            "岩手県 地域医療支援センター（デモ）",
+            Role::Coordinator,
+        ),
+        facility,
+        doctor,
+        a("auditor", "監査担当（デモ）", Role::Auditor),
+    ]
+}
+
 /// Two career-formation programmes (キャリア形成プログラム) modelled on Iwate's: 9 years, at
 /// least 4 in shortage areas; their rules arrive with the rotation planner.
 pub fn programmes() -> Vec<Programme> {

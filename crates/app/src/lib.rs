@@ -1,6 +1,9 @@
 //! Use cases: every operation a user can perform, written once over the [`Store`] and the
 //! algorithms. The web server and the CLI call these and never duplicate them.
 
+pub mod access;
+pub mod audit;
+pub mod auth;
 pub mod demo;
 pub mod refdata;
 pub mod register;
@@ -27,9 +30,23 @@ pub enum AppError {
     RefData(#[from] refdata::RefDataError),
     #[error("the database is not empty: the demo loads only into an empty database")]
     NotEmpty,
+    /// Not allowed for this user.
+    #[error(transparent)]
+    Denied(#[from] access::Denied),
+    /// A value that does not validate.
+    #[error("{0}")]
+    Invalid(chiiki_domain::ValueError),
+    /// A request refused, with the reason in both languages.
+    #[error("{}", .0.en)]
+    Rejected(chiiki_domain::Msg),
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
-/// Loads the demo into an empty store (actor `demo`). Returns how many records were loaded.
+/// A demo account and its new password (random, shown once).
+pub type DemoAccount = (chiiki_domain::Username, chiiki_domain::Role, String);
+
+/// Loads the demo into an empty store (actor `demo`) and returns how many records it loaded.
 pub async fn load_demo(store: &dyn Store) -> Result<u64, AppError> {
     if store.counts().await?.values().any(|n| *n > 0) {
         return Err(AppError::NotEmpty);
@@ -42,4 +59,18 @@ pub async fn load_demo(store: &dyn Store) -> Result<u64, AppError> {
         .apply("demo", changes, chiiki_store::Mode::Commit)
         .await?;
     Ok(applied.total_created())
+}
+
+/// Creates the demo's accounts — admin, a coordinator of Iwate, 岩手県立釜石病院, the synthetic
+/// doctor DEMO-2018-001 and an auditor of Iwate — or, when they exist, gives them new
+/// passwords: random, returned to be shown once.
+pub async fn demo_accounts(store: &dyn Store) -> Result<Vec<DemoAccount>, AppError> {
+    let system = access::Principal::system("demo");
+    let mut out = Vec::new();
+    for fields in demo::accounts() {
+        let password = auth::random_token()[..20].to_string();
+        let account = auth::put_account(store, &system, fields, Some(&password)).await?;
+        out.push((account.username.clone(), account.role, password));
+    }
+    Ok(out)
 }

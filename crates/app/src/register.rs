@@ -9,12 +9,13 @@ use chiiki_domain::{
     overloads,
 };
 use chiiki_store::{
-    Applied, AssignmentFilter, Change, DoctorFilter, FacilityFilter, Mode, Paging, Store,
+    Applied, AssignmentFilter, Change, DoctorFilter, FacilityFilter, Mode, Page, Paging, Store,
 };
 use chiiki_tabular::{Cell, Decoded, Format, ImportIssue, Location};
 use serde::Serialize;
 
 use crate::AppError;
+use crate::access::{Permission, Principal};
 
 /// What an import did, or in a dry run would do.
 #[derive(Debug, Clone, Serialize)]
@@ -76,36 +77,33 @@ pub enum Source<'a> {
 /// written and the report says what would be.
 pub async fn import(
     store: &dyn Store,
-    actor: &str,
+    who: &Principal,
     entity: Entity,
     source: Source<'_>,
     dry_run: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportReport, AppError> {
+    who.require(Permission::WriteRegister)?;
     match entity {
-        Entity::Areas => {
-            import_typed::<SecondaryArea>(store, actor, source, dry_run, progress).await
-        }
+        Entity::Areas => import_typed::<SecondaryArea>(store, who, source, dry_run, progress).await,
         Entity::Municipalities => {
-            import_typed::<Municipality>(store, actor, source, dry_run, progress).await
+            import_typed::<Municipality>(store, who, source, dry_run, progress).await
         }
-        Entity::Schemes => import_typed::<Scheme>(store, actor, source, dry_run, progress).await,
+        Entity::Schemes => import_typed::<Scheme>(store, who, source, dry_run, progress).await,
         Entity::Programmes => {
-            import_typed::<Programme>(store, actor, source, dry_run, progress).await
+            import_typed::<Programme>(store, who, source, dry_run, progress).await
         }
-        Entity::Facilities => {
-            import_typed::<Facility>(store, actor, source, dry_run, progress).await
-        }
-        Entity::Doctors => import_typed::<Doctor>(store, actor, source, dry_run, progress).await,
+        Entity::Facilities => import_typed::<Facility>(store, who, source, dry_run, progress).await,
+        Entity::Doctors => import_typed::<Doctor>(store, who, source, dry_run, progress).await,
         Entity::Assignments => {
-            import_typed::<Assignment>(store, actor, source, dry_run, progress).await
+            import_typed::<Assignment>(store, who, source, dry_run, progress).await
         }
     }
 }
 
 async fn import_typed<T>(
     store: &dyn Store,
-    actor: &str,
+    who: &Principal,
     source: Source<'_>,
     dry_run: bool,
     progress: &mut dyn FnMut(u64, u64),
@@ -132,6 +130,7 @@ where
         .into_iter()
         .map(|(row, r)| (row, r.into()))
         .collect();
+    issues.extend(check_scope(store, who, &file, &records).await?);
     issues.extend(check_references(store, &file, &records).await?);
     let mut report = ImportReport {
         entity: T::ENTITY,
@@ -151,7 +150,7 @@ where
     }
     let changes: Vec<Change> = records.into_iter().map(|(_, r)| Change::Put(r)).collect();
     let mode = if dry_run { Mode::DryRun } else { Mode::Commit };
-    let applied = store.apply(actor, changes, mode).await?;
+    let applied = store.apply(who.actor(), changes, mode).await?;
     fill(&mut report, T::ENTITY, &applied);
     report.committed = !dry_run;
     Ok(report)
@@ -190,6 +189,65 @@ fn unknown(
         fix: Msg::new(fix.0, fix.1),
         value: Some(value),
     }
+}
+
+/// Records outside the principal's prefecture: a coordinator imports only its own.
+async fn check_scope(
+    store: &dyn Store,
+    who: &Principal,
+    file: &str,
+    records: &[(u64, Record)],
+) -> Result<Vec<ImportIssue>, AppError> {
+    let Some(scope) = who.scope_pref() else {
+        return Ok(Vec::new());
+    };
+    let mut own_doctors: Option<HashSet<String>> = None;
+    let mut issues = Vec::new();
+    for (row, record) in records {
+        let (outside, column) = match record {
+            Record::Area(a) => (a.pref() != scope, "二次医療圏コード / code"),
+            Record::Municipality(m) => (m.pref() != scope, "市区町村コード / code"),
+            Record::Scheme(x) => (x.pref != scope, "都道府県 / pref"),
+            Record::Programme(x) => (x.pref != scope, "都道府県 / pref"),
+            Record::Facility(f) => (f.pref() != scope, "二次医療圏コード / area"),
+            Record::Doctor(d) => (d.pref != scope, "都道府県 / pref"),
+            Record::Assignment(a) => {
+                if own_doctors.is_none() {
+                    let filter = DoctorFilter {
+                        pref: Some(scope),
+                        ..Default::default()
+                    };
+                    let page = store.list_doctors(&filter).await?;
+                    own_doctors = Some(page.items.into_iter().map(|d| d.id.to_string()).collect());
+                }
+                let own = own_doctors
+                    .as_ref()
+                    .is_some_and(|o| o.contains(a.doctor.as_str()));
+                // An unknown doctor is reported by the reference check instead.
+                let known = !own
+                    && store
+                        .get(Entity::Doctors, a.doctor.as_str())
+                        .await?
+                        .is_some();
+                (known, "医師ID / doctor")
+            }
+        };
+        if outside {
+            issues.push(ImportIssue {
+                location: at(file, *row, column),
+                value: Some(record.key()),
+                problem: Msg::new(
+                    format!("「{}」は担当する{}の外のデータです", record.key(), scope.name_ja()),
+                    format!("'{}' is outside your prefecture ({})", record.key(), scope.name_en()),
+                ),
+                fix: Msg::new(
+                    "担当する都道府県のデータだけを取り込めます。行を削除するか管理者に依頼してください",
+                    "you can import only your prefecture's records: remove the row or ask an administrator",
+                ),
+            });
+        }
+    }
+    Ok(issues)
 }
 
 /// The references of the records to records of other kinds, checked against the store (and
@@ -388,33 +446,47 @@ pub struct ListFilter {
     pub text: Option<String>,
 }
 
-/// The records of a kind that pass the filter, a page of them for doctors and facilities.
+/// The records of a kind that pass the filter and that the principal may see, a page of them
+/// for doctors and facilities, with the number of all that match.
 pub async fn list(
     store: &dyn Store,
+    who: &Principal,
     entity: Entity,
     f: &ListFilter,
     paging: Paging,
-) -> Result<Vec<Record>, AppError> {
-    fn records<T: Into<Record>>(items: Vec<T>) -> Vec<Record> {
-        items.into_iter().map(Into::into).collect()
+) -> Result<Page<Record>, AppError> {
+    who.require(Permission::ReadRegister)?;
+    fn all<T: Into<Record>>(items: Vec<T>) -> Page<Record> {
+        let items: Vec<Record> = items.into_iter().map(Into::into).collect();
+        Page {
+            total: items.len() as u64,
+            items,
+        }
     }
+    fn page<T: Into<Record>>(p: Page<T>) -> Page<Record> {
+        Page {
+            total: p.total,
+            items: p.items.into_iter().map(Into::into).collect(),
+        }
+    }
+    let pref = who.region_pref(f.pref)?;
     Ok(match entity {
-        Entity::Areas => records(store.list_areas(f.pref).await?),
-        Entity::Municipalities => records(store.list_municipalities(f.pref, f.area).await?),
-        Entity::Schemes => records(store.list_schemes(f.pref).await?),
-        Entity::Programmes => records(store.list_programmes(f.pref).await?),
+        Entity::Areas => all(store.list_areas(pref).await?),
+        Entity::Municipalities => all(store.list_municipalities(pref, f.area).await?),
+        Entity::Schemes => all(store.list_schemes(pref).await?),
+        Entity::Programmes => all(store.list_programmes(pref).await?),
         Entity::Facilities => {
-            let filter = FacilityFilter {
+            let filter = who.facility_filter(FacilityFilter {
                 pref: f.pref,
                 area: f.area,
                 text: f.text.clone(),
                 paging,
                 ..Default::default()
-            };
-            records(store.list_facilities(&filter).await?.items)
+            })?;
+            page(store.list_facilities(&filter).await?)
         }
         Entity::Doctors => {
-            let filter = DoctorFilter {
+            let filter = who.doctor_filter(DoctorFilter {
                 pref: f.pref,
                 area: f.area,
                 status: f.status,
@@ -423,23 +495,99 @@ pub async fn list(
                 text: f.text.clone(),
                 paging,
                 ..Default::default()
-            };
-            records(store.list_doctors(&filter).await?.items)
+            })?;
+            page(store.list_doctors(&filter).await?)
         }
         Entity::Assignments => {
-            let filter = AssignmentFilter {
+            let filter = who.assignment_filter(AssignmentFilter {
                 doctors: None,
                 facility: f.facility.clone(),
                 pref: f.pref,
-            };
-            records(store.list_assignments(&filter).await?)
+            })?;
+            all(store.list_assignments(&filter).await?)
         }
     })
 }
 
-/// All records of a kind, for export.
-pub async fn all_records(store: &dyn Store, entity: Entity) -> Result<Vec<Record>, AppError> {
-    list(store, entity, &ListFilter::default(), Paging::default()).await
+/// All records of a kind that the principal may see, for export.
+pub async fn all_records(
+    store: &dyn Store,
+    who: &Principal,
+    entity: Entity,
+) -> Result<Vec<Record>, AppError> {
+    Ok(list(
+        store,
+        who,
+        entity,
+        &ListFilter::default(),
+        Paging::default(),
+    )
+    .await?
+    .items)
+}
+
+/// One record, if it exists and the principal may see it (`None` either way, so that a
+/// record out of scope is indistinguishable from a missing one).
+pub async fn get(
+    store: &dyn Store,
+    who: &Principal,
+    entity: Entity,
+    key: &str,
+) -> Result<Option<Record>, AppError> {
+    who.require(Permission::ReadRegister)?;
+    let Some(record) = store.get(entity, key).await? else {
+        return Ok(None);
+    };
+    let works_here = match (&record, &who.facility) {
+        (Record::Doctor(d), Some(f)) => {
+            let filter = DoctorFilter {
+                id: Some(d.id.clone()),
+                facility: Some(f.clone()),
+                ..Default::default()
+            };
+            store.list_doctors(&filter).await?.total > 0
+        }
+        _ => false,
+    };
+    Ok(who.may_see(&record, works_here).then_some(record))
+}
+
+/// A doctor and their assignments in order, with the names of the facilities, if the
+/// principal may see the doctor.
+pub async fn doctor_timeline(
+    store: &dyn Store,
+    who: &Principal,
+    id: &DoctorId,
+) -> Result<Option<(Doctor, Vec<(Assignment, Option<String>)>)>, AppError> {
+    let Some(Record::Doctor(doctor)) = get(store, who, Entity::Doctors, id.as_str()).await? else {
+        return Ok(None);
+    };
+    let assignments = store
+        .list_assignments(&AssignmentFilter {
+            doctors: Some(vec![id.clone()]),
+            ..Default::default()
+        })
+        .await?;
+    let mut names: HashMap<FacilityId, String> = HashMap::new();
+    let mut out = Vec::with_capacity(assignments.len());
+    for a in assignments {
+        let name = match &a.place {
+            Some(Workplace::Registered { facility }) => {
+                if !names.contains_key(facility) {
+                    let n = match store.get(Entity::Facilities, facility.as_str()).await? {
+                        Some(Record::Facility(f)) => f.name.to_string(),
+                        _ => facility.to_string(),
+                    };
+                    names.insert(facility.clone(), n);
+                }
+                names.get(facility).cloned()
+            }
+            Some(Workplace::External { name, .. }) => Some(name.to_string()),
+            None => None,
+        };
+        out.push((a, name));
+    }
+    Ok(Some((doctor, out)))
 }
 
 /// Writes records of one kind to a CSV or XLSX file.
@@ -502,7 +650,23 @@ pub fn records_to_bytes(records: &[Record], format: Format) -> Result<Vec<u8>, A
     })
 }
 
-/// How many records of each kind the store holds, by label.
-pub async fn counts(store: &dyn Store) -> Result<BTreeMap<Entity, u64>, AppError> {
-    Ok(store.counts().await?)
+/// How many records of each kind the principal may see.
+pub async fn counts(store: &dyn Store, who: &Principal) -> Result<BTreeMap<Entity, u64>, AppError> {
+    if who.scope_pref().is_none() && who.role == chiiki_domain::Role::Admin {
+        return Ok(store.counts().await?);
+    }
+    let mut out = BTreeMap::new();
+    let one = Paging {
+        limit: Some(1),
+        offset: 0,
+    };
+    for e in Entity::ALL {
+        out.insert(
+            *e,
+            list(store, who, *e, &ListFilter::default(), one)
+                .await?
+                .total,
+        );
+    }
+    Ok(out)
 }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use chiiki_app::access::Principal;
 use chiiki_app::register::{self, ImportReport, Source};
 use chiiki_app::{AppError, load_demo};
 use chiiki_domain::{Entity, Record};
@@ -16,7 +17,11 @@ async fn snapshot(t: &TestStore) -> (Vec<Record>, u64, Vec<u8>) {
     let s = t.store();
     let mut records = Vec::new();
     for e in Entity::ALL {
-        records.extend(register::all_records(s, *e).await.unwrap());
+        records.extend(
+            register::all_records(s, &Principal::system("test"), *e)
+                .await
+                .unwrap(),
+        );
     }
     let audit = s.list_audit(&AuditFilter::default()).await.unwrap().total;
     let mut bytes = Vec::new();
@@ -29,7 +34,15 @@ async fn snapshot(t: &TestStore) -> (Vec<Record>, u64, Vec<u8>) {
 }
 
 async fn import(s: &dyn Store, entity: Entity, path: &Path) -> Result<ImportReport, AppError> {
-    register::import(s, "test", entity, Source::Path(path), false, &mut |_, _| {}).await
+    register::import(
+        s,
+        &Principal::system("test"),
+        entity,
+        Source::Path(path),
+        false,
+        &mut |_, _| {},
+    )
+    .await
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -288,7 +301,7 @@ async fn a_dry_run_reports_and_writes_nothing() {
         let before = snapshot(&t).await;
         let report = register::import(
             t.store(),
-            "test",
+            &Principal::system("test"),
             Entity::Doctors,
             Source::Path(&p),
             true,
@@ -315,7 +328,9 @@ async fn xlsx_round_trip_is_identical() {
         };
         for e in Entity::ALL {
             let first = dir.path().join(format!("{}-1.xlsx", e.code()));
-            let records = register::all_records(source.store(), *e).await.unwrap();
+            let records = register::all_records(source.store(), &Principal::system("test"), *e)
+                .await
+                .unwrap();
             register::write_records(&first, &records, Format::Xlsx).unwrap();
             let report = import(target.store(), *e, &first).await.unwrap();
             assert!(
@@ -325,7 +340,9 @@ async fn xlsx_round_trip_is_identical() {
             );
             assert_eq!(report.added as usize, records.len(), "{e} on {backend}");
             let second = dir.path().join(format!("{}-2.xlsx", e.code()));
-            let again = register::all_records(target.store(), *e).await.unwrap();
+            let again = register::all_records(target.store(), &Principal::system("test"), *e)
+                .await
+                .unwrap();
             assert_eq!(again, records, "{e} on {backend}");
             register::write_records(&second, &again, Format::Xlsx).unwrap();
             assert_eq!(
@@ -334,5 +351,95 @@ async fn xlsx_round_trip_is_identical() {
                 "{e} on {backend}"
             );
         }
+    }
+}
+
+/// A coordinator of Miyagi can neither import an Iwate doctor nor an assignment of one, nor
+/// read Iwate's register; a facility account cannot import at all.
+#[tokio::test]
+async fn coordinators_stay_in_their_prefecture() {
+    use chiiki_domain::{AccountFields, Name, PrefCode, Role, Username};
+    for t in testing::all().await {
+        load_demo(t.store()).await.unwrap();
+        let miyagi = Principal::from_account(
+            &chiiki_domain::Account::new(AccountFields {
+                username: Username::parse("miyagi").unwrap(),
+                display_name: Name::parse("宮城（架空）").unwrap(),
+                role: Role::Coordinator,
+                pref: PrefCode::new(4).ok(),
+                facility: None,
+                doctor: None,
+                disabled: false,
+            })
+            .unwrap(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let before = snapshot(&t).await;
+        let p = write(
+            dir.path(),
+            "iwate.csv",
+            &format!("{DOCTOR_HEADER}{}", doctor_row("T-IW", "1995-01-01")),
+        );
+        let r = register::import(
+            t.store(),
+            &miyagi,
+            Entity::Doctors,
+            Source::Path(&p),
+            false,
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert!(
+            !r.committed
+                && r.issues
+                    .iter()
+                    .any(|i| i.problem.en.contains("outside your prefecture"))
+        );
+        let p = write(
+            dir.path(),
+            "a.csv",
+            "医師ID,医療機関ID,開始日,勤務区分\nDEMO-2018-001,R7-0301-14,2030-04-01,指定勤務\n",
+        );
+        let r = register::import(
+            t.store(),
+            &miyagi,
+            Entity::Assignments,
+            Source::Path(&p),
+            false,
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert!(
+            r.issues
+                .iter()
+                .any(|i| i.problem.en.contains("outside your prefecture")),
+            "{:?}",
+            r.issues
+        );
+        assert!(before == snapshot(&t).await);
+        let seen = register::all_records(t.store(), &miyagi, Entity::Doctors)
+            .await
+            .unwrap();
+        assert!(seen.is_empty());
+        assert!(
+            register::get(t.store(), &miyagi, Entity::Doctors, "DEMO-2018-001")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let mut facility = miyagi.clone();
+        facility.role = Role::Facility;
+        let denied = register::import(
+            t.store(),
+            &facility,
+            Entity::Doctors,
+            Source::Path(&p),
+            false,
+            &mut |_, _| {},
+        )
+        .await;
+        assert!(matches!(denied, Err(AppError::Denied(_))));
     }
 }

@@ -81,6 +81,11 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
     /// Serve the web application.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -100,6 +105,41 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (or update it). The password is read from standard input with
+    /// --password-stdin, or generated and printed once.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, coordinator, facility, doctor, auditor
+        #[arg(long)]
+        role: String,
+        /// The prefecture (coordinator, facility, doctor; optional for auditor).
+        #[arg(long)]
+        pref: Option<String>,
+        /// The facility of a facility account.
+        #[arg(long)]
+        facility: Option<String>,
+        /// The doctor of a doctor account.
+        #[arg(long)]
+        doctor: Option<String>,
+        /// The name shown in the application.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password for an account (ends its sessions).
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
 }
 
 #[derive(clap::Args, Default)]
@@ -194,7 +234,13 @@ fn peak_memory() -> Option<String> {
 fn is_user_error(e: &anyhow::Error) -> bool {
     matches!(
         e.downcast_ref::<AppError>(),
-        Some(AppError::File(_)) | Some(AppError::NotEmpty)
+        Some(
+            AppError::File(_)
+                | AppError::NotEmpty
+                | AppError::Denied(_)
+                | AppError::Invalid(_)
+                | AppError::Rejected(_)
+        )
     )
 }
 
@@ -271,8 +317,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "岩手県のデモを読み込みました（{n}件） / loaded the Iwate demo ({n} records) into {}",
                 cli.db
             );
+            print_accounts(&chiiki_app::demo_accounts(store.as_ref()).await?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::User { what } => user(&cli.db, what).await,
         Command::Import {
             entity: e,
             file,
@@ -283,7 +331,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut progress = Progress::new("読み込み / reading");
             let report = register::import(
                 store.as_ref(),
-                "cli",
+                &chiiki_app::access::Principal::system("cli"),
                 e,
                 Source::Path(&file),
                 dry_run,
@@ -304,7 +352,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .ok_or_else(|| bad("ファイル名は .csv か .xlsx で終えてください / the file name must end in .csv or .xlsx"))?;
             let store = open(&cli.db).await?;
             let progress = Progress::new("書き出し / exporting");
-            let records = register::all_records(store.as_ref(), e).await?;
+            let records = register::all_records(store.as_ref(), &cli_principal(), e).await?;
             register::write_records(&file, &records, format)?;
             progress.finish();
             println!(
@@ -378,15 +426,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { addr, demo } => {
             let store = open(&cli.db).await?;
-            if demo && store.counts().await?.values().all(|n| *n == 0) {
-                let n = chiiki_app::load_demo(store.as_ref()).await?;
-                tracing::info!(records = n, "loaded the Iwate demo");
-            }
+            let accounts = if demo {
+                if store.counts().await?.values().all(|n| *n == 0) {
+                    let n = chiiki_app::load_demo(store.as_ref()).await?;
+                    tracing::info!(records = n, "loaded the Iwate demo");
+                }
+                chiiki_app::demo_accounts(store.as_ref()).await?
+            } else {
+                Vec::new()
+            };
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
                 .with_context(|| format!("listening on {addr}"))?;
             let local = listener.local_addr()?;
             println!("chiiki: http://{local}/ （終了は Ctrl-C / Ctrl-C to stop）");
+            print_accounts(&accounts);
             chiiki_web::serve(listener, store.into()).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -484,6 +538,107 @@ async fn each_page(
     }
 }
 
+/// The command line acts as a local administrator: it has the database in hand anyway.
+fn cli_principal() -> chiiki_app::access::Principal {
+    chiiki_app::access::Principal::system("cli")
+}
+
+fn print_accounts(accounts: &[chiiki_app::DemoAccount]) {
+    if accounts.is_empty() {
+        return;
+    }
+    println!(
+        "デモ用アカウント（パスワードはこの起動ごとに新しくなります） / demo accounts (new passwords at every start):"
+    );
+    for (user, role, password) in accounts {
+        println!(
+            "  {:<12} {:<12} password: {password}",
+            user.as_str(),
+            role.code()
+        );
+    }
+}
+
+/// The password: a line of standard input, or a new random one that is printed.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        let pw = chiiki_app::auth::random_token()[..20].to_string();
+        println!("パスワード / password: {pw}");
+        Ok(pw)
+    }
+}
+
+async fn user(db: &str, what: UserCommand) -> anyhow::Result<ExitCode> {
+    use chiiki_domain::{AccountFields, DoctorId, Name, Role, Username};
+    let store = open(db).await?;
+    let admin = cli_principal();
+    let rejected = |e: AppError| match e {
+        AppError::Rejected(m) => bad(m.to_string()),
+        AppError::Invalid(v) => bad(format!("{} — {}", v.problem(), v.fix())),
+        other => other.into(),
+    };
+    match what {
+        UserCommand::Add {
+            username,
+            role,
+            pref,
+            facility,
+            doctor,
+            name,
+            password_stdin,
+        } => {
+            let username = parse(Username::parse(&username))?;
+            let fields = AccountFields {
+                display_name: parse(Name::parse(name.as_deref().unwrap_or(username.as_str())))?,
+                username,
+                role: parse(Role::parse(&role))?,
+                pref: parse(pref.as_deref().map(PrefCode::parse).transpose())?,
+                facility: parse(facility.as_deref().map(FacilityId::parse).transpose())?,
+                doctor: parse(doctor.as_deref().map(DoctorId::parse).transpose())?,
+                disabled: false,
+            };
+            let password = read_password(password_stdin)?;
+            let account =
+                chiiki_app::auth::put_account(store.as_ref(), &admin, fields, Some(&password))
+                    .await
+                    .map_err(rejected)?;
+            println!(
+                "アカウントを保存しました / saved the account {} ({})",
+                account.username,
+                account.role.code()
+            );
+        }
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let username = parse(Username::parse(&username))?;
+            let password = read_password(password_stdin)?;
+            chiiki_app::auth::reset_password(store.as_ref(), &admin, &username, &password)
+                .await
+                .map_err(rejected)?;
+            println!("パスワードを変更しました / password changed for {username}");
+        }
+        UserCommand::List => {
+            for a in store.list_accounts().await? {
+                println!(
+                    "{:<20} {:<12} {:<4} {}{}",
+                    a.username.as_str(),
+                    a.role.code(),
+                    a.pref.map(|p| p.to_string()).unwrap_or_default(),
+                    a.display_name,
+                    if a.disabled { " (disabled)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The list's filter, validated.
 fn list_filter(f: &ListArgs) -> anyhow::Result<register::ListFilter> {
     Ok(register::ListFilter {
@@ -502,7 +657,11 @@ async fn list(
     f: &ListArgs,
     paging: Paging,
 ) -> anyhow::Result<Vec<Record>> {
-    Ok(register::list(store, e, &list_filter(f)?, paging).await?)
+    Ok(
+        register::list(store, &cli_principal(), e, &list_filter(f)?, paging)
+            .await?
+            .items,
+    )
 }
 
 fn print_records(

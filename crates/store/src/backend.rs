@@ -156,6 +156,9 @@ fn pref_cond(pref: Option<PrefCode>, conds: &mut Vec<Cond>) {
 
 fn facility_conds(f: &FacilityFilter) -> Vec<Cond> {
     let mut c = Vec::new();
+    if let Some(id) = &f.id {
+        c.push(cond("id = ?", vec![text(id)]));
+    }
     pref_cond(f.pref, &mut c);
     if let Some(a) = f.area {
         c.push(cond("area = ?", vec![text(a)]));
@@ -177,6 +180,9 @@ fn facility_conds(f: &FacilityFilter) -> Vec<Cond> {
 
 fn doctor_conds(f: &DoctorFilter) -> Vec<Cond> {
     let mut c = Vec::new();
+    if let Some(id) = &f.id {
+        c.push(cond("id = ?", vec![text(id)]));
+    }
     pref_cond(f.pref, &mut c);
     if let Some(s) = f.status {
         c.push(cond("status = ?", vec![text(s)]));

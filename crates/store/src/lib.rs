@@ -89,6 +89,8 @@ pub struct Paging {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacilityFilter {
+    /// This facility only.
+    pub id: Option<FacilityId>,
     pub pref: Option<PrefCode>,
     pub area: Option<AreaCode>,
     pub municipality: Option<LgCode>,
@@ -100,6 +102,8 @@ pub struct FacilityFilter {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DoctorFilter {
+    /// This doctor only.
+    pub id: Option<DoctorId>,
     pub pref: Option<PrefCode>,
     pub status: Option<RegisterStatus>,
     pub graduation_year: Option<i32>,

@@ -1,29 +1,49 @@
-//! The web application: server-rendered pages over `chiiki-app`, and `GET /health`.
+//! The web application: server-rendered pages over `chiiki-app`, login and sessions, and
+//! `GET /health`.
 //!
-//! Only this crate knows HTTP and HTML. Handlers read the request, call the store or an app
-//! use case, and render a template; they hold no business rules.
+//! Only this crate knows HTTP and HTML. Handlers read the request, call an app use case with
+//! the logged-in [`chiiki_app::access::Principal`], and render a template; they hold no
+//! business rules and make no authorisation decisions of their own.
 
+mod account;
 mod pages;
+mod session;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use chiiki_app::auth::Throttle;
 use chiiki_store::Store;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub throttle: Arc<Throttle>,
 }
 
 /// The application's routes.
 pub fn router(store: Arc<dyn Store>) -> Router {
+    let state = AppState {
+        store,
+        throttle: Arc::new(Throttle::default()),
+    };
     Router::new()
         .route("/health", get(health))
         .route("/static/chiiki.css", get(css))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", post(account::logout))
+        .route(
+            "/account/password",
+            get(account::password_form).post(account::change_password),
+        )
+        .route("/prefs/{key}/{value}", get(account::set_pref))
         .route("/", get(pages::home))
         .route("/areas", get(pages::areas))
         .route("/areas/{code}", get(pages::area))
@@ -31,8 +51,10 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/facilities/{id}", get(pages::facility))
         .route("/doctors", get(pages::doctors))
         .route("/doctors/{id}", get(pages::doctor))
+        .route("/audit", get(pages::audit))
         .fallback(pages::not_found)
-        .with_state(AppState { store })
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
 }
 
 /// Serves the application on the listener until Ctrl-C.
@@ -40,11 +62,37 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        router(store).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Headers on every response: nothing from other origins, no framing, no sniffing, no
+/// caching of pages that hold personal data.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    if !is_static {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
@@ -80,11 +128,28 @@ async fn css() -> Response {
 /// A page, or the error page that says what went wrong.
 pub(crate) enum PageError {
     NotFound,
+    Forbidden,
     Internal(String),
 }
 
-impl<E: std::fmt::Display> From<E> for PageError {
-    fn from(e: E) -> Self {
+/// An app error: a refusal is 403, anything else an internal error.
+impl From<chiiki_app::AppError> for PageError {
+    fn from(e: chiiki_app::AppError) -> Self {
+        match e {
+            chiiki_app::AppError::Denied(_) => PageError::Forbidden,
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<chiiki_store::StoreError> for PageError {
+    fn from(e: chiiki_store::StoreError) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
         PageError::Internal(e.to_string())
     }
 }
@@ -93,6 +158,10 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, title) = match &self {
             PageError::NotFound => (StatusCode::NOT_FOUND, "ページが見つかりません / Not found"),
+            PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "このページを見る権限がありません / Forbidden",
+            ),
             PageError::Internal(e) => {
                 tracing::error!(error = %e, "page failed");
                 (
@@ -101,7 +170,10 @@ impl IntoResponse for PageError {
                 )
             }
         };
-        let page = pages::ErrorPage { title, nav: "" };
+        let page = pages::ErrorPage {
+            title,
+            chrome: pages::Chrome::anonymous(),
+        };
         match askama::Template::render(&page) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, title).into_response(),

@@ -1,17 +1,21 @@
-//! Server-rendered pages of the register: areas, facilities and doctors.
-
-use std::collections::HashMap;
+//! Server-rendered pages of the register: areas, facilities, doctors, and the audit log.
+//! Every page runs for the logged-in user through `chiiki_app`, which scopes what it sees.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::Uri;
 use axum::response::Html;
+use chiiki_app::access::{Permission, Principal};
+use chiiki_app::auth::Session;
+use chiiki_app::register::{self, ListFilter};
 use chiiki_domain::{
     AreaCode, DoctorId, Entity, FacilityId, Lang, NaiveDate, Period, Record, RegisterStatus,
-    Workplace, format_iso, format_wareki,
+    format_iso, format_wareki,
 };
-use chiiki_store::{AssignmentFilter, DoctorFilter, FacilityFilter, Paging};
+use chiiki_store::{AuditFilter, Paging};
 use serde::Deserialize;
 
+use crate::session::{Auth, Prefs};
 use crate::{AppState, PageError};
 
 const PAGE: u64 = 50;
@@ -22,26 +26,76 @@ fn render(t: &impl Template) -> PageResult {
     Ok(Html(t.render()?))
 }
 
-fn both(d: NaiveDate) -> String {
-    format!("{}（{}）", format_wareki(d), format_iso(d))
+/// What every page shows around its content: navigation, the user, the forms' CSRF token,
+/// the display preferences.
+pub(crate) struct Chrome {
+    pub nav: &'static str,
+    pub user: Option<(String, &'static str)>,
+    pub csrf: String,
+    pub prefs: Prefs,
+    pub can_audit: bool,
+    /// This page, to come back to after changing a preference.
+    pub here: String,
 }
 
-fn period(p: &Period) -> String {
-    match p.end() {
-        Some(e) => format!("{} – {}", format_wareki(p.start()), format_wareki(e)),
-        None => format!("{} –", format_wareki(p.start())),
+impl Chrome {
+    pub fn new(session: &Session, prefs: Prefs, nav: &'static str, uri: &Uri) -> Chrome {
+        let p = &session.principal;
+        Chrome {
+            nav,
+            user: Some((p.display_name.clone(), p.role.label(prefs.lang))),
+            csrf: session.csrf.clone(),
+            prefs,
+            can_audit: p.can(Permission::ReadAudit),
+            here: urlencode(uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")),
+        }
     }
-}
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    pub fn anonymous() -> Chrome {
+        Chrome {
+            nav: "",
+            user: None,
+            csrf: String::new(),
+            prefs: Prefs {
+                lang: Lang::Ja,
+                wareki: true,
+            },
+            can_audit: false,
+            here: "%2F".into(),
+        }
+    }
+
+    /// A date as the user prefers it.
+    pub fn date(&self, d: NaiveDate) -> String {
+        if self.prefs.wareki {
+            format_wareki(d)
+        } else {
+            format_iso(d)
+        }
+    }
+
+    pub fn period(&self, p: &Period) -> String {
+        match p.end() {
+            Some(e) => format!("{} – {}", self.date(p.start()), self.date(e)),
+            None => format!("{} –", self.date(p.start())),
+        }
+    }
+
+    /// Both forms, the preferred first.
+    pub fn date_both(&self, d: NaiveDate) -> String {
+        if self.prefs.wareki {
+            format!("{}（{}）", format_wareki(d), format_iso(d))
+        } else {
+            format!("{} ({})", format_iso(d), format_wareki(d))
+        }
+    }
 }
 
 #[derive(Template)]
 #[template(path = "error.html")]
 pub(crate) struct ErrorPage {
     pub title: &'static str,
-    pub nav: &'static str,
+    pub chrome: Chrome,
 }
 
 pub(crate) async fn not_found() -> PageError {
@@ -51,16 +105,21 @@ pub(crate) async fn not_found() -> PageError {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
-    nav: &'static str,
+    chrome: Chrome,
     counts: Vec<(&'static str, &'static str, &'static str, u64)>,
     source: &'static str,
 }
 
-pub(crate) async fn home(State(s): State<AppState>) -> PageResult {
-    let c = s.store.counts().await?;
+pub(crate) async fn home(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    let c = register::counts(s.store.as_ref(), &session.principal).await?;
     let n = |e: Entity| c.get(&e).copied().unwrap_or(0);
     render(&Home {
-        nav: "",
+        chrome: Chrome::new(&session, prefs, "", &uri),
         counts: vec![
             ("二次医療圏", "Areas", "/areas", n(Entity::Areas)),
             (
@@ -86,33 +145,53 @@ struct AreaRow {
 #[derive(Template)]
 #[template(path = "areas.html")]
 struct Areas {
-    nav: &'static str,
+    chrome: Chrome,
     areas: Vec<AreaRow>,
 }
 
-pub(crate) async fn areas(State(s): State<AppState>) -> PageResult {
+fn one() -> Paging {
+    Paging {
+        limit: Some(0),
+        offset: 0,
+    }
+}
+
+pub(crate) async fn areas(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    let who = &session.principal;
+    let store = s.store.as_ref();
     let mut areas = Vec::new();
-    for a in s.store.list_areas(None).await? {
-        let f = s
-            .store
-            .list_facilities(&FacilityFilter {
-                area: Some(a.code),
-                paging: Paging {
-                    limit: Some(0),
-                    offset: 0,
-                },
-                ..Default::default()
-            })
-            .await?;
+    for r in register::list(
+        store,
+        who,
+        Entity::Areas,
+        &ListFilter::default(),
+        Paging::default(),
+    )
+    .await?
+    .items
+    {
+        let Record::Area(a) = r else { continue };
+        let filter = ListFilter {
+            area: Some(a.code),
+            ..Default::default()
+        };
+        let facilities = register::list(store, who, Entity::Facilities, &filter, one())
+            .await?
+            .total;
         areas.push(AreaRow {
             code: a.code.to_string(),
             name: a.name.to_string(),
             pref: a.pref().name_ja(),
-            facilities: f.total,
+            facilities,
         });
     }
     render(&Areas {
-        nav: "areas",
+        chrome: Chrome::new(&session, prefs, "areas", &uri),
         areas,
     })
 }
@@ -127,53 +206,74 @@ struct FacilityRow {
     synthetic: bool,
 }
 
-fn facility_row(f: &chiiki_domain::Facility) -> FacilityRow {
-    FacilityRow {
-        id: f.id.to_string(),
-        name: f.name.to_string(),
-        kind: f.kind.label(Lang::Ja),
-        area: f.area.to_string(),
-        beds: f.beds.total(),
-        doctors: format!("{:.1}", f.doctors_fte()),
-        synthetic: f.synthetic,
-    }
+fn facility_rows(records: Vec<Record>) -> Vec<FacilityRow> {
+    records
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Facility(f) => Some(FacilityRow {
+                id: f.id.to_string(),
+                name: f.name.to_string(),
+                kind: f.kind.label(Lang::Ja),
+                area: f.area.to_string(),
+                beds: f.beds.total(),
+                doctors: format!("{:.1}", f.doctors_fte()),
+                synthetic: f.synthetic,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 #[derive(Template)]
 #[template(path = "area.html")]
 struct AreaPage {
-    nav: &'static str,
+    chrome: Chrome,
     code: String,
     name: String,
     municipalities: Vec<(String, String)>,
     facilities: Vec<FacilityRow>,
 }
 
-pub(crate) async fn area(State(s): State<AppState>, Path(code): Path<String>) -> PageResult {
+pub(crate) async fn area(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+    Path(code): Path<String>,
+) -> PageResult {
+    let who = &session.principal;
+    let store = s.store.as_ref();
     let code = AreaCode::parse(&code).map_err(|_| PageError::NotFound)?;
-    let Some(Record::Area(a)) = s.store.get(Entity::Areas, &code.to_string()).await? else {
+    let Some(Record::Area(a)) = register::get(store, who, Entity::Areas, &code.to_string()).await?
+    else {
         return Err(PageError::NotFound);
     };
-    let municipalities = s
-        .store
-        .list_municipalities(None, Some(code))
-        .await?
-        .into_iter()
-        .map(|m| (m.code().to_string(), m.name().to_string()))
-        .collect();
-    let facilities = s
-        .store
-        .list_facilities(&FacilityFilter {
-            area: Some(code),
-            ..Default::default()
-        })
-        .await?
-        .items
-        .iter()
-        .map(facility_row)
-        .collect();
+    let filter = ListFilter {
+        area: Some(code),
+        ..Default::default()
+    };
+    let municipalities = register::list(
+        store,
+        who,
+        Entity::Municipalities,
+        &filter,
+        Paging::default(),
+    )
+    .await?
+    .items
+    .into_iter()
+    .filter_map(|r| match r {
+        Record::Municipality(m) => Some((m.code().to_string(), m.name().to_string())),
+        _ => None,
+    })
+    .collect();
+    let facilities = facility_rows(
+        register::list(store, who, Entity::Facilities, &filter, Paging::default())
+            .await?
+            .items,
+    );
     render(&AreaPage {
-        nav: "areas",
+        chrome: Chrome::new(&session, prefs, "areas", &uri),
         code: code.to_string(),
         name: a.name.to_string(),
         municipalities,
@@ -237,7 +337,7 @@ fn pager(base: &str, q: &ListQuery, total: u64) -> (Option<String>, Option<Strin
     (prev, next)
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -248,19 +348,28 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-async fn area_options(s: &AppState) -> Result<Vec<(String, String)>, PageError> {
-    Ok(s.store
-        .list_areas(None)
-        .await?
-        .into_iter()
-        .map(|a| (a.code.to_string(), a.name.to_string()))
-        .collect())
+async fn area_options(s: &AppState, who: &Principal) -> Result<Vec<(String, String)>, PageError> {
+    Ok(register::list(
+        s.store.as_ref(),
+        who,
+        Entity::Areas,
+        &ListFilter::default(),
+        Paging::default(),
+    )
+    .await?
+    .items
+    .into_iter()
+    .filter_map(|r| match r {
+        Record::Area(a) => Some((a.code.to_string(), a.name.to_string())),
+        _ => None,
+    })
+    .collect())
 }
 
 #[derive(Template)]
 #[template(path = "facilities.html")]
 struct Facilities {
-    nav: &'static str,
+    chrome: Chrome,
     area_options: Vec<(String, String)>,
     area: String,
     q: String,
@@ -272,26 +381,34 @@ struct Facilities {
 
 pub(crate) async fn facilities(
     State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
+    let who = &session.principal;
     let area = q.area();
-    let page = s
-        .store
-        .list_facilities(&FacilityFilter {
-            area,
-            text: q.text(),
-            paging: q.paging(),
-            ..Default::default()
-        })
-        .await?;
+    let filter = ListFilter {
+        area,
+        text: q.text(),
+        ..Default::default()
+    };
+    let page = register::list(
+        s.store.as_ref(),
+        who,
+        Entity::Facilities,
+        &filter,
+        q.paging(),
+    )
+    .await?;
     let (prev, next) = pager("/facilities", &q, page.total);
     render(&Facilities {
-        nav: "facilities",
-        area_options: area_options(&s).await?,
+        chrome: Chrome::new(&session, prefs, "facilities", &uri),
+        area_options: area_options(&s, who).await?,
         area: area.map(|a| a.to_string()).unwrap_or_default(),
         q: q.q.clone().unwrap_or_default(),
         total: page.total,
-        facilities: page.items.iter().map(facility_row).collect(),
+        facilities: facility_rows(page.items),
         prev,
         next,
     })
@@ -300,7 +417,7 @@ pub(crate) async fn facilities(
 #[derive(Template)]
 #[template(path = "facility.html")]
 struct FacilityPage {
-    nav: &'static str,
+    chrome: Chrome,
     name: String,
     synthetic: bool,
     facts: Vec<(&'static str, String)>,
@@ -308,13 +425,23 @@ struct FacilityPage {
     source: Option<String>,
 }
 
-pub(crate) async fn facility(State(s): State<AppState>, Path(id): Path<String>) -> PageResult {
+pub(crate) async fn facility(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> PageResult {
+    let who = &session.principal;
+    let store = s.store.as_ref();
     let id = FacilityId::parse(&id).map_err(|_| PageError::NotFound)?;
-    let Some(Record::Facility(f)) = s.store.get(Entity::Facilities, id.as_str()).await? else {
+    let Some(Record::Facility(f)) =
+        register::get(store, who, Entity::Facilities, id.as_str()).await?
+    else {
         return Err(PageError::NotFound);
     };
     let muni = match f.municipality {
-        Some(m) => match s.store.get(Entity::Municipalities, &m.to_string()).await? {
+        Some(m) => match register::get(store, who, Entity::Municipalities, &m.to_string()).await? {
             Some(Record::Municipality(m)) => format!("{}（{}）", m.name(), m.code()),
             _ => m.to_string(),
         },
@@ -356,21 +483,21 @@ pub(crate) async fn facility(State(s): State<AppState>, Path(id): Path<String>) 
             format!("{:.5}, {:.5}", c.lat(), c.lon()),
         ));
     }
-    let today = today();
-    let doctors = s
-        .store
-        .list_doctors(&DoctorFilter {
-            facility: Some(id.clone()),
-            on: Some(today),
-            ..Default::default()
-        })
+    let filter = ListFilter {
+        facility: Some(id.clone()),
+        ..Default::default()
+    };
+    let doctors = register::list(store, who, Entity::Doctors, &filter, Paging::default())
         .await?
         .items
         .into_iter()
-        .map(|d| (d.id.to_string(), d.name.to_string()))
+        .filter_map(|r| match r {
+            Record::Doctor(d) => Some((d.id.to_string(), d.name.to_string())),
+            _ => None,
+        })
         .collect();
     render(&FacilityPage {
-        nav: "facilities",
+        chrome: Chrome::new(&session, prefs, "facilities", &uri),
         name: f.name.to_string(),
         synthetic: f.synthetic,
         facts,
@@ -391,7 +518,7 @@ struct DoctorRow {
 #[derive(Template)]
 #[template(path = "doctors.html")]
 struct Doctors {
-    nav: &'static str,
+    chrome: Chrome,
     status_options: Vec<(String, String)>,
     area_options: Vec<(String, String)>,
     status: String,
@@ -404,7 +531,15 @@ struct Doctors {
     next: Option<String>,
 }
 
-pub(crate) async fn doctors(State(s): State<AppState>, Query(q): Query<ListQuery>) -> PageResult {
+pub(crate) async fn doctors(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let who = &session.principal;
+    let chrome = Chrome::new(&session, prefs, "doctors", &uri);
     let status = q
         .status
         .as_deref()
@@ -412,41 +547,40 @@ pub(crate) async fn doctors(State(s): State<AppState>, Query(q): Query<ListQuery
         .and_then(|x| RegisterStatus::parse(x).ok());
     let area = q.area();
     let year = q.year.as_deref().and_then(|y| y.trim().parse::<i32>().ok());
-    let page = s
-        .store
-        .list_doctors(&DoctorFilter {
-            status,
-            area,
-            graduation_year: year,
-            text: q.text(),
-            paging: q.paging(),
-            ..Default::default()
-        })
-        .await?;
+    let filter = ListFilter {
+        status,
+        area,
+        graduation_year: year,
+        text: q.text(),
+        ..Default::default()
+    };
+    let page = register::list(s.store.as_ref(), who, Entity::Doctors, &filter, q.paging()).await?;
     let (prev, next) = pager("/doctors", &q, page.total);
     let doctors = page
         .items
-        .iter()
-        .map(|d| DoctorRow {
-            id: d.id.to_string(),
-            name: d.name.to_string(),
-            graduated: format_wareki(d.graduation_date),
-            scheme: d
-                .enrolment
-                .as_ref()
-                .map(|e| e.scheme.to_string())
-                .unwrap_or_default(),
-            status: d.status.label(Lang::Ja),
-            synthetic: d.synthetic,
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Doctor(d) => Some(DoctorRow {
+                id: d.id.to_string(),
+                name: d.name.to_string(),
+                graduated: chrome.date(d.graduation_date),
+                scheme: d
+                    .enrolment
+                    .as_ref()
+                    .map(|e| e.scheme.to_string())
+                    .unwrap_or_default(),
+                status: d.status.label(Lang::Ja),
+                synthetic: d.synthetic,
+            }),
+            _ => None,
         })
         .collect();
     render(&Doctors {
-        nav: "doctors",
         status_options: RegisterStatus::ALL
             .iter()
             .map(|s| (s.code().to_string(), s.label(Lang::Ja).to_string()))
             .collect(),
-        area_options: area_options(&s).await?,
+        area_options: area_options(&s, who).await?,
         status: status.map(|s| s.code().to_string()).unwrap_or_default(),
         area: area.map(|a| a.to_string()).unwrap_or_default(),
         year: year.map(|y| y.to_string()).unwrap_or_default(),
@@ -455,6 +589,7 @@ pub(crate) async fn doctors(State(s): State<AppState>, Query(q): Query<ListQuery
         doctors,
         prev,
         next,
+        chrome,
     })
 }
 
@@ -469,16 +604,25 @@ struct TimelineRow {
 #[derive(Template)]
 #[template(path = "doctor.html")]
 struct DoctorPage {
-    nav: &'static str,
+    chrome: Chrome,
     name: String,
     synthetic: bool,
     facts: Vec<(&'static str, String)>,
     timeline: Vec<TimelineRow>,
 }
 
-pub(crate) async fn doctor(State(s): State<AppState>, Path(id): Path<String>) -> PageResult {
+pub(crate) async fn doctor(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> PageResult {
+    let chrome = Chrome::new(&session, prefs, "doctors", &uri);
     let id = DoctorId::parse(&id).map_err(|_| PageError::NotFound)?;
-    let Some(Record::Doctor(d)) = s.store.get(Entity::Doctors, id.as_str()).await? else {
+    let Some((d, assignments)) =
+        register::doctor_timeline(s.store.as_ref(), &session.principal, &id).await?
+    else {
         return Err(PageError::NotFound);
     };
     let mut facts = vec![
@@ -488,7 +632,7 @@ pub(crate) async fn doctor(State(s): State<AppState>, Path(id): Path<String>) ->
             d.kana.as_ref().map(|k| k.to_string()).unwrap_or_default(),
         ),
         ("性別 / sex", d.sex.label(Lang::Ja).to_string()),
-        ("生年月日 / born", both(d.birth_date)),
+        ("生年月日 / born", chrome.date_both(d.birth_date)),
         (
             "出身大学 / university",
             d.university
@@ -496,7 +640,7 @@ pub(crate) async fn doctor(State(s): State<AppState>, Path(id): Path<String>) ->
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
         ),
-        ("卒業 / graduated", both(d.graduation_date)),
+        ("卒業 / graduated", chrome.date_both(d.graduation_date)),
         ("状態 / status", d.status.label(Lang::Ja).to_string()),
         (
             "時間外労働の水準 / work-hour level",
@@ -505,49 +649,119 @@ pub(crate) async fn doctor(State(s): State<AppState>, Path(id): Path<String>) ->
     ];
     if let Some(e) = &d.enrolment {
         facts.push(("制度 / scheme", e.scheme.to_string()));
-        facts.push(("貸与期間 / loan", period(&e.loan)));
+        facts.push(("貸与期間 / loan", chrome.period(&e.loan)));
     }
     if let Some(sp) = d.target_specialty {
         facts.push(("基本領域 / specialty", sp.label(Lang::Ja).to_string()));
     }
-    let assignments = s
-        .store
-        .list_assignments(&AssignmentFilter {
-            doctors: Some(vec![id.clone()]),
-            ..Default::default()
-        })
-        .await?;
-    let mut names: HashMap<String, String> = HashMap::new();
-    let mut timeline = Vec::new();
-    for a in &assignments {
-        let (place, facility_id) = match &a.place {
-            Some(Workplace::Registered { facility }) => {
-                let key = facility.to_string();
-                if !names.contains_key(&key) {
-                    let n = match s.store.get(Entity::Facilities, &key).await? {
-                        Some(Record::Facility(f)) => f.name.to_string(),
-                        _ => key.clone(),
-                    };
-                    names.insert(key.clone(), n);
-                }
-                (names[&key].clone(), Some(key))
-            }
-            Some(Workplace::External { name, .. }) => (name.to_string(), None),
-            None => (String::new(), None),
-        };
-        timeline.push(TimelineRow {
-            period: period(&a.period),
+    let timeline = assignments
+        .iter()
+        .map(|(a, place)| TimelineRow {
+            period: chrome.period(&a.period),
             kind: a.kind.label(Lang::Ja),
-            place,
-            facility_id,
+            place: place.clone().unwrap_or_default(),
+            facility_id: match &a.place {
+                Some(chiiki_domain::Workplace::Registered { facility }) => {
+                    Some(facility.to_string())
+                }
+                _ => None,
+            },
             fte: a.fte.to_string(),
-        });
-    }
+        })
+        .collect();
     render(&DoctorPage {
-        nav: "doctors",
+        chrome,
         name: d.name.to_string(),
         synthetic: d.synthetic,
         facts,
         timeline,
+    })
+}
+
+struct AuditRow {
+    at: String,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct AuditQuery {
+    entity: Option<String>,
+    id: Option<String>,
+    actor: Option<String>,
+    page: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    entity: String,
+    id: String,
+    actor: String,
+    total: u64,
+    events: Vec<AuditRow>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+pub(crate) async fn audit(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    let some = |v: &Option<String>| v.clone().filter(|x| !x.trim().is_empty());
+    let filter = AuditFilter {
+        entity: some(&q.entity),
+        entity_id: some(&q.id),
+        actor: some(&q.actor),
+        pref: None,
+        paging: Paging {
+            limit: Some(PAGE),
+            offset: q.page.unwrap_or(0) * PAGE,
+        },
+    };
+    let page = chiiki_app::audit::list(s.store.as_ref(), &session.principal, filter).await?;
+    let json =
+        |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+    let events = page
+        .items
+        .iter()
+        .map(|e| AuditRow {
+            at: e
+                .at
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            entity: e.entity.clone(),
+            entity_id: e.entity_id.clone(),
+            before: json(&e.before),
+            after: json(&e.after),
+        })
+        .collect();
+    let base = format!(
+        "/audit?entity={}&id={}&actor={}",
+        urlencode(&q.entity.clone().unwrap_or_default()),
+        urlencode(&q.id.clone().unwrap_or_default()),
+        urlencode(&q.actor.clone().unwrap_or_default())
+    );
+    let p = q.page.unwrap_or(0);
+    render(&AuditPage {
+        chrome: Chrome::new(&session, prefs, "audit", &uri),
+        entity: q.entity.clone().unwrap_or_default(),
+        id: q.id.clone().unwrap_or_default(),
+        actor: q.actor.clone().unwrap_or_default(),
+        total: page.total,
+        events,
+        prev: (p > 0).then(|| format!("{base}&page={}", p - 1)),
+        next: ((p + 1) * PAGE < page.total).then(|| format!("{base}&page={}", p + 1)),
     })
 }

@@ -1,46 +1,160 @@
 //! The web application over HTTP: a real server on port 0 with the demo loaded, on SQLite
-//! and on PostgreSQL.
+//! and on PostgreSQL — pages, logins, the role × route matrix, prefecture isolation, CSRF,
+//! session fixation and the login throttle.
 
+use chiiki_app::access::Principal;
+use chiiki_domain::{AccountFields, DoctorId, FacilityId, Name, PrefCode, Role, Username};
 use chiiki_store::testing;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
 
-async fn spawn(t: &testing::TestStore) -> String {
-    chiiki_app::load_demo(t.store()).await.expect("demo loads");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = chiiki_web::router(t.shared());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Server {
+    base: String,
+    _t: testing::TestStore,
 }
 
-async fn get(url: &str) -> (u16, String) {
-    let r = reqwest::get(url).await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.text().await.unwrap())
+async fn account(
+    t: &testing::TestStore,
+    user: &str,
+    role: Role,
+    pref: Option<u8>,
+    facility: Option<&str>,
+    doctor: Option<&str>,
+) {
+    let fields = AccountFields {
+        username: Username::parse(user).unwrap(),
+        display_name: Name::parse(&format!("{user}（架空）")).unwrap(),
+        role,
+        pref: pref.and_then(|p| PrefCode::new(p).ok()),
+        facility: facility.map(|f| FacilityId::parse(f).unwrap()),
+        doctor: doctor.map(|d| DoctorId::parse(d).unwrap()),
+        disabled: false,
+    };
+    chiiki_app::auth::put_account(
+        t.store(),
+        &Principal::system("test"),
+        fields,
+        Some(PASSWORD),
+    )
+    .await
+    .unwrap();
+}
+
+/// A server with the demo and one account per role (and a coordinator of Miyagi).
+async fn spawn(t: testing::TestStore) -> Server {
+    chiiki_app::load_demo(t.store()).await.expect("demo loads");
+    account(&t, "admin", Role::Admin, None, None, None).await;
+    account(&t, "iwate", Role::Coordinator, Some(3), None, None).await;
+    account(&t, "miyagi", Role::Coordinator, Some(4), None, None).await;
+    account(
+        &t,
+        "kamaishi",
+        Role::Facility,
+        Some(3),
+        Some("R7-0306-14"),
+        None,
+    )
+    .await;
+    account(
+        &t,
+        "doctor",
+        Role::Doctor,
+        Some(3),
+        None,
+        Some("DEMO-2018-001"),
+    )
+    .await;
+    account(&t, "auditor", Role::Auditor, Some(3), None, None).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let store = t.shared();
+    tokio::spawn(async move { chiiki_web::serve(listener, store).await.unwrap() });
+    Server {
+        base: format!("http://{addr}"),
+        _t: t,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the hidden `csrf` input of a page.
+fn csrf_of(html: &str) -> String {
+    let i = html.find(r#"name="csrf" value=""#).expect("a csrf field");
+    let rest = &html[i + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+async fn login_with(
+    c: &reqwest::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+) -> reqwest::Response {
+    let form = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&form);
+    c.post(format!("{base}/login"))
+        .form(&[
+            ("username", user),
+            ("password", password),
+            ("csrf", &csrf),
+            ("next", "/doctors"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn logged_in(base: &str, user: &str) -> reqwest::Client {
+    let c = client();
+    let r = login_with(&c, base, user, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{user} logs in");
+    assert_eq!(r.headers()["location"], "/doctors");
+    c
+}
+
+async fn get(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
 }
 
 #[tokio::test]
-async fn register_pages_show_the_demo() {
+async fn register_pages_show_the_demo_to_a_coordinator() {
     for t in testing::all().await {
-        let base = spawn(&t).await;
-        let (s, body) = get(&format!("{base}/health")).await;
+        let name = t.name();
+        let s = spawn(t).await;
+        let base = &s.base;
+        let (st, body) = get(&client(), &format!("{base}/health")).await;
         assert_eq!(
-            (s, body.as_str()),
-            (200, r#"{"status":"ok"}"#),
-            "on {}",
-            t.name()
+            (st, body.as_str()),
+            (StatusCode::OK, r#"{"status":"ok"}"#),
+            "on {name}"
         );
+        let c = logged_in(base, "iwate").await;
 
-        let (s, home) = get(&format!("{base}/")).await;
-        assert_eq!(s, 200);
+        let (st, home) = get(&c, &format!("{base}/")).await;
+        assert_eq!(st, StatusCode::OK);
         assert!(
             home.contains(">300<"),
-            "300 doctors on the home page ({})",
-            t.name()
+            "300 doctors on the home page ({name})"
         );
 
-        let (s, areas) = get(&format!("{base}/areas")).await;
-        assert_eq!(s, 200);
-        for name in [
+        let (_, areas) = get(&c, &format!("{base}/areas")).await;
+        for area in [
             "盛岡",
             "岩手中部",
             "胆江",
@@ -51,40 +165,27 @@ async fn register_pages_show_the_demo() {
             "久慈",
             "二戸",
         ] {
-            assert!(areas.contains(name), "{name}");
+            assert!(areas.contains(area), "{area}");
         }
-
-        let (s, kamaishi) = get(&format!("{base}/areas/0306")).await;
-        assert_eq!(s, 200);
-        assert!(kamaishi.contains("岩手県立釜石病院"));
-        assert!(kamaishi.contains("釜石市") && kamaishi.contains("大槌町"));
-
-        let (s, hospital) = get(&format!("{base}/facilities/R7-0301-14")).await;
-        assert_eq!(s, 200);
-        assert!(hospital.contains("岩手医科大学附属病院"));
-        assert!(hospital.contains("矢巾町"));
+        let (_, kamaishi) = get(&c, &format!("{base}/areas/0306")).await;
+        assert!(kamaishi.contains("岩手県立釜石病院") && kamaishi.contains("大槌町"));
+        let (_, hospital) = get(&c, &format!("{base}/facilities/R7-0301-14")).await;
+        assert!(hospital.contains("岩手医科大学附属病院") && hospital.contains("矢巾町"));
         assert!(hospital.contains("病床機能報告"), "source credit shown");
-
-        let (s, filtered) = get(&format!("{base}/facilities?area=0306")).await;
-        assert_eq!(s, 200);
+        let (_, filtered) = get(&c, &format!("{base}/facilities?area=0306")).await;
         assert!(
             filtered.contains("岩手県立釜石病院") && !filtered.contains("岩手医科大学附属病院")
         );
-
-        let (s, repaid) = get(&format!("{base}/doctors?status=repaid")).await;
-        assert_eq!(s, 200);
+        let (_, repaid) = get(&c, &format!("{base}/doctors?status=repaid")).await;
         assert!(repaid.contains("<td>返還</td>") && !repaid.contains("<td>在籍</td>"));
-
-        let (s, doctors) = get(&format!("{base}/doctors?year=2018")).await;
-        assert_eq!(s, 200);
-        assert!(doctors.contains("20人"), "20 doctors graduated in 2018");
-        assert!(doctors.contains("DEMO-2018-001"));
-
-        let (s, doctor) = get(&format!("{base}/doctors/DEMO-2018-001")).await;
-        assert_eq!(s, 200);
-        assert!(doctor.contains("初期臨床研修") && doctor.contains("平成30年4月1日"));
-        assert!(doctor.contains("架空 synthetic"));
-
+        let (_, y2018) = get(&c, &format!("{base}/doctors?year=2018")).await;
+        assert!(y2018.contains("20人") && y2018.contains("DEMO-2018-001"));
+        let (_, doctor) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
+        assert!(
+            doctor.contains("初期臨床研修")
+                && doctor.contains("平成30年4月1日")
+                && doctor.contains("架空 synthetic")
+        );
         for missing in [
             "/doctors/NOPE",
             "/facilities/NOPE",
@@ -92,20 +193,315 @@ async fn register_pages_show_the_demo() {
             "/areas/x",
             "/nothing",
         ] {
-            let (s, body) = get(&format!("{base}{missing}")).await;
-            assert_eq!(s, 404, "{missing}");
+            let (st, body) = get(&c, &format!("{base}{missing}")).await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "{missing}");
             assert!(body.contains("見つかりません"));
         }
+        // Dates as ISO when preferred.
+        c.get(format!("{base}/prefs/dates/iso?next=/"))
+            .send()
+            .await
+            .unwrap();
+        let (_, iso) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
+        assert!(iso.contains("2018-04-01 –"), "ISO periods");
     }
 }
 
 #[tokio::test]
-async fn doctors_are_paged() {
+async fn every_role_sees_only_its_scope() {
     let t = testing::sqlite().await;
-    let base = spawn(&t).await;
-    let (_, first) = get(&format!("{base}/doctors")).await;
-    assert!(first.contains("DEMO-2012-001") && !first.contains("DEMO-2015-001"));
-    assert!(first.contains("page=1"));
-    let (_, second) = get(&format!("{base}/doctors?page=1")).await;
-    assert!(second.contains("DEMO-2014-011") && !second.contains("DEMO-2012-001"));
+    // A doctor who works at 岩手県立釜石病院 today, and one who does not.
+    let today = chrono::Local::now().date_naive();
+    let at_kamaishi = chiiki_store::DoctorFilter {
+        facility: FacilityId::parse("R7-0306-14").ok(),
+        on: Some(today),
+        ..Default::default()
+    };
+    let s = spawn(t).await;
+    let here = s._t.store().list_doctors(&at_kamaishi).await.unwrap().items;
+    let works_here = here.first().map(|d| d.id.to_string());
+    let base = &s.base;
+    use StatusCode as S;
+    const OK: S = S::OK;
+    const NO: S = S::NOT_FOUND;
+    const FORBIDDEN: S = S::FORBIDDEN;
+    let routes = [
+        "/",
+        "/areas",
+        "/areas/0306",
+        "/facilities",
+        "/facilities/R7-0301-14",
+        "/facilities/R7-0306-14",
+        "/doctors",
+        "/doctors/DEMO-2018-001",
+        "/doctors/DEMO-2019-001",
+        "/audit",
+    ];
+    let matrix: [(&str, [S; 10]); 6] = [
+        ("admin", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+        ("iwate", [OK, OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN]),
+        ("miyagi", [OK, OK, NO, OK, NO, NO, OK, NO, NO, FORBIDDEN]),
+        ("kamaishi", [OK, OK, OK, OK, NO, OK, OK, NO, NO, FORBIDDEN]),
+        ("doctor", [OK, OK, OK, OK, OK, OK, OK, OK, NO, FORBIDDEN]),
+        ("auditor", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+    ];
+    for (user, expected) in matrix {
+        let c = logged_in(base, user).await;
+        for (route, want) in routes.iter().zip(expected) {
+            let (got, _) = get(&c, &format!("{base}{route}")).await;
+            // The demo doctors are not at 釜石病院 today unless `works_here` says so.
+            let want = if user == "kamaishi"
+                && route.starts_with("/doctors/")
+                && Some(route[9..].to_string()) == works_here
+            {
+                OK
+            } else {
+                want
+            };
+            assert_eq!(got, want, "{user} {route}");
+        }
+    }
+    // Lists hold only the scope.
+    let miyagi = logged_in(base, "miyagi").await;
+    let (_, doctors) = get(&miyagi, &format!("{base}/doctors")).await;
+    assert!(doctors.contains("0人") && !doctors.contains("DEMO-"));
+    let (_, facilities) = get(&miyagi, &format!("{base}/facilities")).await;
+    assert!(!facilities.contains("岩手"));
+    let doctor = logged_in(base, "doctor").await;
+    let (_, list) = get(&doctor, &format!("{base}/doctors")).await;
+    assert!(
+        list.contains("1人") && list.contains("DEMO-2018-001") && !list.contains("DEMO-2018-002")
+    );
+    let kamaishi = logged_in(base, "kamaishi").await;
+    let (_, list) = get(&kamaishi, &format!("{base}/doctors")).await;
+    assert!(list.contains(&format!("{}人", here.len())));
+    let (_, facilities) = get(&kamaishi, &format!("{base}/facilities")).await;
+    assert!(facilities.contains("1件") && facilities.contains("岩手県立釜石病院"));
+    // Not logged in: to the login page, and back after.
+    let (st, _) = get(&client(), &format!("{base}/doctors?year=2018")).await;
+    assert_eq!(st, S::SEE_OTHER);
+    let r = client()
+        .get(format!("{base}/doctors/DEMO-2018-001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/login?next=%2Fdoctors%2FDEMO-2018-001"
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let base = &s.base;
+    // Login without the token (or with another one).
+    let c = client();
+    c.get(format!("{base}/login")).send().await.unwrap();
+    for token in ["", "0123"] {
+        let r = c
+            .post(format!("{base}/login"))
+            .form(&[
+                ("username", "iwate"),
+                ("password", PASSWORD),
+                ("csrf", token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    // Logout and password change without the session's token.
+    let c = logged_in(base, "iwate").await;
+    for (path, form) in [
+        ("/logout", vec![]),
+        (
+            "/account/password",
+            vec![
+                ("current", PASSWORD),
+                ("new", "another long password"),
+                ("confirm", "another long password"),
+            ],
+        ),
+    ] {
+        let r = c
+            .post(format!("{base}{path}"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let (st, _) = get(&c, &format!("{base}/doctors")).await;
+    assert_eq!(st, StatusCode::OK, "still logged in: nothing happened");
+    // With the token, logout works and the session is gone.
+    let page = c
+        .get(format!("{base}/doctors"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = c
+        .post(format!("{base}/logout"))
+        .form(&[("csrf", csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (st, _) = get(&c, &format!("{base}/doctors")).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_planted_session_id_is_never_adopted() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let base = &s.base;
+    let planted = "ab".repeat(32);
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let url: reqwest::Url = base.parse().unwrap();
+    jar.add_cookie_str(&format!("chiiki_session={planted}; Path=/"), &url);
+    let c = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let r = login_with(&c, base, "iwate", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let set = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("chiiki_session="))
+        .expect("a new session cookie");
+    assert!(!session.contains(&planted), "a new id on login");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    // The planted id opens nothing.
+    let attacker = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let r = attacker
+        .get(format!("{base}/doctors"))
+        .header("cookie", format!("chiiki_session={planted}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_and_audited() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let base = &s.base;
+    let c = client();
+    for _ in 0..chiiki_app::auth::MAX_FAILURES_PER_ACCOUNT {
+        let r = login_with(&c, base, "iwate", "wrong password!").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("ユーザー名またはパスワードが違います")
+        );
+    }
+    // Now even the right password waits.
+    let r = login_with(&c, base, "iwate", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("分後"));
+    // Another account is not affected.
+    logged_in(base, "admin").await;
+    let events =
+        s._t.store()
+            .list_audit(&chiiki_store::AuditFilter {
+                entity: Some("sessions".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    let actions: Vec<&str> = events.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "login_failed").count(),
+        chiiki_app::auth::MAX_FAILURES_PER_ACCOUNT as usize
+    );
+    assert_eq!(actions.first(), Some(&"login"));
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_the_sessions() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let base = &s.base;
+    let c = logged_in(base, "doctor").await;
+    let other = logged_in(base, "doctor").await;
+    let page = c
+        .get(format!("{base}/account/password"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let r = c
+        .post(format!("{base}/account/password"))
+        .form(&[
+            ("current", PASSWORD),
+            ("new", "a new long password"),
+            ("confirm", "a new long password"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for client in [&c, &other] {
+        let (st, _) = get(client, &format!("{base}/doctors")).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "every session ended");
+    }
+    assert_eq!(
+        login_with(&client(), base, "doctor", "a new long password")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let events =
+        s._t.store()
+            .list_audit(&chiiki_store::AuditFilter {
+                entity_id: Some("doctor".into()),
+                entity: Some("accounts".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    assert_eq!(events.items[0].action, "password");
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let r = client()
+        .get(format!("{}/login", s.base))
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["cache-control"], "no-store");
 }
