@@ -6,6 +6,7 @@
 //! business rules and make no authorisation decisions of their own.
 
 mod account;
+mod i18n;
 mod pages;
 mod session;
 

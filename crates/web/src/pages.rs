@@ -15,6 +15,7 @@ use chiiki_domain::{
 use chiiki_store::{AuditFilter, Paging};
 use serde::Deserialize;
 
+use crate::i18n::T;
 use crate::session::{Auth, Prefs};
 use crate::{AppState, PageError};
 
@@ -30,6 +31,8 @@ fn render(t: &impl Template) -> PageResult {
 /// the display preferences.
 pub(crate) struct Chrome {
     pub nav: &'static str,
+    /// The messages in the user's language.
+    pub t: T,
     pub user: Option<(String, &'static str)>,
     pub csrf: String,
     pub prefs: Prefs,
@@ -43,6 +46,7 @@ impl Chrome {
         let p = &session.principal;
         Chrome {
             nav,
+            t: T(prefs.lang),
             user: Some((p.display_name.clone(), p.role.label(prefs.lang))),
             csrf: session.csrf.clone(),
             prefs,
@@ -54,6 +58,7 @@ impl Chrome {
     pub fn anonymous() -> Chrome {
         Chrome {
             nav: "",
+            t: T(Lang::Ja),
             user: None,
             csrf: String::new(),
             prefs: Prefs {
@@ -62,6 +67,14 @@ impl Chrome {
             },
             can_audit: false,
             here: "%2F".into(),
+        }
+    }
+
+    /// The page's language, for `<html lang>`.
+    pub fn lang_code(&self) -> &'static str {
+        match self.prefs.lang {
+            Lang::Ja => "ja",
+            Lang::En => "en",
         }
     }
 
@@ -106,7 +119,7 @@ pub(crate) async fn not_found() -> PageError {
 #[template(path = "home.html")]
 struct Home {
     chrome: Chrome,
-    counts: Vec<(&'static str, &'static str, &'static str, u64)>,
+    counts: Vec<(&'static str, &'static str, u64)>,
     source: &'static str,
 }
 
@@ -118,18 +131,22 @@ pub(crate) async fn home(
 ) -> PageResult {
     let c = register::counts(s.store.as_ref(), &session.principal).await?;
     let n = |e: Entity| c.get(&e).copied().unwrap_or(0);
+    let t = T(prefs.lang);
     render(&Home {
         chrome: Chrome::new(&session, prefs, "", &uri),
         counts: vec![
-            ("二次医療圏", "Areas", "/areas", n(Entity::Areas)),
+            (t.get("nav.areas"), "/areas", n(Entity::Areas)),
             (
-                "医療機関",
-                "Facilities",
+                t.get("nav.facilities"),
                 "/facilities",
                 n(Entity::Facilities),
             ),
-            ("医師", "Doctors", "/doctors", n(Entity::Doctors)),
-            ("勤務", "Assignments", "/doctors", n(Entity::Assignments)),
+            (t.get("nav.doctors"), "/doctors", n(Entity::Doctors)),
+            (
+                t.get("home.assignments"),
+                "/doctors",
+                n(Entity::Assignments),
+            ),
         ],
         source: chiiki_app::refdata::HOSPITALS_SOURCE,
     })
@@ -206,14 +223,14 @@ struct FacilityRow {
     synthetic: bool,
 }
 
-fn facility_rows(records: Vec<Record>) -> Vec<FacilityRow> {
+fn facility_rows(records: Vec<Record>, lang: Lang) -> Vec<FacilityRow> {
     records
         .into_iter()
         .filter_map(|r| match r {
             Record::Facility(f) => Some(FacilityRow {
                 id: f.id.to_string(),
                 name: f.name.to_string(),
-                kind: f.kind.label(Lang::Ja),
+                kind: f.kind.label(lang),
                 area: f.area.to_string(),
                 beds: f.beds.total(),
                 doctors: format!("{:.1}", f.doctors_fte()),
@@ -271,6 +288,7 @@ pub(crate) async fn area(
         register::list(store, who, Entity::Facilities, &filter, Paging::default())
             .await?
             .items,
+        prefs.lang,
     );
     render(&AreaPage {
         chrome: Chrome::new(&session, prefs, "areas", &uri),
@@ -408,7 +426,7 @@ pub(crate) async fn facilities(
         area: area.map(|a| a.to_string()).unwrap_or_default(),
         q: q.q.clone().unwrap_or_default(),
         total: page.total,
-        facilities: facility_rows(page.items),
+        facilities: facility_rows(page.items, prefs.lang),
         prev,
         next,
     })
@@ -445,41 +463,38 @@ pub(crate) async fn facility(
             Some(Record::Municipality(m)) => format!("{}（{}）", m.name(), m.code()),
             _ => m.to_string(),
         },
-        None => "不明 / unknown".to_string(),
+        None => T(prefs.lang)
+            .get("facility.unknown_municipality")
+            .to_string(),
     };
     let mut facts = vec![
-        ("ID", f.id.to_string()),
-        ("種別 / kind", f.kind.label(Lang::Ja).to_string()),
-        ("二次医療圏 / area", f.area.to_string()),
-        ("所在地 / municipality", muni),
+        ("facility.id", f.id.to_string()),
+        ("facility.kind", f.kind.label(prefs.lang).to_string()),
+        ("facility.area", f.area.to_string()),
+        ("facility.municipality", muni),
+        ("facility.beds", {
+            let b = &f.beds;
+            format!(
+                "{}・{}・{}・{}・{} ({} {})",
+                b.high_acute,
+                b.acute,
+                b.recovery,
+                b.chronic,
+                b.idle,
+                T(prefs.lang).get("facility.total"),
+                b.total()
+            )
+        }),
+        ("facility.fulltime", format!("{}", f.doctors_fulltime)),
+        ("facility.parttime", format!("{}", f.doctors_parttime_fte)),
         (
-            "病床 高度急性期・急性期・回復期・慢性期・休棟等 / beds",
-            {
-                let b = &f.beds;
-                format!(
-                    "{}・{}・{}・{}・{}（計 {}）",
-                    b.high_acute,
-                    b.acute,
-                    b.recovery,
-                    b.chronic,
-                    b.idle,
-                    b.total()
-                )
-            },
+            "facility.emergency",
+            f.emergency.label(prefs.lang).to_string(),
         ),
-        (
-            "常勤医師 / full-time doctors",
-            format!("{}", f.doctors_fulltime),
-        ),
-        (
-            "非常勤医師（常勤換算） / part-time FTE",
-            format!("{}", f.doctors_parttime_fte),
-        ),
-        ("救急 / emergency", f.emergency.label(Lang::Ja).to_string()),
     ];
     if let Some(c) = f.coordinates {
         facts.push((
-            "座標 / coordinates",
+            "facility.coordinates",
             format!("{:.5}, {:.5}", c.lat(), c.lon()),
         ));
     }
@@ -569,7 +584,7 @@ pub(crate) async fn doctors(
                     .as_ref()
                     .map(|e| e.scheme.to_string())
                     .unwrap_or_default(),
-                status: d.status.label(Lang::Ja),
+                status: d.status.label(prefs.lang),
                 synthetic: d.synthetic,
             }),
             _ => None,
@@ -578,7 +593,7 @@ pub(crate) async fn doctors(
     render(&Doctors {
         status_options: RegisterStatus::ALL
             .iter()
-            .map(|s| (s.code().to_string(), s.label(Lang::Ja).to_string()))
+            .map(|s| (s.code().to_string(), s.label(prefs.lang).to_string()))
             .collect(),
         area_options: area_options(&s, who).await?,
         status: status.map(|s| s.code().to_string()).unwrap_or_default(),
@@ -626,39 +641,39 @@ pub(crate) async fn doctor(
         return Err(PageError::NotFound);
     };
     let mut facts = vec![
-        ("ID", d.id.to_string()),
+        ("facility.id", d.id.to_string()),
         (
-            "フリガナ / kana",
+            "doctor.kana",
             d.kana.as_ref().map(|k| k.to_string()).unwrap_or_default(),
         ),
-        ("性別 / sex", d.sex.label(Lang::Ja).to_string()),
-        ("生年月日 / born", chrome.date_both(d.birth_date)),
+        ("doctor.sex", d.sex.label(prefs.lang).to_string()),
+        ("doctor.born", chrome.date_both(d.birth_date)),
         (
-            "出身大学 / university",
+            "doctor.university",
             d.university
                 .as_ref()
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
         ),
-        ("卒業 / graduated", chrome.date_both(d.graduation_date)),
-        ("状態 / status", d.status.label(Lang::Ja).to_string()),
+        ("doctor.graduated", chrome.date_both(d.graduation_date)),
+        ("doctor.status", d.status.label(prefs.lang).to_string()),
         (
-            "時間外労働の水準 / work-hour level",
-            d.work_hour_level.label(Lang::Ja).to_string(),
+            "doctor.level",
+            d.work_hour_level.label(prefs.lang).to_string(),
         ),
     ];
     if let Some(e) = &d.enrolment {
-        facts.push(("制度 / scheme", e.scheme.to_string()));
-        facts.push(("貸与期間 / loan", chrome.period(&e.loan)));
+        facts.push(("doctor.scheme", e.scheme.to_string()));
+        facts.push(("doctor.loan", chrome.period(&e.loan)));
     }
     if let Some(sp) = d.target_specialty {
-        facts.push(("基本領域 / specialty", sp.label(Lang::Ja).to_string()));
+        facts.push(("doctor.specialty", sp.label(prefs.lang).to_string()));
     }
     let timeline = assignments
         .iter()
         .map(|(a, place)| TimelineRow {
             period: chrome.period(&a.period),
-            kind: a.kind.label(Lang::Ja),
+            kind: a.kind.label(prefs.lang),
             place: place.clone().unwrap_or_default(),
             facility_id: match &a.place {
                 Some(chiiki_domain::Workplace::Registered { facility }) => {

@@ -184,7 +184,7 @@ async fn register_pages_show_the_demo_to_a_coordinator() {
         assert!(
             doctor.contains("初期臨床研修")
                 && doctor.contains("平成30年4月1日")
-                && doctor.contains("架空 synthetic")
+                && doctor.contains(r#"<span class="badge synthetic">架空</span>"#)
         );
         for missing in [
             "/doctors/NOPE",
@@ -204,6 +204,31 @@ async fn register_pages_show_the_demo_to_a_coordinator() {
             .unwrap();
         let (_, iso) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
         assert!(iso.contains("2018-04-01 –"), "ISO periods");
+        // English: every label from the catalog, no Japanese label left on the page.
+        let r = c
+            .get(format!(
+                "{base}/prefs/lang/en?next=%2Fdoctors%2FDEMO-2018-001"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/doctors/DEMO-2018-001");
+        let (_, en) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
+        assert!(en.contains(r#"<html lang="en">"#));
+        for label in [
+            "Assignment timeline",
+            "Initial residency",
+            "Work-hour level",
+            "Log out",
+            ">Synthetic<",
+        ] {
+            assert!(en.contains(label), "{label}");
+        }
+        for label in ["勤務の経過", "初期臨床研修", "ログアウト"] {
+            assert!(!en.contains(label), "{label} left in English");
+        }
+        let (_, list) = get(&c, &format!("{base}/doctors?year=2018")).await;
+        assert!(list.contains("20 doctors"));
     }
 }
 

@@ -1,0 +1,196 @@
+//! The message catalog: every text of the web pages in Japanese (the default) and English.
+//! Templates and handlers refer to messages by key; a test checks that every key used in a
+//! template is here and that no key is defined twice.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use chiiki_domain::Lang;
+
+/// (key, Japanese, English).
+const MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "app.tagline",
+        "地域医療の医師確保",
+        "Regional medical workforce",
+    ),
+    ("skip", "本文へ", "Skip to content"),
+    ("nav.main", "主なページ", "Main pages"),
+    ("nav.areas", "二次医療圏", "Areas"),
+    ("nav.facilities", "医療機関", "Facilities"),
+    ("nav.doctors", "医師", "Doctors"),
+    ("nav.audit", "監査ログ", "Audit log"),
+    ("nav.password", "パスワード変更", "Change password"),
+    ("nav.logout", "ログアウト", "Log out"),
+    ("prefs.dates_wareki", "和暦", "Japanese era"),
+    ("prefs.dates_iso", "西暦", "ISO dates"),
+    ("home.assignments", "勤務", "Assignments"),
+    ("home.source", "出典", "Source"),
+    ("common.code", "コード", "Code"),
+    ("common.name", "名称", "Name"),
+    ("common.pref", "都道府県", "Prefecture"),
+    ("common.all", "すべて", "All"),
+    ("common.filter", "絞り込む", "Filter"),
+    ("common.prev", "← 前へ", "← Previous"),
+    ("common.next", "次へ →", "Next →"),
+    ("common.pages", "ページ", "Pages"),
+    ("common.none", "なし", "None"),
+    ("common.synthetic", "架空", "Synthetic"),
+    ("common.back_home", "トップへ戻る", "Back to the start"),
+    ("common.count_items", "件", " items"),
+    ("areas.title", "二次医療圏", "Secondary medical areas"),
+    ("areas.facilities", "医療機関数", "Facilities"),
+    ("area.subtitle", "二次医療圏", "secondary medical area"),
+    ("area.municipalities", "市区町村", "Municipalities"),
+    ("facilities.title", "医療機関", "Facilities"),
+    ("facilities.area", "圏域", "Area"),
+    ("facilities.search", "名称・ID", "Name or id"),
+    ("facilities.kind", "種別", "Kind"),
+    ("facilities.beds", "病床", "Beds"),
+    (
+        "facilities.doctors_fte",
+        "医師（常勤換算）",
+        "Doctors (FTE)",
+    ),
+    ("facility.id", "ID", "Id"),
+    ("facility.kind", "種別", "Kind"),
+    ("facility.area", "二次医療圏", "Secondary area"),
+    ("facility.municipality", "所在地", "Municipality"),
+    ("facility.unknown_municipality", "不明", "Unknown"),
+    (
+        "facility.beds",
+        "病床（高度急性期・急性期・回復期・慢性期・休棟等）",
+        "Beds (high-acute, acute, recovery, chronic, idle)",
+    ),
+    ("facility.total", "計", "total"),
+    ("facility.fulltime", "常勤医師", "Full-time doctors"),
+    (
+        "facility.parttime",
+        "非常勤医師（常勤換算）",
+        "Part-time doctors (FTE)",
+    ),
+    ("facility.emergency", "救急", "Emergency care"),
+    ("facility.coordinates", "座標", "Coordinates"),
+    (
+        "facility.doctors_today",
+        "勤務中の医師",
+        "Doctors working here today",
+    ),
+    ("doctors.title", "医師", "Doctors"),
+    ("doctors.status", "状態", "Status"),
+    ("doctors.area_today", "勤務先の圏域", "Area today"),
+    ("doctors.graduation_year", "卒業年", "Graduation year"),
+    ("doctors.search", "氏名・ID", "Name or id"),
+    ("doctors.count", "人", " doctors"),
+    ("doctors.name", "氏名", "Name"),
+    ("doctors.graduated", "卒業", "Graduated"),
+    ("doctors.scheme", "制度", "Scheme"),
+    ("doctor.kana", "フリガナ", "Kana"),
+    ("doctor.sex", "性別", "Sex"),
+    ("doctor.born", "生年月日", "Born"),
+    ("doctor.university", "出身大学", "University"),
+    ("doctor.graduated", "卒業", "Graduated"),
+    ("doctor.status", "状態", "Status"),
+    ("doctor.level", "時間外労働の水準", "Work-hour level"),
+    ("doctor.scheme", "制度", "Scheme"),
+    ("doctor.loan", "貸与期間", "Loan"),
+    ("doctor.specialty", "基本領域", "Specialty"),
+    ("doctor.timeline", "勤務の経過", "Assignment timeline"),
+    ("doctor.period", "期間", "Period"),
+    ("doctor.kind", "区分", "Kind"),
+    ("doctor.workplace", "勤務先", "Workplace"),
+    ("doctor.fte", "常勤換算", "FTE"),
+    ("doctor.no_assignments", "記録なし", "No assignments"),
+    ("audit.title", "監査ログ", "Audit log"),
+    ("audit.entity", "対象", "Entity"),
+    ("audit.id", "ID", "Id"),
+    ("audit.actor", "操作者", "Actor"),
+    ("audit.time", "日時", "Time"),
+    ("audit.action", "操作", "Action"),
+    ("audit.before", "変更前", "Before"),
+    ("audit.after", "変更後", "After"),
+    ("audit.count", "件", " events"),
+    ("login.title", "ログイン", "Log in"),
+    ("login.username", "ユーザー名", "User name"),
+    ("login.password", "パスワード", "Password"),
+    ("login.submit", "ログイン", "Log in"),
+    ("password.title", "パスワード変更", "Change your password"),
+    ("password.current", "現在のパスワード", "Current password"),
+    (
+        "password.new",
+        "新しいパスワード（10文字以上）",
+        "New password (10 characters or more)",
+    ),
+    (
+        "password.confirm",
+        "新しいパスワード（確認）",
+        "New password again",
+    ),
+    ("password.submit", "変更する", "Change"),
+    (
+        "password.done",
+        "パスワードを変更しました。新しいパスワードでログインしてください。",
+        "Your password was changed: log in with the new one.",
+    ),
+];
+
+static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
+    MESSAGES
+        .iter()
+        .map(|(k, ja, en)| (*k, (*ja, *en)))
+        .collect()
+});
+
+/// Messages in one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct T(pub Lang);
+
+impl T {
+    /// The message for `key`; the key itself when missing (a test keeps that from happening).
+    pub fn get(&self, key: &'static str) -> &'static str {
+        match (INDEX.get(key), self.0) {
+            (Some((ja, _)), Lang::Ja) => ja,
+            (Some((_, en)), Lang::En) => en,
+            (None, _) => key,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_both_languages_present() {
+        assert_eq!(INDEX.len(), MESSAGES.len(), "a key is defined twice");
+        for (k, ja, en) in MESSAGES {
+            assert!(!ja.is_empty() && !en.is_empty(), "{k}");
+        }
+    }
+
+    /// Every `t.get("…")` in the templates and sources names a message of the catalog.
+    #[test]
+    fn every_key_used_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for sub in ["templates", "src"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                files.push(e.unwrap().path());
+            }
+        }
+        let mut used = 0;
+        for f in files.into_iter().filter(|f| !f.ends_with("i18n.rs")) {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for part in text.split("t.get(\"").skip(1) {
+                let key = &part[..part.find('"').unwrap()];
+                assert!(
+                    INDEX.contains_key(key),
+                    "{}: unknown message key {key}",
+                    f.display()
+                );
+                used += 1;
+            }
+        }
+        assert!(used > 50, "templates use the catalog ({used} uses)");
+    }
+}
