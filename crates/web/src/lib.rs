@@ -6,6 +6,7 @@
 //! business rules and make no authorisation decisions of their own.
 
 mod account;
+mod assignments;
 mod i18n;
 mod pages;
 mod session;
@@ -52,6 +53,17 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/facilities/{id}", get(pages::facility))
         .route("/doctors", get(pages::doctors))
         .route("/doctors/{id}", get(pages::doctor))
+        .route("/doctors/{id}/assignments/new", get(assignments::new_form))
+        .route("/doctors/{id}/assignments", post(assignments::create))
+        .route(
+            "/doctors/{id}/assignments/{aid}/edit",
+            get(assignments::edit_form),
+        )
+        .route("/doctors/{id}/assignments/{aid}", post(assignments::update))
+        .route(
+            "/doctors/{id}/assignments/{aid}/end",
+            post(assignments::end),
+        )
         .route("/audit", get(pages::audit))
         .fallback(pages::not_found)
         .layer(middleware::from_fn(security_headers))

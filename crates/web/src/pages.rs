@@ -609,6 +609,8 @@ pub(crate) async fn doctors(
 }
 
 struct TimelineRow {
+    id: String,
+    open: bool,
     period: String,
     kind: &'static str,
     place: String,
@@ -620,6 +622,9 @@ struct TimelineRow {
 #[template(path = "doctor.html")]
 struct DoctorPage {
     chrome: Chrome,
+    id: String,
+    can_write: bool,
+    today: String,
     name: String,
     synthetic: bool,
     facts: Vec<(&'static str, String)>,
@@ -669,9 +674,12 @@ pub(crate) async fn doctor(
     if let Some(sp) = d.target_specialty {
         facts.push(("doctor.specialty", sp.label(prefs.lang).to_string()));
     }
+    let today = chrono::Local::now().date_naive();
     let timeline = assignments
         .iter()
         .map(|(a, place)| TimelineRow {
+            id: a.id.to_string(),
+            open: a.period.end().is_none_or(|e| e >= today),
             period: chrome.period(&a.period),
             kind: a.kind.label(prefs.lang),
             place: place.clone().unwrap_or_default(),
@@ -686,6 +694,9 @@ pub(crate) async fn doctor(
         .collect();
     render(&DoctorPage {
         chrome,
+        id: d.id.to_string(),
+        can_write: session.principal.may_write(d.pref),
+        today: today.to_string(),
         name: d.name.to_string(),
         synthetic: d.synthetic,
         facts,

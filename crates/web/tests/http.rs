@@ -530,3 +530,185 @@ async fn pages_carry_security_headers() {
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn a_coordinator_adds_edits_and_ends_an_assignment() {
+    for t in testing::all().await {
+        let s = spawn(t).await;
+        let base = &s.base;
+        let c = logged_in(base, "iwate").await;
+        let (st, doctor) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(
+            doctor.contains("/doctors/DEMO-2018-001/assignments/new"),
+            "an add link for a coordinator"
+        );
+        let (st, form) = get(&c, &format!("{base}/doctors/DEMO-2018-001/assignments/new")).await;
+        assert_eq!(st, StatusCode::OK);
+        let csrf = csrf_of(&form);
+        // Bad input: every problem beside its field, nothing written.
+        let audit_before =
+            s._t.store()
+                .list_audit(&Default::default())
+                .await
+                .unwrap()
+                .total;
+        let r = c
+            .post(format!("{base}/doctors/DEMO-2018-001/assignments"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("facility", "NOPE"),
+                ("start", "令和9年2月30日"),
+                ("end", ""),
+                ("fte", "1.5"),
+                ("kind", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        for (field, text) in [
+            ("facility", "NOPE"),
+            ("start", "28日"),
+            ("fte", "0.01〜1"),
+            ("kind", "入力してください"),
+        ] {
+            let i = html
+                .find(&format!(r#"id="e-{field}""#))
+                .unwrap_or_else(|| panic!("{field} errors"));
+            let span = &html[i..i + html[i..].find("</span></span>").unwrap_or(0)];
+            assert!(span.contains(text), "{field}: {span}");
+        }
+        assert!(html.contains(r#"value="NOPE""#), "the input is kept");
+        assert_eq!(
+            s._t.store()
+                .list_audit(&Default::default())
+                .await
+                .unwrap()
+                .total,
+            audit_before
+        );
+        // A second full-time post overlapping FY2026 is refused on the FTE field.
+        let r = c
+            .post(format!("{base}/doctors/DEMO-2018-001/assignments"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("facility", "R7-0306-14"),
+                ("start", "2026-10-01"),
+                ("end", "2026-10-31"),
+                ("fte", "1"),
+                ("kind", "other_service"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("常勤換算の合計が 2"));
+        // A good one: in the timeline and the audit trail.
+        let r = c
+            .post(format!("{base}/doctors/DEMO-2018-001/assignments"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("facility", "R7-0306-14"),
+                ("start", "R9.4.1"),
+                ("end", ""),
+                ("fte", "0.5"),
+                ("kind", "指定勤務"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, doctor) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
+        assert!(doctor.contains("令和9年4月1日 –") && doctor.contains("0.5"));
+        let events =
+            s._t.store()
+                .list_audit(&chiiki_store::AuditFilter {
+                    entity: Some("assignments".into()),
+                    actor: Some("iwate".into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        assert_eq!(events.total, 1);
+        let id = events.items[0].entity_id.clone();
+        // End it on a day: the period closes, a second audit event.
+        let r = c
+            .post(format!("{base}/doctors/DEMO-2018-001/assignments/{id}/end"))
+            .form(&[("csrf", csrf.as_str()), ("end", "2028-03-31")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, doctor) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
+        assert!(doctor.contains("令和9年4月1日 – 令和10年3月31日"));
+        let events =
+            s._t.store()
+                .list_audit(&chiiki_store::AuditFilter {
+                    entity_id: Some(id.clone()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        assert_eq!(events.items[0].action, "update");
+        assert_eq!(
+            events.items[0].after.as_ref().unwrap()["period"]["end"],
+            "2028-03-31"
+        );
+        // The edit form shows it as stored.
+        let (st, edit) = get(
+            &c,
+            &format!("{base}/doctors/DEMO-2018-001/assignments/{id}/edit"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(edit.contains(r#"value="2028-03-31""#));
+
+        // Other users: a doctor and another prefecture's coordinator cannot.
+        let doctor = logged_in(base, "doctor").await;
+        let (_, own) = get(&doctor, &format!("{base}/doctors/DEMO-2018-001")).await;
+        assert!(
+            !own.contains("/assignments/new"),
+            "no add link for a doctor"
+        );
+        let (st, _) = get(
+            &doctor,
+            &format!("{base}/doctors/DEMO-2018-001/assignments/new"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let own_csrf = csrf_of(&own);
+        let r = doctor
+            .post(format!("{base}/doctors/DEMO-2018-001/assignments"))
+            .form(&[
+                ("csrf", own_csrf.as_str()),
+                ("facility", "R7-0306-14"),
+                ("start", "2030-04-01"),
+                ("kind", "other_service"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let miyagi = logged_in(base, "miyagi").await;
+        let (st, _) = get(
+            &miyagi,
+            &format!("{base}/doctors/DEMO-2018-001/assignments/new"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        // Without the CSRF token: refused.
+        let r = c
+            .post(format!("{base}/doctors/DEMO-2018-001/assignments"))
+            .form(&[
+                ("facility", "R7-0306-14"),
+                ("start", "2031-04-01"),
+                ("kind", "other_service"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}
