@@ -30,13 +30,16 @@ fn runtime() -> tokio::runtime::Runtime {
 #[divan::bench(args = [Format::Csv, Format::Xlsx], sample_count = 5)]
 fn write_doctors(b: divan::Bencher, format: Format) {
     let records = doctors();
-    b.counter(divan::counter::ItemsCount::new(N))
-        .bench(|| register::records_to_bytes(&records, format).unwrap().len());
+    b.counter(divan::counter::ItemsCount::new(N)).bench(|| {
+        register::records_to_bytes(Entity::Doctors, &records, format)
+            .unwrap()
+            .len()
+    });
 }
 
 #[divan::bench(args = [Format::Csv, Format::Xlsx], sample_count = 5)]
 fn read_doctors(b: divan::Bencher, format: Format) {
-    let bytes = register::records_to_bytes(&doctors(), format).unwrap();
+    let bytes = register::records_to_bytes(Entity::Doctors, &doctors(), format).unwrap();
     let name = format!("doctors.{}", format.extension());
     b.counter(divan::counter::BytesCount::new(bytes.len()))
         .bench(|| {
@@ -59,7 +62,7 @@ async fn fresh() -> (tempfile::TempDir, chiiki_store::SqliteStore) {
 #[divan::bench(sample_count = 3)]
 fn import_doctors_into_sqlite(b: divan::Bencher) {
     let rt = runtime();
-    let bytes = register::records_to_bytes(&doctors(), Format::Xlsx).unwrap();
+    let bytes = register::records_to_bytes(Entity::Doctors, &doctors(), Format::Xlsx).unwrap();
     b.counter(divan::counter::ItemsCount::new(N))
         .with_inputs(|| rt.block_on(fresh()))
         .bench_local_values(|(_dir, store)| {

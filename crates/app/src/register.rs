@@ -81,7 +81,7 @@ pub async fn import(
     entity: Entity,
     source: Source<'_>,
     dry_run: bool,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<ImportReport, AppError> {
     who.require(Permission::WriteRegister)?;
     match entity {
@@ -106,7 +106,7 @@ async fn import_typed<T>(
     who: &Principal,
     source: Source<'_>,
     dry_run: bool,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<ImportReport, AppError>
 where
     T: chiiki_tabular::Record + Into<Record>,
@@ -591,8 +591,13 @@ pub async fn doctor_timeline(
 }
 
 /// Writes records of one kind to a CSV or XLSX file.
-pub fn write_records(path: &Path, records: &[Record], format: Format) -> Result<(), AppError> {
-    let bytes = records_to_bytes(records, format)?;
+pub fn write_records(
+    path: &Path,
+    entity: Entity,
+    records: &[Record],
+    format: Format,
+) -> Result<(), AppError> {
+    let bytes = records_to_bytes(entity, records, format)?;
     std::fs::write(path, bytes).map_err(|e| AppError::Io {
         path: path.display().to_string(),
         source: e,
@@ -622,8 +627,13 @@ pub fn records_to_cells(entity: Entity, records: &[Record]) -> (Vec<&'static str
     (headers, rows)
 }
 
-/// Records of one kind as the bytes of a CSV or XLSX file.
-pub fn records_to_bytes(records: &[Record], format: Format) -> Result<Vec<u8>, AppError> {
+/// Records of one kind as the bytes of a CSV or XLSX file (the headers alone when there is
+/// none).
+pub fn records_to_bytes(
+    entity: Entity,
+    records: &[Record],
+    format: Format,
+) -> Result<Vec<u8>, AppError> {
     macro_rules! typed {
         ($variant:ident, $t:ty) => {{
             let typed: Vec<$t> = records
@@ -636,10 +646,7 @@ pub fn records_to_bytes(records: &[Record], format: Format) -> Result<Vec<u8>, A
             chiiki_tabular::write_bytes(&typed, format)?
         }};
     }
-    let Some(first) = records.first() else {
-        return Ok(chiiki_tabular::write_bytes::<Doctor>(&[], format)?);
-    };
-    Ok(match first.entity() {
+    Ok(match entity {
         Entity::Areas => typed!(Area, SecondaryArea),
         Entity::Municipalities => typed!(Municipality, Municipality),
         Entity::Schemes => typed!(Scheme, Scheme),

@@ -331,7 +331,7 @@ async fn xlsx_round_trip_is_identical() {
             let records = register::all_records(source.store(), &Principal::system("test"), *e)
                 .await
                 .unwrap();
-            register::write_records(&first, &records, Format::Xlsx).unwrap();
+            register::write_records(&first, *e, &records, Format::Xlsx).unwrap();
             let report = import(target.store(), *e, &first).await.unwrap();
             assert!(
                 report.issues.is_empty(),
@@ -344,7 +344,7 @@ async fn xlsx_round_trip_is_identical() {
                 .await
                 .unwrap();
             assert_eq!(again, records, "{e} on {backend}");
-            register::write_records(&second, &again, Format::Xlsx).unwrap();
+            register::write_records(&second, *e, &again, Format::Xlsx).unwrap();
             assert_eq!(
                 std::fs::read(&first).unwrap(),
                 std::fs::read(&second).unwrap(),

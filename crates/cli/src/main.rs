@@ -353,7 +353,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&cli.db).await?;
             let progress = Progress::new("書き出し / exporting");
             let records = register::all_records(store.as_ref(), &cli_principal(), e).await?;
-            register::write_records(&file, &records, format)?;
+            register::write_records(&file, e, &records, format)?;
             progress.finish();
             println!(
                 "{}件を書き出しました / exported {} records to {}",
@@ -417,7 +417,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .ok_or_else(|| bad("ファイル名は .csv か .xlsx で終えてください / the file name must end in .csv or .xlsx"))?;
             let doctors = chiiki_app::demo::synthetic_doctors(n, seed);
             let records: Vec<Record> = doctors.into_iter().map(Record::from).collect();
-            register::write_records(&file, &records, format)?;
+            register::write_records(&file, Entity::Doctors, &records, format)?;
             println!(
                 "{n}人の架空の医師を書き出しました / wrote {n} synthetic doctors to {}",
                 file.display()
@@ -680,14 +680,14 @@ fn print_records(
             s.push('\n');
             s.into_bytes()
         }
-        OutputFormat::Csv => register::records_to_bytes(records, Format::Csv)?,
+        OutputFormat::Csv => register::records_to_bytes(e, records, Format::Csv)?,
         OutputFormat::Xlsx => {
             if output.is_none() {
                 return Err(bad(
                     "xlsx は --output でファイルを指定してください / give a file with --output for xlsx",
                 ));
             }
-            register::records_to_bytes(records, Format::Xlsx)?
+            register::records_to_bytes(e, records, Format::Xlsx)?
         }
         OutputFormat::Table => table(e, records)?.into_bytes(),
     };

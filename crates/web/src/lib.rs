@@ -7,6 +7,7 @@
 
 mod account;
 mod assignments;
+mod files;
 mod i18n;
 mod pages;
 mod session;
@@ -28,6 +29,7 @@ use chiiki_store::Store;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub throttle: Arc<Throttle>,
+    pub uploads: Arc<files::Uploads>,
 }
 
 /// The application's routes.
@@ -35,6 +37,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
     let state = AppState {
         store,
         throttle: Arc::new(Throttle::default()),
+        uploads: Arc::new(files::Uploads::default()),
     };
     Router::new()
         .route("/health", get(health))
@@ -65,6 +68,16 @@ pub fn router(store: Arc<dyn Store>) -> Router {
             post(assignments::end),
         )
         .route("/audit", get(pages::audit))
+        .route(
+            "/import",
+            get(files::form)
+                .post(files::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    files::MAX_UPLOAD + 64 * 1024,
+                )),
+        )
+        .route("/import/confirm", post(files::confirm))
+        .route("/export/{file}", get(files::download))
         .fallback(pages::not_found)
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

@@ -37,6 +37,7 @@ pub(crate) struct Chrome {
     pub csrf: String,
     pub prefs: Prefs,
     pub can_audit: bool,
+    pub can_write: bool,
     /// This page, to come back to after changing a preference.
     pub here: String,
 }
@@ -51,6 +52,7 @@ impl Chrome {
             csrf: session.csrf.clone(),
             prefs,
             can_audit: p.can(Permission::ReadAudit),
+            can_write: p.can(Permission::WriteRegister),
             here: urlencode(uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")),
         }
     }
@@ -66,6 +68,7 @@ impl Chrome {
                 wareki: true,
             },
             can_audit: false,
+            can_write: false,
             here: "%2F".into(),
         }
     }
@@ -329,6 +332,26 @@ impl ListQuery {
     }
 }
 
+impl ListQuery {
+    /// The filters as a query string, for links that keep them.
+    fn query(&self) -> String {
+        [
+            ("area", &self.area),
+            ("q", &self.q),
+            ("status", &self.status),
+            ("year", &self.year),
+        ]
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_ref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", urlencode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
 fn pager(base: &str, q: &ListQuery, total: u64) -> (Option<String>, Option<String>) {
     let page = q.page.unwrap_or(0);
     let mut params: Vec<(&str, String)> = Vec::new();
@@ -388,6 +411,7 @@ async fn area_options(s: &AppState, who: &Principal) -> Result<Vec<(String, Stri
 #[template(path = "facilities.html")]
 struct Facilities {
     chrome: Chrome,
+    query: String,
     area_options: Vec<(String, String)>,
     area: String,
     q: String,
@@ -422,6 +446,7 @@ pub(crate) async fn facilities(
     let (prev, next) = pager("/facilities", &q, page.total);
     render(&Facilities {
         chrome: Chrome::new(&session, prefs, "facilities", &uri),
+        query: q.query(),
         area_options: area_options(&s, who).await?,
         area: area.map(|a| a.to_string()).unwrap_or_default(),
         q: q.q.clone().unwrap_or_default(),
@@ -534,6 +559,7 @@ struct DoctorRow {
 #[template(path = "doctors.html")]
 struct Doctors {
     chrome: Chrome,
+    query: String,
     status_options: Vec<(String, String)>,
     area_options: Vec<(String, String)>,
     status: String,
@@ -591,6 +617,7 @@ pub(crate) async fn doctors(
         })
         .collect();
     render(&Doctors {
+        query: q.query(),
         status_options: RegisterStatus::ALL
             .iter()
             .map(|s| (s.code().to_string(), s.label(prefs.lang).to_string()))

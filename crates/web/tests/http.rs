@@ -712,3 +712,154 @@ async fn a_coordinator_adds_edits_and_ends_an_assignment() {
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 }
+
+async fn upload(
+    c: &reqwest::Client,
+    base: &str,
+    entity: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, String) {
+    let page = c
+        .get(format!("{base}/import"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf_of(&page))
+        .text("entity", entity.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    let r = c
+        .post(format!("{base}/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn import_and_export_in_the_browser() {
+    for t in testing::all().await {
+        let s = spawn(t).await;
+        let base = &s.base;
+        let c = logged_in(base, "iwate").await;
+        let header =
+            "医師ID,氏名,フリガナ,性別,生年月日,卒業年月日,都道府県,制度ID,貸与開始日,架空\n";
+        // A file with problems: every one listed with its row and column; nothing written.
+        let bad = format!(
+            "{header}W-1,架空 一郎,カクウ イチロウ,男,令和2年2月30日,2020-03-20,03,iwate-kokuho,2014-04-01,1\nW-2,架空 二郎,カクウ ジロウ,男,1995-01-01,2020-03-20,03,no-such-scheme,2014-04-01,1\n"
+        );
+        let (st, html) = upload(&c, base, "doctors", "bad.csv", bad.into_bytes()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains(r#"id="issues""#));
+        assert!(
+            html.contains("<td>2</td>") && html.contains("29日"),
+            "row 2: no such day"
+        );
+        assert!(
+            html.contains("<td>3</td>") && html.contains("no-such-scheme"),
+            "row 3: unknown scheme"
+        );
+        assert!(
+            !html.contains("/import/confirm"),
+            "no confirmation for a file with problems"
+        );
+        assert!(
+            s._t.store()
+                .get(chiiki_domain::Entity::Doctors, "W-1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // A good file: the dry run, then the confirmation writes it.
+        let good = format!(
+            "{header}W-3,架空 三郎,カクウ サブロウ,男,1995-01-01,2020-03-20,03,iwate-kokuho,2014-04-01,1\n"
+        );
+        let (st, html) = upload(&c, base, "doctors", "good.csv", good.into_bytes()).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains(r#"<dd id="added">1</dd>"#));
+        assert!(
+            s._t.store()
+                .get(chiiki_domain::Entity::Doctors, "W-3")
+                .await
+                .unwrap()
+                .is_none(),
+            "a dry run first"
+        );
+        let token = {
+            let i = html.find(r#"name="token" value=""#).unwrap() + r#"name="token" value=""#.len();
+            html[i..i + html[i..].find('"').unwrap()].to_string()
+        };
+        let r = c
+            .post(format!("{base}/import/confirm"))
+            .form(&[("csrf", csrf_of(&html).as_str()), ("token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("取り込みました"));
+        assert!(
+            s._t.store()
+                .get(chiiki_domain::Entity::Doctors, "W-3")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // The token is spent.
+        let r = c
+            .post(format!("{base}/import/confirm"))
+            .form(&[("csrf", csrf_of(&html).as_str()), ("token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::GONE);
+        // Downloads: the list as filtered, in the user's scope.
+        let r = c
+            .get(format!("{base}/export/doctors.csv?year=2018"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("doctors.csv")
+        );
+        let csv = r.text().await.unwrap();
+        assert_eq!(csv.lines().count(), 21, "header and the 20 doctors of 2018");
+        let r = c
+            .get(format!("{base}/export/facilities.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let bytes = r.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
+        let miyagi = logged_in(base, "miyagi").await;
+        let csv = miyagi
+            .get(format!("{base}/export/doctors.csv"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            csv.lines().count(),
+            1,
+            "another prefecture downloads nothing of Iwate"
+        );
+        // Roles that cannot write cannot import.
+        let doctor = logged_in(base, "doctor").await;
+        let (st, _) = get(&doctor, &format!("{base}/import")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+    }
+}

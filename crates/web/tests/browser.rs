@@ -1,0 +1,607 @@
+//! The web application in a real browser: headless Chromium driven over WebDriver
+//! (chromedriver + fantoccini) against a server on port 0 with the demo loaded on SQLite.
+//! Each test clicks and types like a user and checks what the page shows.
+//!
+//! Needs Chromium and chromedriver: `CHIIKI_CHROMIUM` (else `/usr/bin/chromium`),
+//! `CHIIKI_CHROMEDRIVER` (else `/usr/bin/chromedriver` or `chromedriver` on `PATH`), and
+//! optionally `CHIIKI_CHROMIUM_FLAGS` (else the flags in [`DEFAULT_FLAGS`]). Without them
+//! the tests print why and pass, unless `CHIIKI_REQUIRE_BROWSER=1` (set by `scripts/test`),
+//! when they fail. `scripts/test` installs both (`apt-get install chromium chromium-driver`).
+//!
+//! Screenshots of the key pages are written to `browser-screenshots/` in the cargo target
+//! directory (the parent of `CARGO_TARGET_TMPDIR`, so `$CARGO_TARGET_DIR/browser-screenshots`
+//! or `target/browser-screenshots`), outside git; each run overwrites them.
+#![cfg(unix)]
+
+use std::future::Future;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chiiki_app::access::Principal;
+use chiiki_domain::{AccountFields, DoctorId, Name, PrefCode, Role, Username};
+use chiiki_store::{DoctorFilter, Paging, testing};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// How long any page or element may take to appear.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Headless, no sandbox (we run as root in CI), and no traffic beyond loopback.
+const DEFAULT_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+];
+
+/// The window of the desktop screenshots; [`PHONE`] is an iPhone 12–15 sized viewport.
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (390, 844);
+
+// ---------------------------------------------------------------------------------------
+// The application under test
+
+struct App {
+    base: String,
+    t: testing::TestStore,
+}
+
+impl App {
+    /// A server with the demo and three accounts: `iwate` (coordinator of Iwate), `doctor`
+    /// (the doctor DEMO-2018-001) and `auditor` (of Iwate).
+    async fn start() -> App {
+        let t = testing::sqlite().await;
+        chiiki_app::load_demo(t.store()).await.expect("demo loads");
+        account(&t, "iwate", Role::Coordinator, Some(3), None).await;
+        account(&t, "doctor", Role::Doctor, Some(3), Some("DEMO-2018-001")).await;
+        account(&t, "auditor", Role::Auditor, Some(3), None).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let store = t.shared();
+        tokio::spawn(async move { chiiki_web::serve(listener, store).await.unwrap() });
+        App {
+            base: format!("http://{addr}"),
+            t,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A doctor's name as the register holds it.
+    async fn doctor_name(&self, id: &str) -> String {
+        let page = self
+            .t
+            .store()
+            .list_doctors(&DoctorFilter {
+                id: Some(DoctorId::parse(id).unwrap()),
+                paging: Paging {
+                    limit: Some(1),
+                    offset: 0,
+                },
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        page.items[0].name.as_str().to_string()
+    }
+}
+
+/// An account's display name (NFKC turns the full-width brackets into ASCII ones).
+fn display_name(user: &str) -> Name {
+    Name::parse(&format!("{user}（架空）")).unwrap()
+}
+
+async fn account(
+    t: &testing::TestStore,
+    user: &str,
+    role: Role,
+    pref: Option<u8>,
+    doctor: Option<&str>,
+) {
+    let fields = AccountFields {
+        username: Username::parse(user).unwrap(),
+        display_name: display_name(user),
+        role,
+        pref: pref.and_then(|p| PrefCode::new(p).ok()),
+        facility: None,
+        doctor: doctor.map(|d| DoctorId::parse(d).unwrap()),
+        disabled: false,
+    };
+    chiiki_app::auth::put_account(
+        t.store(),
+        &Principal::system("test"),
+        fields,
+        Some(PASSWORD),
+    )
+    .await
+    .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// The browser
+
+/// chromedriver (in its own process group, with the Chromium it starts) and a temporary
+/// profile. Dropping it — also when a test panics — kills the group and removes the profile.
+struct Driver {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.dir.path().join("chromedriver.log"))
+                .unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            eprintln!("--- chromedriver.log (last lines) ---");
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+        // The negative id is the process group: chromedriver and every Chromium process.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Browser {
+    c: Client,
+    _driver: Driver,
+}
+
+fn find_program(env: &str, default: &str, name: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
+    }
+    if Path::new(default).is_file() {
+        return Some(default.into());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+impl Browser {
+    /// Starts chromedriver and a Chromium session, or `None` (after saying why) when they
+    /// are not installed and `CHIIKI_REQUIRE_BROWSER` is not `1`.
+    async fn start() -> Option<Browser> {
+        let chromium = find_program("CHIIKI_CHROMIUM", "/usr/bin/chromium", "chromium");
+        let driver = find_program(
+            "CHIIKI_CHROMEDRIVER",
+            "/usr/bin/chromedriver",
+            "chromedriver",
+        );
+        let (Some(chromium), Some(driver)) = (chromium, driver) else {
+            let why = "Chromium or chromedriver not found (CHIIKI_CHROMIUM, CHIIKI_CHROMEDRIVER, \
+                       /usr/bin/chromium, /usr/bin/chromedriver)";
+            if std::env::var("CHIIKI_REQUIRE_BROWSER").as_deref() == Ok("1") {
+                panic!("{why}, and CHIIKI_REQUIRE_BROWSER=1");
+            }
+            eprintln!("skipping the browser test: {why}; apt-get install chromium chromium-driver");
+            return None;
+        };
+
+        let dir = tempfile::Builder::new()
+            .prefix("chiiki-browser.")
+            .tempdir()
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .arg(format!(
+                "--log-path={}",
+                dir.path().join("chromedriver.log").display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", driver.display()));
+        let guard = Driver { child, dir };
+
+        // chromedriver is ready once it accepts connections.
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < WAIT,
+                "chromedriver did not listen on port {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let mut args: Vec<String> = match std::env::var("CHIIKI_CHROMIUM_FLAGS") {
+            Ok(flags) if !flags.trim().is_empty() => {
+                flags.split_whitespace().map(String::from).collect()
+            }
+            _ => DEFAULT_FLAGS.iter().map(|f| f.to_string()).collect(),
+        };
+        args.push(format!(
+            "--user-data-dir={}",
+            guard.dir.path().join("profile").display()
+        ));
+        args.push(format!("--window-size={},{}", DESKTOP.0, DESKTOP.1));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": chromium, "args": args }),
+        );
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("a Chromium session through chromedriver: {e}"));
+        Some(Browser { c, _driver: guard })
+    }
+
+    /// Ends the session (chromedriver closes Chromium); the guard then stops chromedriver.
+    async fn close(self) {
+        let Browser { c, _driver } = self;
+        let _ = c.close().await;
+    }
+
+    async fn goto(&self, url: &str) {
+        self.c
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("opening {url}: {e}"));
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    async fn find(&self, css: &str) -> Element {
+        match self
+            .c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => panic!("no `{css}` on {}: {e}", self.here().await),
+        }
+    }
+
+    /// Every element matching `css` now (possibly none).
+    async fn all(&self, css: &str) -> Vec<Element> {
+        self.c.find_all(Locator::Css(css)).await.unwrap()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// The texts of the elements matching `css`.
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.all(css).await {
+            out.push(e.text().await.unwrap());
+        }
+        out
+    }
+
+    async fn here(&self) -> String {
+        self.c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Waits until `check` gives a value, trying again every 100 ms for [`WAIT`]; reads
+    /// that fail while a page is being replaced count as "not yet".
+    async fn until<T, F, Fut>(&self, what: &str, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let started = Instant::now();
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "timed out waiting for {what} (at {})",
+                self.here().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the page's path is `path`; returns its query string.
+    async fn wait_for_path(&self, path: &str) -> String {
+        self.until(&format!("the path {path}"), || async move {
+            let u = self.c.current_url().await.ok()?;
+            (u.path() == path).then(|| u.query().unwrap_or("").to_string())
+        })
+        .await
+    }
+
+    /// Waits until an element matching `css` shows `needle`; returns its text.
+    async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        self.until(&format!("`{needle}` in `{css}`"), || async move {
+            for e in self.c.find_all(Locator::Css(css)).await.ok()? {
+                let text = e.text().await.ok()?;
+                if text.contains(needle) {
+                    return Some(text);
+                }
+            }
+            None
+        })
+        .await
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
+    }
+
+    /// Fills in and submits the login form of the current page.
+    async fn submit_login(&self, user: &str, password: &str) {
+        self.type_into("form[action='/login'] input[name=username]", user)
+            .await;
+        self.type_into("form[action='/login'] input[name=password]", password)
+            .await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+    }
+
+    /// Logs in through the login page and waits to land on `/`.
+    async fn log_in(&self, app: &App, user: &str) {
+        self.goto(&app.url("/login")).await;
+        self.submit_login(user, PASSWORD).await;
+        self.wait_for_path("/").await;
+        self.wait_for_text("header.site .user", display_name(user).as_str())
+            .await;
+    }
+
+    async fn log_out(&self) {
+        self.click("header.site form[action='/logout'] button[type=submit]")
+            .await;
+        self.wait_for_path("/login").await;
+    }
+
+    /// Saves a PNG of the viewport as `<name>.png` in the screenshot directory.
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.c.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        eprintln!("screenshot: {}", path.display());
+        path
+    }
+
+    async fn resize(&self, (w, h): (u32, u32)) {
+        self.c.set_window_size(w, h).await.unwrap();
+    }
+
+    /// The layout viewport's width and the page's scroll width (wider means the page
+    /// scrolls sideways).
+    async fn widths(&self) -> (u64, u64) {
+        let v = self
+            .c
+            .execute(
+                "return [window.innerWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+    }
+}
+
+/// `browser-screenshots/` in the cargo target directory.
+fn screenshot_dir() -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).join("browser-screenshots")
+}
+
+/// The rows of the main table (the list or the timeline), as the text of each row.
+const ROWS: &str = "main table tbody tr";
+
+// ---------------------------------------------------------------------------------------
+// Scenarios
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinator_finds_a_doctor_reads_the_timeline_in_both_calendars_and_logs_out() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+    let name = app.doctor_name("DEMO-2018-001").await;
+
+    // A protected page sends us to log in, and back after.
+    b.goto(&app.url("/doctors")).await;
+    let query = b.wait_for_path("/login").await;
+    assert_eq!(query, "next=%2Fdoctors");
+    b.submit_login("iwate", PASSWORD).await;
+    b.wait_for_path("/doctors").await;
+    let user = b.text("header.site .user").await;
+    assert!(user.contains(display_name("iwate").as_str()), "{user}");
+    assert!(b.all("header.site a[href='/audit']").await.is_empty());
+    let count = b.text("main > p").await;
+    let n: u32 = count.split('人').next().unwrap().parse().unwrap();
+    assert!(n > 1, "{count}");
+    assert!(b.all(ROWS).await.len() > 1);
+    b.screenshot("doctors").await;
+
+    // The same list on a phone.
+    b.resize(PHONE).await;
+    let (viewport, page) = b.widths().await;
+    b.screenshot("doctors-phone").await;
+    assert!(
+        page <= viewport,
+        "/doctors scrolls sideways on a phone: {page}px in a {viewport}px viewport"
+    );
+    b.resize(DESKTOP).await;
+
+    // Search by id.
+    b.type_into("form.filters input[name=q]", "DEMO-2018-001")
+        .await;
+    b.click("form.filters button[type=submit]").await;
+    b.wait_for_text("main > p", "1人").await;
+    assert!(b.here().await.contains("q=DEMO-2018-001"));
+    let rows = b.texts(ROWS).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("DEMO-2018-001") && rows[0].contains(&name));
+
+    // The doctor's page: name and timeline in 和暦.
+    b.click("main table a[href='/doctors/DEMO-2018-001']").await;
+    b.wait_for_path("/doctors/DEMO-2018-001").await;
+    let h1 = b.text("main h1").await;
+    assert!(h1.contains(&name), "{h1:?} shows {name}");
+    let training = b.wait_for_text(ROWS, "初期臨床研修").await;
+    assert!(training.contains("平成30年4月1日"), "{training}");
+    assert!(!b.text("main table").await.contains("2018-04-01"));
+    b.screenshot("doctor-wareki").await;
+
+    // Dates as ISO, from the header; we stay on the page.
+    b.click("header.site .prefs a[href^='/prefs/dates/iso']")
+        .await;
+    let training = b.wait_for_text(ROWS, "2018-04-01").await;
+    assert!(training.contains("初期臨床研修"), "{training}");
+    b.wait_for_path("/doctors/DEMO-2018-001").await;
+    assert!(!b.text("main table").await.contains("平成"));
+    b.screenshot("doctor-iso").await;
+
+    // Log out: back at the login page, and protected pages ask to log in again.
+    b.log_out().await;
+    b.find("form[action='/login'] input[name=password]").await;
+    assert!(b.all("header.site form[action='/logout']").await.is_empty());
+    b.goto(&app.url("/doctors/DEMO-2018-001")).await;
+    let query = b.wait_for_path("/login").await;
+    assert_eq!(query, "next=%2Fdoctors%2FDEMO-2018-001");
+    assert!(b.text("main h1").await.contains("ログイン"));
+
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_sees_only_their_own_record_and_no_audit_log() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+    let name = app.doctor_name("DEMO-2018-001").await;
+
+    b.log_in(&app, "doctor").await;
+    // The navigation is there, without the audit log.
+    b.find("header.site nav a[href='/doctors']").await;
+    assert!(b.all("header.site a[href='/audit']").await.is_empty());
+
+    b.click("header.site nav a[href='/doctors']").await;
+    b.wait_for_path("/doctors").await;
+    b.wait_for_text("main > p", "1人").await;
+    let rows = b.texts(ROWS).await;
+    assert_eq!(rows.len(), 1, "exactly one doctor: {rows:?}");
+    assert!(rows[0].contains("DEMO-2018-001") && rows[0].contains(&name));
+    b.screenshot("doctor-own-list").await;
+
+    b.goto(&app.url("/doctors/DEMO-2018-001")).await;
+    assert!(b.text("main h1").await.contains(&name));
+
+    // Another doctor does not exist for them.
+    b.goto(&app.url("/doctors/DEMO-2018-002")).await;
+    let h1 = b.text("main h1").await;
+    assert!(h1.contains("見つかりません"), "{h1}");
+    assert!(!b.text("main").await.contains("DEMO-2018-002"));
+    b.screenshot("doctor-not-found").await;
+
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auditor_reads_the_login_events() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+
+    // The coordinator logs in (and out) first.
+    b.log_in(&app, "iwate").await;
+    b.log_out().await;
+
+    b.log_in(&app, "auditor").await;
+    b.click("header.site nav a[href='/audit']").await;
+    b.wait_for_path("/audit").await;
+    assert!(b.text("main h1").await.contains("監査ログ"));
+    let rows = b.wait_for_text(ROWS, "login").await;
+    assert!(!rows.is_empty());
+    let logins: Vec<Vec<String>> = {
+        let mut out = Vec::new();
+        for row in b.all(ROWS).await {
+            let mut cells = Vec::new();
+            for td in row.find_all(Locator::Css("td")).await.unwrap() {
+                cells.push(td.text().await.unwrap());
+            }
+            if cells.get(2).map(String::as_str) == Some("login") {
+                out.push(cells);
+            }
+        }
+        out
+    };
+    // Columns: time, actor, action, entity, id, ...
+    for user in ["iwate", "auditor"] {
+        assert!(
+            logins.iter().any(|c| c[1] == user && c[4] == user),
+            "a login event of {user} in {logins:?}"
+        );
+    }
+    b.screenshot("audit").await;
+
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_refused_with_a_message() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+
+    b.goto(&app.url("/login")).await;
+    b.submit_login("iwate", "not the password").await;
+    let error = b
+        .wait_for_text("main .error", "ユーザー名またはパスワードが違います")
+        .await;
+    assert!(!error.is_empty());
+    b.wait_for_path("/login").await;
+    // Still logged out: the form again, no user in the header.
+    b.find("form[action='/login'] input[name=password]").await;
+    assert!(b.all("header.site .user").await.is_empty());
+    b.screenshot("login-error").await;
+
+    b.close().await;
+}
