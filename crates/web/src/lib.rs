@@ -6,6 +6,7 @@
 //! business rules and make no authorisation decisions of their own.
 
 mod account;
+pub mod api;
 mod assignments;
 mod files;
 mod i18n;
@@ -78,6 +79,16 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         )
         .route("/import/confirm", post(files::confirm))
         .route("/export/{file}", get(files::download))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/me", get(api::me))
+        .route("/api/areas", get(api::areas))
+        .route("/api/facilities", get(api::facilities))
+        .route("/api/facilities/{id}", get(api::facility_one))
+        .route("/api/doctors", get(api::doctors))
+        .route("/api/doctors/{id}", get(api::doctor_one))
+        .route("/api/doctors/{id}/assignments", post(api::add_assignment))
+        .route("/api/audit", get(api::audit))
+        .route("/api/{*rest}", get(api::unknown).post(api::unknown))
         .fallback(pages::not_found)
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

@@ -863,3 +863,173 @@ async fn import_and_export_in_the_browser() {
         assert_eq!(st, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn the_json_api_has_the_same_rules_and_an_openapi_document() {
+    for t in testing::all().await {
+        let s = spawn(t).await;
+        let base = &s.base;
+        let spec: serde_json::Value = client()
+            .get(format!("{base}/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(spec["openapi"], "3.1.0");
+        for path in [
+            "/api/doctors",
+            "/api/doctors/{id}",
+            "/api/doctors/{id}/assignments",
+            "/api/facilities",
+            "/api/audit",
+            "/api/me",
+        ] {
+            assert!(spec["paths"][path].is_object(), "{path} documented");
+        }
+        assert!(spec["components"]["schemas"]["Doctor"].is_object());
+        // Without a session: 401 in JSON.
+        let r = client()
+            .get(format!("{base}/api/doctors"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        let c = logged_in(base, "iwate").await;
+        let me: serde_json::Value = c
+            .get(format!("{base}/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (me["role"].as_str(), me["pref"].as_str()),
+            (Some("coordinator"), Some("03"))
+        );
+        let csrf = me["csrf"].as_str().unwrap().to_string();
+        let page: serde_json::Value = c
+            .get(format!("{base}/api/doctors?year=2018&limit=5"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                page["total"].as_u64(),
+                page["items"].as_array().unwrap().len()
+            ),
+            (Some(20), 5)
+        );
+        let one: serde_json::Value = c
+            .get(format!("{base}/api/doctors/DEMO-2018-001"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(one["assignments"][0]["kind"], "initial_residency");
+        assert_eq!(one["synthetic"], true);
+        let f: serde_json::Value = c
+            .get(format!("{base}/api/facilities/R7-0301-14"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(f["name"], "岩手医科大学附属病院");
+        // Writes: the CSRF header is required; problems come back per field.
+        let body = serde_json::json!({"facility": "R7-0306-14", "start": "2030-04-01", "fte": "0.5", "kind": "designated_service"});
+        let r = c
+            .post(format!("{base}/api/doctors/DEMO-2018-001/assignments"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let bad = serde_json::json!({"facility": "R7-0306-14", "start": "2030-02-30", "kind": "x"});
+        let r = c
+            .post(format!("{base}/api/doctors/DEMO-2018-001/assignments"))
+            .header("x-csrf-token", &csrf)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: serde_json::Value = r.json().await.unwrap();
+        let fields: Vec<&str> = e["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.contains(&"start") && fields.contains(&"kind"),
+            "{fields:?}"
+        );
+        let r = c
+            .post(format!("{base}/api/doctors/DEMO-2018-001/assignments"))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let a: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (a["start"].as_str(), a["fte"].as_f64()),
+            (Some("2030-04-01"), Some(0.5))
+        );
+        // Scope and roles as on the pages.
+        let miyagi = logged_in(base, "miyagi").await;
+        let r = miyagi
+            .get(format!("{base}/api/doctors/DEMO-2018-001"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let page: serde_json::Value = miyagi
+            .get(format!("{base}/api/doctors"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["total"], 0);
+        assert_eq!(
+            c.get(format!("{base}/api/audit"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        let auditor = logged_in(base, "auditor").await;
+        let events: serde_json::Value = auditor
+            .get(format!("{base}/api/audit?entity=assignments"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(events["items"][0]["actor"], "iwate");
+        assert_eq!(
+            auditor
+                .get(format!("{base}/api/nothing"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}
