@@ -340,6 +340,40 @@ pub async fn change_password(
     Ok(())
 }
 
+/// All accounts (administrators only).
+pub async fn list_accounts(store: &dyn Store, by: &Principal) -> Result<Vec<Account>, AppError> {
+    by.require(Permission::ManageAccounts)?;
+    Ok(store.list_accounts().await?)
+}
+
+/// Disables or enables an account (administrators only); disabling ends its sessions. An
+/// administrator cannot disable their own account.
+pub async fn set_disabled(
+    store: &dyn Store,
+    by: &Principal,
+    username: &Username,
+    disabled: bool,
+) -> Result<(), AppError> {
+    by.require(Permission::ManageAccounts)?;
+    if disabled && username == &by.username {
+        return Err(AppError::Rejected(Msg::new(
+            "自分のアカウントは無効にできません",
+            "you cannot disable your own account",
+        )));
+    }
+    let Some((account, _)) = store.get_account(username).await? else {
+        return Err(AppError::Rejected(Msg::new(
+            "アカウントがありません",
+            "no such account",
+        )));
+    };
+    let mut fields = account.fields().clone();
+    fields.disabled = disabled;
+    let account = Account::new(fields).map_err(AppError::Invalid)?;
+    store.put_account(by.actor(), &account, None).await?;
+    Ok(())
+}
+
 /// Sets another account's password (administrators only). Ends its sessions.
 pub async fn reset_password(
     store: &dyn Store,

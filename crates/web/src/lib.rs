@@ -6,6 +6,7 @@
 //! business rules and make no authorisation decisions of their own.
 
 mod account;
+mod admin;
 pub mod api;
 mod assignments;
 mod files;
@@ -79,6 +80,9 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         )
         .route("/import/confirm", post(files::confirm))
         .route("/export/{file}", get(files::download))
+        .route("/admin/accounts", get(admin::list).post(admin::create))
+        .route("/admin/accounts/{user}/password", post(admin::reset))
+        .route("/admin/accounts/{user}/disabled", post(admin::disable))
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/me", get(api::me))
         .route("/api/areas", get(api::areas))

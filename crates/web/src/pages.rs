@@ -38,6 +38,7 @@ pub(crate) struct Chrome {
     pub prefs: Prefs,
     pub can_audit: bool,
     pub can_write: bool,
+    pub can_manage: bool,
     /// This page, to come back to after changing a preference.
     pub here: String,
 }
@@ -53,6 +54,7 @@ impl Chrome {
             prefs,
             can_audit: p.can(Permission::ReadAudit),
             can_write: p.can(Permission::WriteRegister),
+            can_manage: p.can(Permission::ManageAccounts),
             here: urlencode(uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")),
         }
     }
@@ -69,6 +71,7 @@ impl Chrome {
             },
             can_audit: false,
             can_write: false,
+            can_manage: false,
             here: "%2F".into(),
         }
     }

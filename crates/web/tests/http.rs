@@ -1033,3 +1033,93 @@ async fn the_json_api_has_the_same_rules_and_an_openapi_document() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_administrator_manages_accounts_in_the_browser() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let base = &s.base;
+    let admin = logged_in(base, "admin").await;
+    let (st, page) = get(&admin, &format!("{base}/admin/accounts")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("<td>iwate</td>") && page.contains("<td>miyagi</td>"));
+    let csrf = csrf_of(&page);
+    // Create: a coordinator without a prefecture is refused, with the reason.
+    let r = admin
+        .post(format!("{base}/admin/accounts"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "akita"),
+            ("display_name", "秋田（架空）"),
+            ("role", "coordinator"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("都道府県が必要"));
+    let r = admin
+        .post(format!("{base}/admin/accounts"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "akita"),
+            ("display_name", "秋田（架空）"),
+            ("role", "coordinator"),
+            ("pref", "05"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    logged_in(base, "akita").await;
+    // Reset a password: the old one no longer works, the new one does.
+    let r = admin
+        .post(format!("{base}/admin/accounts/iwate/password"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", "a brand new password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        login_with(&client(), base, "iwate", PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login_with(&client(), base, "iwate", "a brand new password")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // Disable: the account's sessions end and it cannot log in.
+    let akita = logged_in(base, "akita").await;
+    let r = admin
+        .post(format!("{base}/admin/accounts/akita/disabled"))
+        .form(&[("csrf", csrf.as_str()), ("disabled", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&akita, &format!("{base}/doctors")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login_with(&client(), base, "akita", PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Nobody else may.
+    let coordinator = logged_in(base, "miyagi").await;
+    assert_eq!(
+        get(&coordinator, &format!("{base}/admin/accounts")).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
