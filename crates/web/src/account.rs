@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use crate::pages::Chrome;
 use crate::session::{
-    Auth, DATES_COOKIE, LANG_COOKIE, LOGIN_CSRF_COOKIE, Prefs, SESSION_COOKIE, csrf_ok, expired,
-    local_path, session_cookie,
+    Auth, DATES_COOKIE, LANG_COOKIE, LOGIN_CSRF_COOKIE, Prefs, SESSION_COOKIE, csrf_ok,
+    csrf_refused, expired, local_path, session_cookie,
 };
 use crate::{AppState, PageError};
 
@@ -135,14 +135,6 @@ pub(crate) async fn login(
             Ok((status, page).into_response())
         }
     }
-}
-
-fn csrf_refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        Html("<!doctype html><title>403</title><p>フォームの有効期限が切れました。ページを読み込み直してください。 / The form has expired: reload the page and try again.</p>".to_string()),
-    )
-        .into_response()
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use chiiki_domain::{AccountFields, DoctorId, FacilityId, Name, PrefCode, Role, U
 use serde::Deserialize;
 
 use crate::pages::Chrome;
-use crate::session::{Auth, Prefs, csrf_ok};
+use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
 struct Row {
@@ -145,14 +145,6 @@ async fn outcome(
     }
 }
 
-fn refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "フォームの有効期限が切れました / the form has expired",
-    )
-        .into_response()
-}
-
 pub(crate) async fn create(
     State(s): State<AppState>,
     Auth(session): Auth,
@@ -161,7 +153,7 @@ pub(crate) async fn create(
     Form(f): Form<NewAccount>,
 ) -> Result<Response, PageError> {
     if !csrf_ok(&session.csrf, f.csrf.as_deref()) {
-        return Ok(refused());
+        return Ok(csrf_refused());
     }
     if !session.principal.can(Permission::ManageAccounts) {
         return Err(PageError::Forbidden);
@@ -213,7 +205,7 @@ pub(crate) async fn reset(
     Form(f): Form<Reset>,
 ) -> Result<Response, PageError> {
     if !csrf_ok(&session.csrf, f.csrf.as_deref()) {
-        return Ok(refused());
+        return Ok(csrf_refused());
     }
     let Ok(user) = Username::parse(&user) else {
         return Err(PageError::NotFound);
@@ -239,7 +231,7 @@ pub(crate) async fn disable(
     Form(f): Form<Disable>,
 ) -> Result<Response, PageError> {
     if !csrf_ok(&session.csrf, f.csrf.as_deref()) {
-        return Ok(refused());
+        return Ok(csrf_refused());
     }
     let Ok(user) = Username::parse(&user) else {
         return Err(PageError::NotFound);

@@ -68,6 +68,21 @@ fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "見つかりません", "not found")
 }
 
+/// A list as JSON: the records the use case returned, in the API's type.
+fn page_of<T: Serialize>(
+    result: Result<chiiki_store::Page<Record>, chiiki_app::AppError>,
+    convert: impl Fn(&Record) -> Option<T>,
+) -> Response {
+    match result {
+        Ok(page) => Json(Page {
+            total: page.total,
+            items: page.items.iter().filter_map(convert).collect::<Vec<T>>(),
+        })
+        .into_response(),
+        Err(e) => app_error(e),
+    }
+}
+
 /// A page of results.
 #[derive(Serialize, ToSchema)]
 pub struct Page<T> {
@@ -278,36 +293,22 @@ pub(crate) async fn me(Auth(session): Auth) -> Json<Me> {
 /// Secondary medical areas in the user's scope.
 #[utoipa::path(get, path = "/api/areas", tag = "register", responses((status = 200, body = Page<Area>), (status = 401, body = ApiError)))]
 pub(crate) async fn areas(State(s): State<AppState>, Auth(session): Auth) -> Response {
-    match register::list(
+    let result = register::list(
         s.store.as_ref(),
         &session.principal,
         Entity::Areas,
         &ListFilter::default(),
         Paging::default(),
     )
-    .await
-    {
-        Ok(page) => {
-            let items: Vec<Area> = page
-                .items
-                .iter()
-                .filter_map(|r| match r {
-                    Record::Area(a) => Some(Area {
-                        code: a.code.to_string(),
-                        name: a.name.to_string(),
-                        pref: a.pref().to_string(),
-                    }),
-                    _ => None,
-                })
-                .collect();
-            Json(Page {
-                total: page.total,
-                items,
-            })
-            .into_response()
-        }
-        Err(e) => app_error(e),
-    }
+    .await;
+    page_of(result, |r| match r {
+        Record::Area(a) => Some(Area {
+            code: a.code.to_string(),
+            name: a.name.to_string(),
+            pref: a.pref().to_string(),
+        }),
+        _ => None,
+    })
 }
 
 /// Facilities in the user's scope.
@@ -317,35 +318,21 @@ pub(crate) async fn facilities(
     Auth(session): Auth,
     Query(q): Query<ListParams>,
 ) -> Response {
-    match register::list(
+    let result = register::list(
         s.store.as_ref(),
         &session.principal,
         Entity::Facilities,
         &q.filter(),
         q.paging(),
     )
-    .await
-    {
-        Ok(page) => {
-            let items = page
-                .items
-                .iter()
-                .filter_map(|r| {
-                    if let Record::Facility(f) = r {
-                        Some(facility(f))
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            Json(Page {
-                total: page.total,
-                items,
-            })
-            .into_response()
+    .await;
+    page_of(result, |r| {
+        if let Record::Facility(f) = r {
+            Some(facility(f))
+        } else {
+            None
         }
-        Err(e) => app_error(e),
-    }
+    })
 }
 
 /// One facility.
@@ -379,35 +366,21 @@ pub(crate) async fn doctors(
     Auth(session): Auth,
     Query(q): Query<ListParams>,
 ) -> Response {
-    match register::list(
+    let result = register::list(
         s.store.as_ref(),
         &session.principal,
         Entity::Doctors,
         &q.filter(),
         q.paging(),
     )
-    .await
-    {
-        Ok(page) => {
-            let items = page
-                .items
-                .iter()
-                .filter_map(|r| {
-                    if let Record::Doctor(d) = r {
-                        Some(doctor(d))
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            Json(Page {
-                total: page.total,
-                items,
-            })
-            .into_response()
+    .await;
+    page_of(result, |r| {
+        if let Record::Doctor(d) = r {
+            Some(doctor(d))
+        } else {
+            None
         }
-        Err(e) => app_error(e),
-    }
+    })
 }
 
 /// One doctor with their assignments.

@@ -14,7 +14,7 @@ use chiiki_store::Paging;
 use serde::Deserialize;
 
 use crate::pages::Chrome;
-use crate::session::{Auth, Prefs, csrf_ok};
+use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
 struct Field {
@@ -265,10 +265,6 @@ async fn saved(
     }
 }
 
-fn refused() -> Response {
-    (StatusCode::FORBIDDEN, "フォームの有効期限が切れました。ページを読み込み直してください。 / The form has expired: reload the page.").into_response()
-}
-
 pub(crate) async fn create(
     State(s): State<AppState>,
     Auth(session): Auth,
@@ -278,7 +274,7 @@ pub(crate) async fn create(
     Form(p): Form<Posted>,
 ) -> Result<Response, PageError> {
     if !csrf_ok(&session.csrf, p.csrf.as_deref()) {
-        return Ok(refused());
+        return Ok(csrf_refused());
     }
     let (d, _) = ids(&doctor, None)?;
     let result = assignments::save(s.store.as_ref(), &session.principal, &d, None, &p.form).await;
@@ -305,7 +301,7 @@ pub(crate) async fn update(
     Form(p): Form<Posted>,
 ) -> Result<Response, PageError> {
     if !csrf_ok(&session.csrf, p.csrf.as_deref()) {
-        return Ok(refused());
+        return Ok(csrf_refused());
     }
     let (d, a) = ids(&doctor, Some(&id))?;
     let result = assignments::save(
@@ -345,7 +341,7 @@ pub(crate) async fn end(
     Form(f): Form<EndForm>,
 ) -> Result<Response, PageError> {
     if !csrf_ok(&session.csrf, f.csrf.as_deref()) {
-        return Ok(refused());
+        return Ok(csrf_refused());
     }
     let (d, a) = ids(&doctor, Some(&id))?;
     let Some(a) = a else {

@@ -20,7 +20,7 @@ use chiiki_tabular::Format;
 use serde::Deserialize;
 
 use crate::pages::Chrome;
-use crate::session::{Auth, Prefs, csrf_ok};
+use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
 /// The largest file accepted.
@@ -180,11 +180,7 @@ pub(crate) async fn upload(
         }
     }
     if !csrf_ok(&session.csrf, csrf.as_deref()) {
-        return Ok((
-            StatusCode::FORBIDDEN,
-            "フォームの有効期限が切れました / the form has expired",
-        )
-            .into_response());
+        return Ok(csrf_refused());
     }
     let chrome = Chrome::new(&session, prefs, "import", &uri);
     let (Some(entity), Some((name, bytes))) = (entity, file) else {
@@ -265,11 +261,7 @@ pub(crate) async fn confirm(
     Form(f): Form<Confirm>,
 ) -> Result<Response, PageError> {
     if !csrf_ok(&session.csrf, f.csrf.as_deref()) {
-        return Ok((
-            StatusCode::FORBIDDEN,
-            "フォームの有効期限が切れました / the form has expired",
-        )
-            .into_response());
+        return Ok(csrf_refused());
     }
     let who = &session.principal;
     let chrome = Chrome::new(&session, prefs, "import", &uri);

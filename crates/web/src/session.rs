@@ -149,6 +149,17 @@ where
     }
 }
 
+/// The answer to a form without the right CSRF token: nothing was done.
+pub fn csrf_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        axum::response::Html(
+            "<!doctype html><title>403</title><p>フォームの有効期限が切れました。ページを読み込み直してください。 / The form has expired: reload the page and try again.</p>",
+        ),
+    )
+        .into_response()
+}
+
 /// A form's CSRF token must equal the session's; compared in constant time.
 pub fn csrf_ok(expected: &str, given: Option<&str>) -> bool {
     let Some(given) = given else { return false };
