@@ -83,7 +83,7 @@ struct IssueRow {
 #[template(path = "import.html")]
 struct ImportPage {
     chrome: Chrome,
-    entities: Vec<(String, String)>,
+    entities: Vec<(String, String, bool)>,
     report: Option<ReportView>,
     error: Option<String>,
 }
@@ -101,10 +101,21 @@ struct ReportView {
     token: Option<String>,
 }
 
-fn entities(prefs: Prefs) -> Vec<(String, String)> {
+/// The kinds of records to choose from: (code, label, chosen).
+fn entities(prefs: Prefs) -> Vec<(String, String, bool)> {
+    choose(prefs, None)
+}
+
+fn choose(prefs: Prefs, chosen: Option<Entity>) -> Vec<(String, String, bool)> {
     Entity::ALL
         .iter()
-        .map(|e| (e.code().to_string(), e.label(prefs.lang).to_string()))
+        .map(|e| {
+            (
+                e.code().to_string(),
+                e.label(prefs.lang).to_string(),
+                Some(*e) == chosen,
+            )
+        })
         .collect()
 }
 
@@ -215,7 +226,7 @@ pub(crate) async fn upload(
             );
             let page = ImportPage {
                 chrome,
-                entities: entities(prefs),
+                entities: choose(prefs, Some(entity)),
                 report: None,
                 error: Some(msg),
             };
@@ -239,7 +250,7 @@ pub(crate) async fn upload(
     };
     let page = ImportPage {
         chrome,
-        entities: entities(prefs),
+        entities: choose(prefs, Some(entity)),
         report: Some(view(&report, prefs, token)),
         error: None,
     };
@@ -294,7 +305,7 @@ pub(crate) async fn confirm(
     };
     let page = ImportPage {
         chrome,
-        entities: entities(prefs),
+        entities: choose(prefs, Some(u.entity)),
         report: Some(view(&report, prefs, None)),
         error: None,
     };

@@ -641,6 +641,8 @@ pub(crate) async fn doctors(
 struct TimelineRow {
     id: String,
     open: bool,
+    /// The last day the end form proposes: today, or the first day of a future assignment.
+    end_default: String,
     period: String,
     kind: &'static str,
     place: String,
@@ -654,7 +656,6 @@ struct DoctorPage {
     chrome: Chrome,
     id: String,
     can_write: bool,
-    today: String,
     name: String,
     synthetic: bool,
     facts: Vec<(&'static str, String)>,
@@ -710,6 +711,7 @@ pub(crate) async fn doctor(
         .map(|(a, place)| TimelineRow {
             id: a.id.to_string(),
             open: a.period.end().is_none_or(|e| e >= today),
+            end_default: today.max(a.period.start()).to_string(),
             period: chrome.period(&a.period),
             kind: a.kind.label(prefs.lang),
             place: place.clone().unwrap_or_default(),
@@ -726,7 +728,6 @@ pub(crate) async fn doctor(
         chrome,
         id: d.id.to_string(),
         can_write: session.principal.may_write(d.pref),
-        today: today.to_string(),
         name: d.name.to_string(),
         synthetic: d.synthetic,
         facts,

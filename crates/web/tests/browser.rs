@@ -55,14 +55,15 @@ struct App {
 }
 
 impl App {
-    /// A server with the demo and three accounts: `iwate` (coordinator of Iwate), `doctor`
-    /// (the doctor DEMO-2018-001) and `auditor` (of Iwate).
+    /// A server with the demo and four accounts: `iwate` (coordinator of Iwate), `doctor`
+    /// (the doctor DEMO-2018-001), `auditor` (of Iwate) and `admin`.
     async fn start() -> App {
         let t = testing::sqlite().await;
         chiiki_app::load_demo(t.store()).await.expect("demo loads");
         account(&t, "iwate", Role::Coordinator, Some(3), None).await;
         account(&t, "doctor", Role::Doctor, Some(3), Some("DEMO-2018-001")).await;
         account(&t, "auditor", Role::Auditor, Some(3), None).await;
+        account(&t, "admin", Role::Admin, None, None).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let store = t.shared();
@@ -352,6 +353,61 @@ impl Browser {
         .await
     }
 
+    /// Waits until the page's path is `path` and its query string contains `needle`.
+    async fn wait_for_query(&self, path: &str, needle: &str) {
+        self.until(&format!("{path}?…{needle}…"), || async move {
+            let u = self.c.current_url().await.ok()?;
+            (u.path() == path && u.query().unwrap_or("").contains(needle)).then_some(())
+        })
+        .await
+    }
+
+    /// Waits until the element matching `css` has `name="value"`.
+    async fn wait_for_attr(&self, css: &str, name: &str, value: &str) {
+        self.until(&format!("`{css}` with {name}={value:?}"), || async move {
+            let e = self.c.find(Locator::Css(css)).await.ok()?;
+            (e.attr(name).await.ok()?.as_deref() == Some(value)).then_some(())
+        })
+        .await
+    }
+
+    /// An attribute of the element matching `css`.
+    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.attr(name).await.unwrap()
+    }
+
+    /// The current value of the form control matching `css`.
+    async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// Chooses the option with `value` in the select matching `css`.
+    async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choosing {value:?} in `{css}`: {e}"));
+    }
+
+    /// The cells of each row of the table matching `css`, as texts.
+    async fn cells(&self, css: &str) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        for row in self.all(&format!("{css} tbody tr")).await {
+            let mut cells = Vec::new();
+            for td in row.find_all(Locator::Css("td")).await.unwrap() {
+                cells.push(td.text().await.unwrap());
+            }
+            out.push(cells);
+        }
+        out
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         e.clear().await.unwrap();
@@ -405,6 +461,68 @@ impl Browser {
 
     async fn resize(&self, (w, h): (u32, u32)) {
         self.c.set_window_size(w, h).await.unwrap();
+    }
+
+    /// The innermost elements that reach past the right edge of the viewport, to say
+    /// what makes a page scroll sideways.
+    async fn sticking_out(&self) -> String {
+        let v = self
+            .c
+            .execute(
+                "const w = document.documentElement.clientWidth; \
+                 const out = e => e.getBoundingClientRect().right > w \
+                   && (!e.parentElement.closest('.table-wrap') \
+                     || ['absolute', 'fixed'].includes(getComputedStyle(e).position)); \
+                 return [...document.body.querySelectorAll('*')] \
+                   .filter(e => out(e) && ![...e.children].some(out)) \
+                   .slice(0, 5) \
+                   .map(e => `<${e.tagName.toLowerCase()} class=\"${e.className}\"> \
+                     right ${Math.round(e.getBoundingClientRect().right)}px`).join(', ');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Scrolls the first element matching `css` to the middle of the viewport.
+    async fn scroll_to(&self, css: &str) {
+        let e = self.find(css).await;
+        self.c
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(e).unwrap()],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Saves `<name>-phone.png` of the current page at phone size, scrolled to `at` if
+    /// given, and checks that the page does not scroll sideways there (wide tables scroll
+    /// inside their `.table-wrap`) and that the header leaves room for the page; then back
+    /// to the desktop size.
+    async fn phone_screenshot(&self, name: &str, at: Option<&str>) {
+        self.resize(PHONE).await;
+        let (viewport, page) = self.widths().await;
+        if let Some(css) = at {
+            self.scroll_to(css).await;
+        }
+        self.screenshot(&format!("{name}-phone")).await;
+        assert!(
+            page <= viewport,
+            "{} scrolls sideways on a phone: {page}px in a {viewport}px viewport; \
+             sticking out: {}",
+            self.here().await,
+            self.sticking_out().await
+        );
+        let header = self.find("header.site").await.rectangle().await.unwrap().3;
+        eprintln!("header: {header}px on a phone at {}", self.here().await);
+        assert!(
+            header <= 120.0,
+            "the header takes {header}px of a phone's screen on {}",
+            self.here().await
+        );
+        self.resize(DESKTOP).await;
     }
 
     /// The layout viewport's width and the page's scroll width (wider means the page
@@ -602,6 +720,273 @@ async fn a_wrong_password_is_refused_with_a_message() {
     b.find("form[action='/login'] input[name=password]").await;
     assert!(b.all("header.site .user").await.is_empty());
     b.screenshot("login-error").await;
+
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinator_adds_an_assignment_after_fixing_the_form_and_the_auditor_sees_it() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+    const FORM: &str = "form[action='/doctors/DEMO-2018-001/assignments']";
+
+    b.log_in(&app, "iwate").await;
+    b.goto(&app.url("/doctors/DEMO-2018-001")).await;
+    b.wait_for_text("main h2", "勤務の経過").await;
+    b.phone_screenshot("doctor", Some("main table")).await;
+    b.click("main a.button[href='/doctors/DEMO-2018-001/assignments/new']")
+        .await;
+    b.wait_for_path("/doctors/DEMO-2018-001/assignments/new")
+        .await;
+    b.wait_for_text("main h1", "勤務を追加").await;
+
+    // A form with a problem in every field: each one explained beside it, what was typed
+    // kept, nothing written.
+    b.type_into("#f-facility", "NOPE").await;
+    b.type_into("#f-start", "令和9年2月30日").await;
+    b.type_into("#f-fte", "1.5").await;
+    b.select("#f-kind", "").await;
+    b.click(&format!("{FORM} button[type=submit]")).await;
+    b.wait_for_path("/doctors/DEMO-2018-001/assignments").await;
+    b.wait_for_text("main .error", "").await;
+    for (field, says) in [
+        ("facility", "NOPE"),
+        ("start", "28日"),
+        ("fte", "0.01"),
+        ("kind", "入力"),
+    ] {
+        let error = b.text(&format!("#e-{field}")).await;
+        assert!(
+            !error.trim().is_empty() && error.contains(says),
+            "the error beside {field}: {error:?}"
+        );
+        assert_eq!(
+            b.attr(&format!("#f-{field}"), "aria-invalid")
+                .await
+                .as_deref(),
+            Some("true"),
+            "{field} is marked invalid"
+        );
+    }
+    assert_eq!(b.value("#f-facility").await, "NOPE");
+    assert_eq!(b.value("#f-start").await, "令和9年2月30日");
+    assert_eq!(b.value("#f-fte").await, "1.5");
+    assert!(
+        b.all("#f-end[aria-invalid]").await.is_empty(),
+        "end is fine"
+    );
+    b.screenshot("assignment-errors").await;
+    b.phone_screenshot("assignment-errors", Some("#f-start"))
+        .await;
+
+    // Fixed: back on the doctor's page, the new assignment in the timeline.
+    b.type_into("#f-facility", "R7-0306-14").await;
+    b.type_into("#f-start", "R9.4.1").await;
+    b.type_into("#f-fte", "0.5").await;
+    b.select("#f-kind", "designated_service").await;
+    b.click(&format!("{FORM} button[type=submit]")).await;
+    b.wait_for_path("/doctors/DEMO-2018-001").await;
+    let row = b.wait_for_text(ROWS, "令和9年4月1日 –").await;
+    assert!(
+        row.contains("指定勤務") && row.contains("0.5"),
+        "the new row: {row}"
+    );
+    b.scroll_to("main table").await;
+    b.screenshot("doctor-added").await;
+    b.log_out().await;
+
+    // The auditor finds its creation by the coordinator.
+    b.log_in(&app, "auditor").await;
+    b.click("header.site nav a[href='/audit']").await;
+    b.wait_for_path("/audit").await;
+    b.type_into("form.filters input[name=entity]", "assignments")
+        .await;
+    b.click("form.filters button[type=submit]").await;
+    b.wait_for_query("/audit", "entity=assignments").await;
+    let rows = b.cells("main table").await;
+    // Columns: time, actor, action, entity, id, before, after.
+    let created = rows
+        .iter()
+        .find(|c| c.len() == 7 && c[1] == "iwate" && c[2] == "create")
+        .unwrap_or_else(|| panic!("a create event by iwate in {rows:?}"));
+    assert_eq!(created[3], "assignments");
+    assert!(created[5].is_empty(), "nothing before: {created:?}");
+    assert!(
+        created[6].contains("2027-04-01") && created[6].contains("R7-0306-14"),
+        "the new record after: {created:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|c| c.get(3).map(String::as_str) == Some("assignments")),
+        "only assignments: {rows:?}"
+    );
+    b.screenshot("audit-assignments").await;
+    b.phone_screenshot("audit-assignments", None).await;
+
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinator_imports_a_file_sees_its_problems_then_imports_a_good_one() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let header = "医師ID,氏名,フリガナ,性別,生年月日,卒業年月日,都道府県,制度ID,貸与開始日,架空\n";
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{header}W-1,架空 一郎,カクウ イチロウ,男,令和2年2月30日,2020-03-20,03,iwate-kokuho,2014-04-01,1\n\
+             W-2,架空 二郎,カクウ ジロウ,男,1995-01-01,2020-03-20,03,no-such-scheme,2014-04-01,1\n"
+        ),
+    )
+    .unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "{header}W-3,架空 三郎,カクウ サブロウ,男,1995-01-01,2020-03-20,03,iwate-kokuho,2014-04-01,1\n"
+        ),
+    )
+    .unwrap();
+    const UPLOAD: &str = "form[action='/import']";
+
+    b.log_in(&app, "iwate").await;
+    b.click("header.site nav a[href='/import']").await;
+    b.wait_for_path("/import").await;
+    b.wait_for_text("main h1", "ファイルの取り込み").await;
+
+    // A file with problems: each with its row, nothing to confirm.
+    b.select(&format!("{UPLOAD} select[name=entity]"), "doctors")
+        .await;
+    b.find(&format!("{UPLOAD} input[type=file]"))
+        .await
+        .send_keys(bad.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click(&format!("{UPLOAD} button[type=submit]")).await;
+    b.find("#issues").await;
+    let issues = b.cells("#issues").await;
+    let row = |n: &str, says: &str| {
+        issues
+            .iter()
+            .any(|c| c.first().map(String::as_str) == Some(n) && c.join(" ").contains(says))
+    };
+    assert!(
+        row("2", "29日"),
+        "row 2: 令和2年2月30日 does not exist: {issues:?}"
+    );
+    assert!(
+        row("3", "no-such-scheme"),
+        "row 3: an unknown scheme: {issues:?}"
+    );
+    assert!(b.text("main .report").await.contains("bad.csv"));
+    assert!(b.all("form[action='/import/confirm']").await.is_empty());
+    b.scroll_to("#issues").await;
+    b.screenshot("import-issues").await;
+    b.phone_screenshot("import-issues", Some("#issues")).await;
+
+    // A good file: a dry run, then the confirmation writes it.
+    b.select(&format!("{UPLOAD} select[name=entity]"), "doctors")
+        .await;
+    b.find(&format!("{UPLOAD} input[type=file]"))
+        .await
+        .send_keys(good.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click(&format!("{UPLOAD} button[type=submit]")).await;
+    b.wait_for_text("main .report h2", "good.csv").await;
+    assert_eq!(b.text("#added").await, "1");
+    assert!(b.all("#issues").await.is_empty());
+    b.screenshot("import-dry-run").await;
+    b.click("form[action='/import/confirm'] button[type=submit]")
+        .await;
+    b.wait_for_path("/import/confirm").await;
+    b.wait_for_text("main .report h2", "取り込みました").await;
+    b.screenshot("import-done").await;
+
+    // The new doctor is in the register.
+    b.goto(&app.url("/doctors/W-3")).await;
+    b.wait_for_text("main h1", "架空 三郎").await;
+
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_switch_to_english_and_back() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+
+    b.log_in(&app, "iwate").await;
+    b.goto(&app.url("/doctors/DEMO-2018-001")).await;
+    b.wait_for_text("main h2", "勤務の経過").await;
+    assert_eq!(b.attr("html", "lang").await.as_deref(), Some("ja"));
+    let active = "header.site .prefs a[aria-current='true']";
+    assert_eq!(b.texts(active).await, ["日本語", "和暦"]);
+
+    b.click("header.site .prefs a[hreflang=en]").await;
+    b.wait_for_attr("html", "lang", "en").await;
+    b.wait_for_path("/doctors/DEMO-2018-001").await;
+    b.wait_for_text("main h2", "Assignment timeline").await;
+    let training = b.wait_for_text(ROWS, "Initial residency").await;
+    assert!(training.contains("平成30年4月1日"), "{training}");
+    b.wait_for_text("header.site button", "Log out").await;
+    b.wait_for_text("main table th", "Workplace").await;
+    assert_eq!(b.texts(active).await, ["English", "Japanese era"]);
+    assert!(!b.text("main").await.contains("勤務の経過"));
+    b.scroll_to("main table").await;
+    b.screenshot("doctor-en").await;
+    b.phone_screenshot("doctor-en", Some("main table")).await;
+
+    b.click("header.site .prefs a[hreflang=ja]").await;
+    b.wait_for_attr("html", "lang", "ja").await;
+    b.wait_for_path("/doctors/DEMO-2018-001").await;
+    b.wait_for_text("main h2", "勤務の経過").await;
+    b.wait_for_text("header.site button", "ログアウト").await;
+    assert_eq!(b.texts(active).await, ["日本語", "和暦"]);
+
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+
+    b.goto(&app.url("/login")).await;
+    b.find("form[action='/login']").await;
+    b.phone_screenshot("login", None).await;
+
+    b.log_in(&app, "iwate").await;
+    for (path, name) in [
+        ("/", "home"),
+        ("/areas", "areas"),
+        ("/areas/0306", "area"),
+        ("/facilities", "facilities"),
+        ("/facilities/R7-0306-14", "facility"),
+        ("/import", "import"),
+        ("/account/password", "password"),
+    ] {
+        b.goto(&app.url(path)).await;
+        b.find("main h1").await;
+        b.phone_screenshot(name, None).await;
+    }
+    b.log_out().await;
+
+    // The administrator has the longest navigation, and the accounts page a wide table.
+    b.log_in(&app, "admin").await;
+    b.goto(&app.url("/admin/accounts")).await;
+    b.find("main h1").await;
+    b.screenshot("accounts").await;
+    b.phone_screenshot("accounts", None).await;
 
     b.close().await;
 }
