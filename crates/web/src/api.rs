@@ -99,6 +99,35 @@ pub struct Area {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct Municipality {
+    /// Five digits (全国地方公共団体コード without the check digit).
+    pub code: String,
+    /// Six digits, with the check digit.
+    pub code6: String,
+    pub name: String,
+    pub area: String,
+    /// municipality, designated_city, ward
+    pub kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Scheme {
+    pub id: String,
+    pub name: String,
+    pub pref: String,
+    pub sponsor: String,
+    pub service_years: u8,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Programme {
+    pub id: String,
+    pub name: String,
+    pub pref: String,
+    pub scheme: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Facility {
     pub id: String,
     pub name: String,
@@ -308,6 +337,115 @@ pub(crate) async fn areas(State(s): State<AppState>, Auth(session): Auth) -> Res
             pref: a.pref().to_string(),
         }),
         _ => None,
+    })
+}
+
+/// Municipalities in the user's scope (of one area with `area`).
+#[utoipa::path(get, path = "/api/municipalities", tag = "register", params(ListParams), responses((status = 200, body = Page<Municipality>), (status = 401, body = ApiError)))]
+pub(crate) async fn municipalities(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    Query(q): Query<ListParams>,
+) -> Response {
+    let result = register::list(
+        s.store.as_ref(),
+        &session.principal,
+        Entity::Municipalities,
+        &q.filter(),
+        Paging::default(),
+    )
+    .await;
+    page_of(result, |r| match r {
+        Record::Municipality(m) => Some(Municipality {
+            code: m.code().code5(),
+            code6: m.code().code6(),
+            name: m.name().to_string(),
+            area: m.area().to_string(),
+            kind: m.kind().code().to_string(),
+        }),
+        _ => None,
+    })
+}
+
+/// Obligation schemes in the user's scope.
+#[utoipa::path(get, path = "/api/schemes", tag = "register", responses((status = 200, body = Page<Scheme>), (status = 401, body = ApiError)))]
+pub(crate) async fn schemes(State(s): State<AppState>, Auth(session): Auth) -> Response {
+    let result = register::list(
+        s.store.as_ref(),
+        &session.principal,
+        Entity::Schemes,
+        &ListFilter::default(),
+        Paging::default(),
+    )
+    .await;
+    page_of(result, |r| match r {
+        Record::Scheme(x) => Some(Scheme {
+            id: x.id.to_string(),
+            name: x.name.to_string(),
+            pref: x.pref.to_string(),
+            sponsor: x.sponsor.to_string(),
+            service_years: x.service_years,
+        }),
+        _ => None,
+    })
+}
+
+/// Training and career programmes in the user's scope.
+#[utoipa::path(get, path = "/api/programmes", tag = "register", responses((status = 200, body = Page<Programme>), (status = 401, body = ApiError)))]
+pub(crate) async fn programmes(State(s): State<AppState>, Auth(session): Auth) -> Response {
+    let result = register::list(
+        s.store.as_ref(),
+        &session.principal,
+        Entity::Programmes,
+        &ListFilter::default(),
+        Paging::default(),
+    )
+    .await;
+    page_of(result, |r| match r {
+        Record::Programme(x) => Some(Programme {
+            id: x.id.to_string(),
+            name: x.name.to_string(),
+            pref: x.pref.to_string(),
+            scheme: x.scheme.as_ref().map(|s| s.to_string()),
+        }),
+        _ => None,
+    })
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct AssignmentParams {
+    /// Assignments at this facility.
+    pub facility: Option<String>,
+}
+
+/// Assignments in the user's scope (at one facility with `facility`).
+#[utoipa::path(get, path = "/api/assignments", tag = "register", params(AssignmentParams), responses((status = 200, body = Page<Assignment>), (status = 401, body = ApiError)))]
+pub(crate) async fn assignment_list(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    Query(q): Query<AssignmentParams>,
+) -> Response {
+    let filter = ListFilter {
+        facility: q
+            .facility
+            .as_deref()
+            .and_then(|f| FacilityId::parse(f).ok()),
+        ..Default::default()
+    };
+    let result = register::list(
+        s.store.as_ref(),
+        &session.principal,
+        Entity::Assignments,
+        &filter,
+        Paging::default(),
+    )
+    .await;
+    page_of(result, |r| {
+        if let Record::Assignment(a) = r {
+            Some(assignment(a, None))
+        } else {
+            None
+        }
     })
 }
 
@@ -521,8 +659,8 @@ pub(crate) async fn audit(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "chiiki API", description = "The register of regional medical workforce: areas, facilities, doctors, assignments, audit trail. Authenticated by the session cookie of /login; writes carry the session's CSRF token in X-CSRF-Token."),
-    paths(me, areas, facilities, facility_one, doctors, doctor_one, add_assignment, audit),
-    components(schemas(ApiError, FieldProblem, Area, Facility, Doctor, Assignment, DoctorDetail, Me, AuditEvent, NewAssignment)),
+    paths(me, areas, municipalities, schemes, programmes, facilities, facility_one, doctors, doctor_one, assignment_list, add_assignment, audit),
+    components(schemas(ApiError, FieldProblem, Area, Municipality, Scheme, Programme, Facility, Doctor, Assignment, DoctorDetail, Me, AuditEvent, NewAssignment)),
     tags((name = "account"), (name = "register"), (name = "audit"))
 )]
 pub struct ApiDoc;
