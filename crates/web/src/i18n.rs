@@ -42,6 +42,32 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("areas.facilities", "医療機関数", "Facilities"),
     ("area.subtitle", "二次医療圏", "secondary medical area"),
     ("area.municipalities", "市区町村", "Municipalities"),
+    (
+        "areas.all_municipalities",
+        "市区町村の一覧",
+        "All municipalities",
+    ),
+    (
+        "municipalities.code6",
+        "検査数字付きコード",
+        "Code with check digit",
+    ),
+    ("municipalities.kind", "区分", "Kind"),
+    (
+        "municipality.kind.municipality",
+        "市町村・特別区",
+        "City, town, village or ward of Tokyo",
+    ),
+    (
+        "municipality.kind.designated_city",
+        "政令指定都市",
+        "Designated city",
+    ),
+    (
+        "municipality.kind.ward",
+        "行政区",
+        "Ward of a designated city",
+    ),
     ("facilities.title", "医療機関", "Facilities"),
     ("facilities.area", "圏域", "Area"),
     ("facilities.search", "名称・ID", "Name or id"),

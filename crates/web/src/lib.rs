@@ -54,6 +54,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/", get(pages::home))
         .route("/areas", get(pages::areas))
         .route("/areas/{code}", get(pages::area))
+        .route("/municipalities", get(pages::municipalities))
         .route("/facilities", get(pages::facilities))
         .route("/facilities/{id}", get(pages::facility))
         .route("/doctors", get(pages::doctors))

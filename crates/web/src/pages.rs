@@ -219,6 +219,71 @@ pub(crate) async fn areas(
     })
 }
 
+struct MunicipalityRow {
+    code: String,
+    code6: String,
+    name: String,
+    area: String,
+    kind: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "municipalities.html")]
+struct Municipalities {
+    chrome: Chrome,
+    area_options: Vec<(String, String)>,
+    area: String,
+    rows: Vec<MunicipalityRow>,
+}
+
+pub(crate) async fn municipalities(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let who = &session.principal;
+    let area = q.area();
+    let filter = ListFilter {
+        area,
+        ..Default::default()
+    };
+    let rows = register::list(
+        s.store.as_ref(),
+        who,
+        Entity::Municipalities,
+        &filter,
+        Paging::default(),
+    )
+    .await?
+    .items
+    .into_iter()
+    .filter_map(|r| match r {
+        Record::Municipality(m) => Some(MunicipalityRow {
+            code: m.code().code5(),
+            code6: m.code().code6(),
+            name: m.name().to_string(),
+            area: m.area().to_string(),
+            kind: match m.kind() {
+                chiiki_domain::MunicipalityKind::Municipality => "municipality.kind.municipality",
+                chiiki_domain::MunicipalityKind::DesignatedCity => {
+                    "municipality.kind.designated_city"
+                }
+                chiiki_domain::MunicipalityKind::Ward => "municipality.kind.ward",
+            },
+        }),
+        _ => None,
+    })
+    .collect();
+    render(&Municipalities {
+        chrome: Chrome::new(&session, prefs, "areas", &uri),
+        area_options: area_options(&s, who).await?,
+        area: area.map(|a| a.to_string()).unwrap_or_default(),
+        rows,
+    })
+}
+
 struct FacilityRow {
     id: String,
     name: String,

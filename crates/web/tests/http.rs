@@ -167,6 +167,13 @@ async fn register_pages_show_the_demo_to_a_coordinator() {
         ] {
             assert!(areas.contains(area), "{area}");
         }
+        let (st, munis) = get(&c, &format!("{base}/municipalities")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(
+            munis.contains("33件") && munis.contains("<td>032018</td>") && munis.contains("盛岡市")
+        );
+        let (_, munis) = get(&c, &format!("{base}/municipalities?area=0306")).await;
+        assert!(munis.contains("2件") && munis.contains("大槌町"));
         let (_, kamaishi) = get(&c, &format!("{base}/areas/0306")).await;
         assert!(kamaishi.contains("岩手県立釜石病院") && kamaishi.contains("大槌町"));
         let (_, hospital) = get(&c, &format!("{base}/facilities/R7-0301-14")).await;
