@@ -509,6 +509,26 @@ pub async fn list(
     })
 }
 
+/// The secondary areas the principal may see, each with the number of facilities in it that
+/// the principal may see (one query for all areas).
+pub async fn areas_with_facility_counts(
+    store: &dyn Store,
+    who: &Principal,
+) -> Result<Vec<(chiiki_domain::SecondaryArea, u64)>, AppError> {
+    who.require(Permission::ReadRegister)?;
+    let areas = store.list_areas(who.region_pref(None)?).await?;
+    let counts = store
+        .count_facilities_by_area(&who.facility_filter(FacilityFilter::default())?)
+        .await?;
+    Ok(areas
+        .into_iter()
+        .map(|a| {
+            let n = counts.get(&a.code).copied().unwrap_or(0);
+            (a, n)
+        })
+        .collect())
+}
+
 /// All records of a kind that the principal may see, for export.
 pub async fn all_records(
     store: &dyn Store,

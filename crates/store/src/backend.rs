@@ -307,7 +307,11 @@ macro_rules! impl_store {
                     qb.push(" OFFSET ");
                     qb.push_bind(paging.offset as i64);
                 }
-                let rows = qb.build().fetch_all(&self.pool).await?;
+                let rows = if paging.limit == Some(0) {
+                    Vec::new()
+                } else {
+                    qb.build().fetch_all(&self.pool).await?
+                };
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let key: String = r.try_get(0)?;
@@ -641,6 +645,24 @@ macro_rules! impl_store {
 
             async fn list_facilities(&self, filter: &FacilityFilter) -> Result<Page<Facility>, StoreError> {
                 self.select_all(Entity::Facilities, || facility_conds(filter), "area, id", filter.paging).await
+            }
+
+            async fn count_facilities_by_area(&self, filter: &FacilityFilter) -> Result<BTreeMap<AreaCode, u64>, StoreError> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT area, COUNT(*) FROM facilities");
+                Self::push_where(&mut qb, facility_conds(filter));
+                qb.push(" GROUP BY area");
+                let mut out = BTreeMap::new();
+                for r in qb.build().fetch_all(&self.pool).await? {
+                    let area: String = r.try_get(0)?;
+                    let n: i64 = r.try_get(1)?;
+                    let code = AreaCode::parse(&area).map_err(|e| StoreError::Corrupt {
+                        entity: Entity::Facilities.code().to_string(),
+                        key: area.clone(),
+                        reason: e.to_string(),
+                    })?;
+                    out.insert(code, n as u64);
+                }
+                Ok(out)
             }
 
             async fn list_doctors(&self, filter: &DoctorFilter) -> Result<Page<Doctor>, StoreError> {

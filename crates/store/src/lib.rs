@@ -226,6 +226,11 @@ pub trait Store: Send + Sync + 'static {
     async fn list_schemes(&self, pref: Option<PrefCode>) -> Result<Vec<Scheme>, StoreError>;
     async fn list_programmes(&self, pref: Option<PrefCode>) -> Result<Vec<Programme>, StoreError>;
     async fn list_facilities(&self, filter: &FacilityFilter) -> Result<Page<Facility>, StoreError>;
+    /// How many facilities pass the filter in each area (paging ignored).
+    async fn count_facilities_by_area(
+        &self,
+        filter: &FacilityFilter,
+    ) -> Result<BTreeMap<AreaCode, u64>, StoreError>;
     async fn list_doctors(&self, filter: &DoctorFilter) -> Result<Page<Doctor>, StoreError>;
     /// Assignments ordered by doctor and start date.
     async fn list_assignments(

@@ -393,6 +393,20 @@ async fn filters_and_paging() {
             .unwrap();
         assert_eq!(kamaishi.items.len(), 1);
         assert_eq!(kamaishi.items[0].name.as_str(), "テスト釜石病院");
+        let per_area = s
+            .count_facilities_by_area(&FacilityFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(per_area.values().sum::<u64>(), 2);
+        assert_eq!(per_area[&AreaCode::parse("0306").unwrap()], 1);
+        let none = s
+            .count_facilities_by_area(&FacilityFilter {
+                pref: PrefCode::parse("04").ok(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(none.is_empty());
         let iwate_areas = s.list_areas(PrefCode::parse("03").ok()).await.unwrap();
         assert_eq!(iwate_areas.len(), 2);
         assert!(

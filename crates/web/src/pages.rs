@@ -172,13 +172,6 @@ struct Areas {
     areas: Vec<AreaRow>,
 }
 
-fn one() -> Paging {
-    Paging {
-        limit: Some(0),
-        offset: 0,
-    }
-}
-
 pub(crate) async fn areas(
     State(s): State<AppState>,
     Auth(session): Auth,
@@ -187,32 +180,19 @@ pub(crate) async fn areas(
 ) -> PageResult {
     let who = &session.principal;
     let store = s.store.as_ref();
-    let mut areas = Vec::new();
-    for r in register::list(
-        store,
-        who,
-        Entity::Areas,
-        &ListFilter::default(),
-        Paging::default(),
-    )
-    .await?
-    .items
-    {
-        let Record::Area(a) = r else { continue };
-        let filter = ListFilter {
-            area: Some(a.code),
-            ..Default::default()
-        };
-        let facilities = register::list(store, who, Entity::Facilities, &filter, one())
-            .await?
-            .total;
-        areas.push(AreaRow {
+    let areas = register::areas_with_facility_counts(store, who)
+        .await?
+        .into_iter()
+        .map(|(a, facilities)| AreaRow {
             code: a.code.to_string(),
             name: a.name.to_string(),
-            pref: a.pref().name_ja(),
+            pref: match prefs.lang {
+                Lang::Ja => a.pref().name_ja(),
+                Lang::En => a.pref().name_en(),
+            },
             facilities,
-        });
-    }
+        })
+        .collect();
     render(&Areas {
         chrome: Chrome::new(&session, prefs, "areas", &uri),
         areas,
