@@ -610,6 +610,47 @@ pub async fn doctor_timeline(
     Ok(Some((doctor, out)))
 }
 
+/// Exports the records of a kind the principal may see, filtered, as the bytes of a CSV or
+/// XLSX file, and records the export in the audit trail (what, how many, with which filter:
+/// personal data leaving the system is an action too).
+pub async fn export(
+    store: &dyn Store,
+    who: &Principal,
+    entity: Entity,
+    filter: &ListFilter,
+    format: Format,
+) -> Result<(Vec<u8>, usize), AppError> {
+    let records = list(store, who, entity, filter, Paging::default())
+        .await?
+        .items;
+    let bytes = records_to_bytes(entity, &records, format)?;
+    let details = serde_json::json!({
+        "records": records.len(),
+        "format": format.extension(),
+        "filter": {
+            "pref": filter.pref.map(|p| p.to_string()),
+            "area": filter.area.map(|a| a.to_string()),
+            "facility": filter.facility.as_ref().map(|f| f.to_string()),
+            "status": filter.status.map(|s| s.code()),
+            "graduation_year": filter.graduation_year,
+            "text": filter.text,
+        },
+    });
+    store
+        .record_event(
+            who.actor(),
+            chiiki_store::Event {
+                action: "export",
+                entity: entity.code(),
+                entity_id: format!("{}.{}", entity.code(), format.extension()),
+                pref: who.scope_pref().map(|p| p.to_string()),
+                details: Some(details),
+            },
+        )
+        .await?;
+    Ok((bytes, records.len()))
+}
+
 /// Writes records of one kind to a CSV or XLSX file.
 pub fn write_records(
     path: &Path,

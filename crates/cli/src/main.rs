@@ -352,13 +352,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .ok_or_else(|| bad("ファイル名は .csv か .xlsx で終えてください / the file name must end in .csv or .xlsx"))?;
             let store = open(&cli.db).await?;
             let progress = Progress::new("書き出し / exporting");
-            let records = register::all_records(store.as_ref(), &cli_principal(), e).await?;
-            register::write_records(&file, e, &records, format)?;
+            let filter = register::ListFilter::default();
+            let (bytes, n) =
+                register::export(store.as_ref(), &cli_principal(), e, &filter, format).await?;
+            std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
             progress.finish();
             println!(
-                "{}件を書き出しました / exported {} records to {}",
-                records.len(),
-                records.len(),
+                "{n}件を書き出しました / exported {n} records to {}",
                 file.display()
             );
             Ok(ExitCode::SUCCESS)

@@ -15,7 +15,6 @@ use axum::response::{Html, IntoResponse, Response};
 use chiiki_app::access::Permission;
 use chiiki_app::register::{self, ImportReport, ListFilter, Source};
 use chiiki_domain::{AreaCode, Entity, RegisterStatus, Username};
-use chiiki_store::Paging;
 use chiiki_tabular::Format;
 use serde::Deserialize;
 
@@ -343,16 +342,14 @@ pub(crate) async fn download(
         graduation_year: some(&q.year).and_then(|y| y.trim().parse().ok()),
         ..Default::default()
     };
-    let records = register::list(
+    let (bytes, _) = register::export(
         s.store.as_ref(),
         &session.principal,
         entity,
         &filter,
-        Paging::default(),
+        format,
     )
-    .await?
-    .items;
-    let bytes = register::records_to_bytes(entity, &records, format)?;
+    .await?;
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

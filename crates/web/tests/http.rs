@@ -850,6 +850,24 @@ async fn import_and_export_in_the_browser() {
         assert_eq!(r.status(), StatusCode::OK);
         let bytes = r.bytes().await.unwrap();
         assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
+        let exports =
+            s._t.store()
+                .list_audit(&chiiki_store::AuditFilter {
+                    actor: Some("iwate".into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        let export = exports
+            .items
+            .iter()
+            .find(|e| e.action == "export" && e.entity == "doctors")
+            .expect("the export is audited");
+        assert_eq!(export.after.as_ref().unwrap()["records"], 20);
+        assert_eq!(
+            export.after.as_ref().unwrap()["filter"]["graduation_year"],
+            2018
+        );
         let miyagi = logged_in(base, "miyagi").await;
         let csv = miyagi
             .get(format!("{base}/export/doctors.csv"))
