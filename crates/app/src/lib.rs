@@ -2,6 +2,7 @@
 //! algorithms. The web server and the CLI call these and never duplicate them.
 
 pub mod access;
+pub mod analysis;
 pub mod assignments;
 pub mod audit;
 pub mod auth;

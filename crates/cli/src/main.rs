@@ -81,6 +81,13 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Shortage analytics: the physician maldistribution index of each secondary area
+    /// (published and recomputed), its class and rank, deviation scores.
+    Analyze {
+        /// All 330 secondary areas of Japan, not only those of the database.
+        #[arg(long)]
+        national: bool,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -321,6 +328,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { what } => user(&cli.db, what).await,
+        Command::Analyze { national } => {
+            let store = open(&cli.db).await?;
+            let rows =
+                chiiki_app::analysis::analyze(store.as_ref(), &cli_principal(), national).await?;
+            print_analysis(&rows, cli.format.unwrap_or(OutputFormat::Table))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import {
             entity: e,
             file,
@@ -541,6 +555,97 @@ async fn each_page(
 /// The command line acts as a local administrator: it has the database in hand anyway.
 fn cli_principal() -> chiiki_app::access::Principal {
     chiiki_app::access::Principal::system("cli")
+}
+
+fn print_analysis(
+    rows: &[chiiki_app::analysis::AreaAnalysis],
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    let num = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
+    let header = [
+        "area_code",
+        "area_name",
+        "maldistribution_index",
+        "recomputed_index",
+        "difference",
+        "class",
+        "rank",
+        "index_deviation",
+        "index_deviation_national",
+        "hospital_doctors_per_100k",
+        "hospital_doctors_deviation",
+        "beds_per_100k",
+        "beds_deviation",
+    ];
+    let cells = |r: &chiiki_app::analysis::AreaAnalysis| {
+        vec![
+            r.area_code.clone(),
+            r.area_name.clone(),
+            format!("{:.1}", r.maldistribution_index),
+            num(r.recomputed_index),
+            num(r.difference),
+            r.class.code().to_string(),
+            r.rank.to_string(),
+            num(r.index_deviation),
+            num(r.index_deviation_national),
+            num(r.hospital_doctors_per_100k),
+            num(r.hospital_doctors_deviation),
+            num(r.beds_per_100k),
+            num(r.beds_deviation),
+        ]
+    };
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(rows)?),
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(header)?;
+            for r in rows {
+                w.write_record(cells(r))?;
+            }
+            out.write_all(&w.into_inner().map_err(|e| e.into_error())?)
+        }
+        OutputFormat::Table | OutputFormat::Xlsx => {
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+            t.set_header([
+                "圏域",
+                "名称",
+                "偏在指標",
+                "再計算",
+                "差",
+                "区分",
+                "順位",
+                "偏差値",
+                "病院医師/10万",
+                "偏差値",
+                "病床/10万",
+                "偏差値",
+            ]);
+            for r in rows {
+                let c = cells(r);
+                t.add_row([
+                    &c[0],
+                    &c[1],
+                    &c[2],
+                    &c[3],
+                    &c[4],
+                    &r.class.label(Lang::Ja).to_string(),
+                    &c[6],
+                    &c[7],
+                    &c[9],
+                    &c[10],
+                    &c[11],
+                    &c[12],
+                ]);
+            }
+            writeln!(out, "{t}\n{}", chiiki_app::analysis::SOURCES)
+        }
+    };
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn print_accounts(accounts: &[chiiki_app::DemoAccount]) {

@@ -188,3 +188,26 @@ async fn doctors_round_trip_through_xlsx_on_postgres() {
         .await
         .unwrap();
 }
+
+#[test]
+fn analyze_prints_the_index_of_the_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let rows: serde_json::Value =
+        serde_json::from_str(&ok(&chiiki(&db, &["analyze", "--format", "json"]))).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 9, "Iwate's nine areas");
+    let kamaishi = rows.iter().find(|r| r["area_code"] == "0306").unwrap();
+    assert_eq!(kamaishi["area_name"], "釜石");
+    assert_eq!(kamaishi["maldistribution_index"], 107.8);
+    assert_eq!(kamaishi["class"], "shortage");
+    assert_eq!(kamaishi["rank"], 330);
+    assert!(kamaishi["index_deviation"].as_f64().unwrap() < 40.0);
+    let csv = ok(&chiiki(&db, &["analyze", "--national", "--format", "csv"]));
+    assert_eq!(csv.lines().count(), 331, "a header and the 330 areas");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("0301,盛岡,244.6,") && l.contains(",surplus,78,"))
+    );
+}

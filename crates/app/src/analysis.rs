@@ -1,0 +1,263 @@
+//! Shortage analytics over the bundled published figures: the physician maldistribution
+//! index of each secondary area (published, and recomputed from its components), its class
+//! and rank, and deviation scores of the index, of hospital doctors and of beds per 100,000.
+
+use std::collections::HashMap;
+
+use chiiki_analytics::{Basis, Class, CutOffs, Gap, deviation_scores, index, round1};
+use chiiki_domain::{AreaCode, Entity, Record};
+use chiiki_store::{Paging, Store};
+use serde::Serialize;
+
+use crate::AppError;
+use crate::access::Principal;
+use crate::refdata;
+use crate::register::{self, ListFilter};
+
+/// One secondary area's figures. Missing figures are `null`, with the reason in `gaps`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaAnalysis {
+    pub area_code: String,
+    pub area_name: String,
+    pub pref_code: String,
+    /// As published (2024 edition), rounded to 0.1.
+    pub maldistribution_index: f64,
+    /// Recomputed from the published components (which are themselves rounded).
+    pub recomputed_index: Option<f64>,
+    /// Recomputed minus published.
+    pub difference: Option<f64>,
+    /// shortage, intermediate or surplus (2024 cut-offs 179.3 / 217.6).
+    pub class: Class,
+    /// The published rank of 330 (1 = the most doctors).
+    pub rank: u32,
+    pub standardized_physicians: f64,
+    pub population_100k: f64,
+    pub standardized_utilization_ratio: f64,
+    /// 偏差値 of the index over the 330 areas (their mean as the centre).
+    pub index_deviation: Option<f64>,
+    /// The same against the national index (255.6).
+    pub index_deviation_national: Option<f64>,
+    /// Hospital and bed-clinic doctors (full-time + part-time FTE), 2025 bed-function report.
+    pub hospital_doctors_fte: f64,
+    pub hospital_doctors_per_100k: Option<f64>,
+    pub hospital_doctors_deviation: Option<f64>,
+    /// All reported beds per 100,000 population.
+    pub beds_per_100k: Option<f64>,
+    pub beds_deviation: Option<f64>,
+    /// Why a figure is missing.
+    pub gaps: Vec<String>,
+}
+
+/// The credit line of the figures.
+pub const SOURCES: &str = "出典：厚生労働省『医師偏在指標（令和6年1月公表）』、厚生労働省「病床機能報告」（令和7年度公表）を加工して作成。人口は医師偏在指標の人口（10万人単位）。";
+
+/// The analysis of every secondary area (`national`) or of the areas of the register that
+/// the principal may see, in area-code order. Deviation scores are always over all 330.
+pub async fn analyze(
+    store: &dyn Store,
+    who: &Principal,
+    national: bool,
+) -> Result<Vec<AreaAnalysis>, AppError> {
+    let reference = refdata::load(None)?;
+    let wanted: Option<Vec<AreaCode>> = if national {
+        None
+    } else {
+        let areas = register::list(
+            store,
+            who,
+            Entity::Areas,
+            &ListFilter::default(),
+            Paging::default(),
+        )
+        .await?
+        .items;
+        Some(
+            areas
+                .iter()
+                .filter_map(|r| {
+                    if let Record::Area(a) = r {
+                        Some(a.code)
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+        )
+    };
+    let mut all = compute(&reference);
+    if let Some(w) = wanted {
+        all.retain(|a| w.iter().any(|c| c.to_string() == a.area_code));
+    }
+    Ok(all)
+}
+
+/// The figures of all areas of the reference data.
+pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
+    let names: HashMap<AreaCode, String> = reference
+        .areas
+        .iter()
+        .map(|a| (a.code, a.name.to_string()))
+        .collect();
+    let mut doctors: HashMap<AreaCode, f64> = HashMap::new();
+    let mut beds: HashMap<AreaCode, f64> = HashMap::new();
+    for h in &reference.hospitals {
+        *doctors.entry(h.area).or_default() += h.doctors_fte();
+        *beds.entry(h.area).or_default() += f64::from(h.beds.total());
+    }
+    let per_100k = |x: f64, pop: f64| (pop > 0.0).then(|| x / pop);
+    let published: Vec<f64> = reference.index.iter().map(|i| i.index).collect();
+    let doctors_rate: Vec<Option<f64>> = reference
+        .index
+        .iter()
+        .map(|i| {
+            per_100k(
+                doctors.get(&i.area).copied().unwrap_or(0.0),
+                i.population_100k,
+            )
+        })
+        .collect();
+    let beds_rate: Vec<Option<f64>> = reference
+        .index
+        .iter()
+        .map(|i| per_100k(beds.get(&i.area).copied().unwrap_or(0.0), i.population_100k))
+        .collect();
+    let as_opt: Vec<Option<f64>> = published.iter().copied().map(Some).collect();
+    let none = vec![None; published.len()];
+    let dev_index = deviation_scores(&as_opt, Basis::MeanOfAreas).unwrap_or_else(|_| none.clone());
+    let dev_index_nat = deviation_scores(
+        &as_opt,
+        Basis::Reference(chiiki_analytics::NATIONAL_INDEX_2024),
+    )
+    .unwrap_or_else(|_| none.clone());
+    let dev_doctors =
+        deviation_scores(&doctors_rate, Basis::MeanOfAreas).unwrap_or_else(|_| none.clone());
+    let dev_beds = deviation_scores(&beds_rate, Basis::MeanOfAreas).unwrap_or(none);
+    reference
+        .index
+        .iter()
+        .enumerate()
+        .map(|(k, i)| {
+            let mut gaps = Vec::new();
+            let recomputed = match index(
+                i.standardized_physicians,
+                i.population_100k,
+                i.standardized_utilization_ratio,
+            ) {
+                Ok(x) => Some(x),
+                Err(g) => {
+                    gaps.push(format!("recomputed_index: {}", gap_text(g)));
+                    None
+                }
+            };
+            // A published value on a cut-off after rounding: the published class decides.
+            let class = match Class::parse_published(&i.classification) {
+                Some(c) if CutOffs::R6.on_the_line(i.index) => c,
+                _ => CutOffs::R6.classify(i.index),
+            };
+            AreaAnalysis {
+                area_code: i.area.to_string(),
+                area_name: names.get(&i.area).cloned().unwrap_or_default(),
+                pref_code: i.area.pref().to_string(),
+                maldistribution_index: i.index,
+                recomputed_index: recomputed.map(round1),
+                difference: recomputed.map(|r| round1(r - i.index)),
+                class,
+                rank: i.national_rank,
+                standardized_physicians: i.standardized_physicians,
+                population_100k: i.population_100k,
+                standardized_utilization_ratio: i.standardized_utilization_ratio,
+                index_deviation: dev_index[k].map(round1),
+                index_deviation_national: dev_index_nat[k].map(round1),
+                hospital_doctors_fte: round1(doctors.get(&i.area).copied().unwrap_or(0.0)),
+                hospital_doctors_per_100k: doctors_rate[k].map(round1),
+                hospital_doctors_deviation: dev_doctors[k].map(round1),
+                beds_per_100k: beds_rate[k].map(round1),
+                beds_deviation: dev_beds[k].map(round1),
+                gaps,
+            }
+        })
+        .collect()
+}
+
+fn gap_text(g: Gap) -> String {
+    g.message().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chiiki_analytics::ranks_desc;
+
+    #[test]
+    fn all_330_areas_agree_with_the_published_table() {
+        let reference = refdata::load(None).unwrap();
+        let rows = compute(&reference);
+        assert_eq!(rows.len(), 330);
+        let mut within_01 = 0;
+        for (r, p) in rows.iter().zip(&reference.index) {
+            // The published class, everywhere.
+            assert_eq!(
+                Some(r.class),
+                Class::parse_published(&p.classification),
+                "{}",
+                r.area_name
+            );
+            // Recomputed from rounded components: within what their rounding allows.
+            let x = r.recomputed_index.unwrap();
+            let bound = p.index
+                * (0.5 / p.standardized_physicians
+                    + 0.0005 / p.population_100k
+                    + 0.0005 / p.standardized_utilization_ratio)
+                + 0.1;
+            assert!(
+                (x - p.index).abs() <= bound,
+                "{} {x} vs {}",
+                r.area_name,
+                p.index
+            );
+            if (x - p.index).abs() <= 0.1 + 1e-9 {
+                within_01 += 1;
+            }
+            assert!(r.index_deviation.is_some() && r.hospital_doctors_deviation.is_some());
+        }
+        // The published ranks follow the published values.
+        let published: Vec<f64> = reference.index.iter().map(|i| i.index).collect();
+        for (rank, (r, p)) in ranks_desc(&published)
+            .iter()
+            .zip(rows.iter().zip(&reference.index))
+        {
+            assert!(
+                rank.abs_diff(r.rank) <= 2,
+                "{} {} vs {}",
+                p.area,
+                rank,
+                r.rank
+            );
+        }
+        println!("recomputed within 0.1 of the published index: {within_01} of 330");
+        // Iwate.
+        let morioka = rows.iter().find(|r| r.area_code == "0301").unwrap();
+        assert_eq!(
+            (morioka.maldistribution_index, morioka.rank, morioka.class),
+            (244.6, 78, Class::Surplus)
+        );
+        let kamaishi = rows.iter().find(|r| r.area_code == "0306").unwrap();
+        assert_eq!(
+            (
+                kamaishi.maldistribution_index,
+                kamaishi.rank,
+                kamaishi.class
+            ),
+            (107.8, 330, Class::Shortage)
+        );
+        assert_eq!(
+            rows.iter()
+                .filter(|r| r.pref_code == "03" && r.class == Class::Shortage)
+                .count(),
+            8
+        );
+        // Deviation scores average 50 over the areas.
+        let mean = rows.iter().filter_map(|r| r.index_deviation).sum::<f64>() / 330.0;
+        assert!((mean - 50.0).abs() < 0.05, "{mean}");
+    }
+}
