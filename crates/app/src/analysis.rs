@@ -48,6 +48,47 @@ pub struct AreaAnalysis {
     pub gaps: Vec<String>,
 }
 
+/// One prefecture's index, rank and class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrefectureAnalysis {
+    pub pref_code: String,
+    pub pref_name: String,
+    pub maldistribution_index: f64,
+    /// Rank of 47 from the published values (1 = the most doctors).
+    pub rank: u32,
+    /// Top 16: surplus (医師多数都道府県); bottom 16: shortage (医師少数都道府県).
+    pub class: Class,
+    /// 偏差値 over the 47 (their mean as the centre).
+    pub index_deviation: Option<f64>,
+}
+
+/// The 47 prefectures, in code order, and the national index.
+pub fn prefectures() -> Result<(Vec<PrefectureAnalysis>, f64), AppError> {
+    let (published, national) = refdata::prefecture_index()?;
+    let values: Vec<f64> = published.iter().map(|p| p.index).collect();
+    let ranks = chiiki_analytics::ranks_desc(&values);
+    let devs = deviation_scores(
+        &values.iter().copied().map(Some).collect::<Vec<_>>(),
+        Basis::MeanOfAreas,
+    )
+    .unwrap_or_else(|_| vec![None; values.len()]);
+    let count = values.len() as u32;
+    let rows = published
+        .iter()
+        .zip(ranks)
+        .zip(devs)
+        .map(|((p, rank), dev)| PrefectureAnalysis {
+            pref_code: p.pref.to_string(),
+            pref_name: p.pref.name_ja().to_string(),
+            maldistribution_index: p.index,
+            rank,
+            class: chiiki_analytics::prefecture_class(rank, count),
+            index_deviation: dev.map(round1),
+        })
+        .collect();
+    Ok((rows, national))
+}
+
 /// The credit line of the figures.
 pub const SOURCES: &str = "出典：厚生労働省『医師偏在指標（令和6年1月公表）』、厚生労働省「病床機能報告」（令和7年度公表）を加工して作成。人口は医師偏在指標の人口（10万人単位）。";
 
@@ -189,6 +230,35 @@ mod tests {
     use chiiki_analytics::ranks_desc;
 
     #[test]
+    fn the_47_prefectures_agree_with_the_published_ranks_and_classes() {
+        let (rows, national) = prefectures().unwrap();
+        assert_eq!((rows.len(), national), (47, 255.6));
+        let (published, _) = refdata::prefecture_index().unwrap();
+        for (r, p) in rows.iter().zip(&published) {
+            assert_eq!(r.rank, p.rank, "{}", r.pref_name);
+            assert_eq!(
+                Some(r.class),
+                Class::parse_published(&p.class_by_rank),
+                "{}",
+                r.pref_name
+            );
+        }
+        let iwate = rows.iter().find(|r| r.pref_code == "03").unwrap();
+        assert_eq!(
+            (iwate.maldistribution_index, iwate.rank, iwate.class),
+            (182.5, 47, Class::Shortage)
+        );
+        assert_eq!(
+            rows.iter().filter(|r| r.class == Class::Shortage).count(),
+            16
+        );
+        assert_eq!(
+            rows.iter().filter(|r| r.class == Class::Surplus).count(),
+            16
+        );
+    }
+
+    #[test]
     fn all_330_areas_agree_with_the_published_table() {
         let reference = refdata::load(None).unwrap();
         let rows = compute(&reference);
@@ -250,11 +320,12 @@ mod tests {
             ),
             (107.8, 330, Class::Shortage)
         );
+        // Seven of Iwate\'s nine areas are shortage areas; 盛岡 is a surplus area, 二戸 (200.9) intermediate.
         assert_eq!(
             rows.iter()
                 .filter(|r| r.pref_code == "03" && r.class == Class::Shortage)
                 .count(),
-            8
+            7
         );
         // Deviation scores average 50 over the areas.
         let mean = rows.iter().filter_map(|r| r.index_deviation).sum::<f64>() / 330.0;

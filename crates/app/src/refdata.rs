@@ -14,6 +14,9 @@ use chiiki_domain::{
 /// 厚生労働省「医師偏在指標」(令和6年1月公表): the 330 secondary areas and their index.
 const AREAS_CSV: &str =
     include_str!("../../../data/mhlw_physician_maldistribution_index_R6-01_secondary_areas.csv");
+/// 厚生労働省「医師偏在指標」(令和6年1月公表): the 47 prefectures and Japan.
+const PREFECTURES_CSV: &str =
+    include_str!("../../../data/mhlw_physician_maldistribution_index_R6-01_prefectures.csv");
 /// Municipality → secondary area map (derived; see data/README.md).
 const MUNICIPALITIES_CSV: &str =
     include_str!("../../../data/secondary_area_municipality_map_derived.csv");
@@ -45,6 +48,39 @@ pub struct PublishedIndex {
     pub standardized_utilization_ratio: f64,
     pub classification: String,
     pub national_rank: u32,
+}
+
+/// The index of a prefecture as published; the class is derived from the rank (top and
+/// bottom 16 of 47), as the ministry does.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PublishedPrefectureIndex {
+    pub pref: PrefCode,
+    pub index: f64,
+    pub rank: u32,
+    pub class_by_rank: String,
+}
+
+/// The 47 prefectures' published index, and the national value.
+pub fn prefecture_index() -> Result<(Vec<PublishedPrefectureIndex>, f64), RefDataError> {
+    const FILE: &str = "mhlw_physician_maldistribution_index_R6-01_prefectures.csv";
+    let mut out = Vec::new();
+    let mut national = None;
+    for (i, r) in rows(PREFECTURES_CSV).enumerate() {
+        let r = r.map_err(|e| err(FILE, i + 2, e))?;
+        let index: f64 = r[2].parse().map_err(|e| err(FILE, i + 2, e))?;
+        if &r[0] == "00" {
+            national = Some(index);
+            continue;
+        }
+        out.push(PublishedPrefectureIndex {
+            pref: PrefCode::parse(&r[0]).map_err(|e| err(FILE, i + 2, e))?,
+            index,
+            rank: r[3].parse().map_err(|e| err(FILE, i + 2, e))?,
+            class_by_rank: r[4].to_string(),
+        });
+    }
+    let national = national.ok_or_else(|| err(FILE, 0, "no national row (00)"))?;
+    Ok((out, national))
 }
 
 /// Reference data of the whole country or one prefecture.

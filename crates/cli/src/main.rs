@@ -87,6 +87,9 @@ enum Command {
         /// All 330 secondary areas of Japan, not only those of the database.
         #[arg(long)]
         national: bool,
+        /// The 47 prefectures instead of the secondary areas.
+        #[arg(long)]
+        prefectures: bool,
     },
     /// Manage accounts.
     User {
@@ -328,7 +331,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { what } => user(&cli.db, what).await,
-        Command::Analyze { national } => {
+        Command::Analyze {
+            prefectures: true, ..
+        } => {
+            let (rows, national) = chiiki_app::analysis::prefectures()?;
+            print_prefectures(&rows, national, cli.format.unwrap_or(OutputFormat::Table))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Analyze { national, .. } => {
             let store = open(&cli.db).await?;
             let rows =
                 chiiki_app::analysis::analyze(store.as_ref(), &cli_principal(), national).await?;
@@ -555,6 +565,71 @@ async fn each_page(
 /// The command line acts as a local administrator: it has the database in hand anyway.
 fn cli_principal() -> chiiki_app::access::Principal {
     chiiki_app::access::Principal::system("cli")
+}
+
+fn print_prefectures(
+    rows: &[chiiki_app::analysis::PrefectureAnalysis],
+    national: f64,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let text = match format {
+        OutputFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "national": national, "prefectures": rows })
+            )?
+        ),
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "pref_code",
+                "pref_name",
+                "maldistribution_index",
+                "rank",
+                "class",
+                "index_deviation",
+            ])?;
+            for r in rows {
+                w.write_record([
+                    r.pref_code.clone(),
+                    r.pref_name.clone(),
+                    format!("{:.1}", r.maldistribution_index),
+                    r.rank.to_string(),
+                    r.class.code().to_string(),
+                    r.index_deviation
+                        .map(|d| format!("{d:.1}"))
+                        .unwrap_or_default(),
+                ])?;
+            }
+            String::from_utf8(w.into_inner().map_err(|e| e.into_error())?)?
+        }
+        OutputFormat::Table | OutputFormat::Xlsx => {
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+            t.set_header(["コード", "都道府県", "偏在指標", "順位", "区分", "偏差値"]);
+            for r in rows {
+                t.add_row([
+                    r.pref_code.clone(),
+                    r.pref_name.clone(),
+                    format!("{:.1}", r.maldistribution_index),
+                    r.rank.to_string(),
+                    r.class.label(Lang::Ja).to_string(),
+                    r.index_deviation
+                        .map(|d| format!("{d:.1}"))
+                        .unwrap_or_default(),
+                ]);
+            }
+            format!(
+                "{t}\n全国 / national: {national}\n{}\n",
+                chiiki_app::analysis::SOURCES
+            )
+        }
+    };
+    match out.write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn print_analysis(

@@ -211,3 +211,22 @@ fn analyze_prints_the_index_of_the_areas() {
             .any(|l| l.starts_with("0301,盛岡,244.6,") && l.contains(",surplus,78,"))
     );
 }
+
+#[test]
+fn analyze_prefectures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let out: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &["analyze", "--prefectures", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(out["national"], 255.6);
+    let rows = out["prefectures"].as_array().unwrap();
+    assert_eq!(rows.len(), 47);
+    let iwate = rows.iter().find(|r| r["pref_code"] == "03").unwrap();
+    assert_eq!(
+        (iwate["rank"].as_u64(), iwate["class"].as_str()),
+        (Some(47), Some("shortage"))
+    );
+}
