@@ -9,6 +9,7 @@ mod account;
 mod admin;
 pub mod api;
 mod assignments;
+mod charts;
 mod files;
 mod i18n;
 mod pages;
@@ -52,6 +53,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         )
         .route("/prefs/{key}/{value}", get(account::set_pref))
         .route("/", get(pages::home))
+        .route("/analytics", get(pages::analytics))
         .route("/areas", get(pages::areas))
         .route("/areas/{code}", get(pages::area))
         .route("/municipalities", get(pages::municipalities))

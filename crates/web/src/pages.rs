@@ -867,3 +867,59 @@ pub(crate) async fn audit(
         next: ((p + 1) * PAGE < page.total).then(|| format!("{base}&page={}", p + 1)),
     })
 }
+
+struct AnalysisRow {
+    code: String,
+    name: String,
+    index: String,
+    class_code: &'static str,
+    class_label: &'static str,
+    rank: u32,
+    deviation: String,
+    doctors: String,
+    beds: String,
+}
+
+#[derive(Template)]
+#[template(path = "analytics.html")]
+struct AnalyticsPage {
+    chrome: Chrome,
+    chart: String,
+    rows: Vec<AnalysisRow>,
+    source: &'static str,
+}
+
+/// The shortage analytics of the areas the user may see: table and chart.
+pub(crate) async fn analytics(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    let rows = chiiki_app::analysis::analyze(s.store.as_ref(), &session.principal, false).await?;
+    let num = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
+    let labels: Vec<String> = rows.iter().map(|r| r.area_name.clone()).collect();
+    let values: Vec<f64> = rows.iter().map(|r| r.maldistribution_index).collect();
+    let chart = crate::charts::index_bars(&labels, &values, chiiki_analytics::NATIONAL_INDEX_2024)
+        .map_err(PageError::Internal)?;
+    let rows = rows
+        .iter()
+        .map(|r| AnalysisRow {
+            code: r.area_code.clone(),
+            name: r.area_name.clone(),
+            index: format!("{:.1}", r.maldistribution_index),
+            class_code: r.class.code(),
+            class_label: r.class.label(prefs.lang),
+            rank: r.rank,
+            deviation: num(r.index_deviation),
+            doctors: num(r.hospital_doctors_per_100k),
+            beds: num(r.beds_per_100k),
+        })
+        .collect();
+    render(&AnalyticsPage {
+        chrome: Chrome::new(&session, prefs, "analytics", &uri),
+        chart,
+        rows,
+        source: chiiki_app::analysis::SOURCES,
+    })
+}

@@ -1148,3 +1148,36 @@ async fn an_administrator_manages_accounts_in_the_browser() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_analytics_page_shows_the_index_chart_and_table() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let base = &s.base;
+    let c = logged_in(base, "iwate").await;
+    let (st, page) = get(&c, &format!("{base}/analytics")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        page.contains("<svg") && page.contains("</svg>"),
+        "an inline SVG chart"
+    );
+    assert!(!page.contains("NaN") && !page.contains("inf"));
+    assert_eq!(page.matches("<tr><td>03").count(), 9, "Iwate's nine areas");
+    assert!(
+        page.contains("<td>0306</td>")
+            && page.contains("107.8")
+            && page.contains(r#"<span class="badge shortage">医師少数</span>"#)
+    );
+    assert!(
+        page.contains("医師偏在指標（令和6年1月公表）"),
+        "the source credit"
+    );
+    let miyagi = logged_in(base, "miyagi").await;
+    let (st, page) = get(&miyagi, &format!("{base}/analytics")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        page.matches("<tr><td>03").count(),
+        0,
+        "no Iwate area for Miyagi"
+    );
+}
