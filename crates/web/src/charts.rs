@@ -18,13 +18,16 @@ pub fn index_bars(labels: &[String], values: &[f64], national: f64) -> Result<St
             .margin(12)
             .x_label_area_size(48)
             .y_label_area_size(44)
-            .build_cartesian_2d(0..n.max(1), 0.0..top)
+            .build_cartesian_2d((0..n.max(1)).into_segmented(), 0.0..top)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(labels.len().max(1))
-            .x_label_formatter(&|i| labels.get(*i as usize).cloned().unwrap_or_default())
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
             .y_desc("医師偏在指標")
             .draw()
             .map_err(|e| e.to_string())?;
@@ -39,7 +42,15 @@ pub fn index_bars(labels: &[String], values: &[f64], national: f64) -> Result<St
                     chiiki_analytics::Class::Surplus => surplus,
                 };
                 let i = i as i32;
-                Rectangle::new([(i, 0.0), (i + 1, *v)], colour.mix(0.85).filled())
+                let mut bar = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), 0.0),
+                        (SegmentValue::Exact(i + 1), *v),
+                    ],
+                    colour.mix(0.85).filled(),
+                );
+                bar.set_margin(0, 0, 4, 4);
+                bar
             }))
             .map_err(|e| e.to_string())?;
         for (y, colour) in [
@@ -48,10 +59,13 @@ pub fn index_bars(labels: &[String], values: &[f64], national: f64) -> Result<St
             (national, BLACK),
         ] {
             chart
-                .draw_series(LineSeries::new(
-                    vec![(0, y), (n.max(1), y)],
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![
+                        (SegmentValue::Exact(0), y),
+                        (SegmentValue::Exact(n.max(1)), y),
+                    ],
                     colour.stroke_width(2),
-                ))
+                )))
                 .map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
@@ -68,11 +82,12 @@ mod tests {
         let svg = index_bars(&["盛岡".into(), "釜石".into()], &[244.6, 107.8], 255.6).unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("盛岡") && svg.contains("釜石"));
-        assert_eq!(
-            svg.matches("<polyline").count(),
-            3,
-            "two cut-offs and the national value"
-        );
+        for colour in ["#A3310B", "#1D6B35", "#000000"] {
+            assert!(
+                svg.contains(&format!(r#"stroke="{colour}" stroke-width="2""#)),
+                "the line in {colour}: the two cut-offs and the national value"
+            );
+        }
         assert!(!svg.contains("NaN"));
     }
 }
