@@ -44,6 +44,17 @@ pub struct AreaAnalysis {
     /// All reported beds per 100,000 population.
     pub beds_per_100k: Option<f64>,
     pub beds_deviation: Option<f64>,
+    /// Projected population (IPSS 2023), 2025, 2036 (interpolated) and 2040.
+    pub population_2025: Option<f64>,
+    pub population_2036: Option<f64>,
+    pub population_2040: Option<f64>,
+    /// 目標医師数 at the end of the plan (FY2026): the shortage cut-off (179.3) × projected
+    /// population / 100,000 × the standardised utilisation ratio (held at its published value).
+    pub target_doctors_2026: Option<f64>,
+    /// Standardised doctors at which the area's index would equal the national value
+    /// (255.6) in 2036, on the same assumptions; and the gap to today's.
+    pub doctors_for_national_2036: Option<f64>,
+    pub shortfall_2036: Option<f64>,
     /// Why a figure is missing.
     pub gaps: Vec<String>,
 }
@@ -90,7 +101,7 @@ pub fn prefectures() -> Result<(Vec<PrefectureAnalysis>, f64), AppError> {
 }
 
 /// The credit line of the figures.
-pub const SOURCES: &str = "出典：厚生労働省『医師偏在指標（令和6年1月公表）』、厚生労働省「病床機能報告」（令和7年度公表）を加工して作成。人口は医師偏在指標の人口（10万人単位）。";
+pub const SOURCES: &str = "出典：厚生労働省『医師偏在指標（令和6年1月公表）』、厚生労働省「病床機能報告」（令和7年度公表）、国立社会保障・人口問題研究所「日本の地域別将来推計人口（令和5(2023)年推計）」を加工して作成。10万人あたりの値は医師偏在指標の人口による。目標医師数と2036年の必要数は標準化受療率比を公表値のまま据え置いた推計。";
 
 /// The analysis of every secondary area (`national`) or of the areas of the register that
 /// the principal may see, in area-code order. Deviation scores are always over all 330.
@@ -132,8 +143,79 @@ pub async fn analyze(
     Ok(all)
 }
 
+/// The projected population of each area by [`refdata::PROJECTION_YEARS`], summed over its
+/// municipalities and wards. A designated city whose wards changed since the projection
+/// (浜松市, 2024) counts as a whole when it lies in one area. `None` for an area with a
+/// municipality that has no projection of its own.
+pub fn area_projections(
+    reference: &refdata::ReferenceData,
+    projections: &HashMap<chiiki_domain::LgCode, [f64; 7]>,
+) -> HashMap<AreaCode, Option<[f64; 7]>> {
+    use chiiki_domain::MunicipalityKind as Kind;
+    let cities: Vec<&chiiki_domain::Municipality> = reference
+        .municipalities
+        .iter()
+        .filter(|m| m.kind() == Kind::DesignatedCity)
+        .collect();
+    let city_of = |ward: &chiiki_domain::Municipality| {
+        cities
+            .iter()
+            .find(|c| ward.name().as_str().starts_with(c.name().as_str()))
+            .copied()
+    };
+    // Cities counted whole: a ward without a projection, and all wards in the city's area.
+    let whole: Vec<&chiiki_domain::Municipality> = cities
+        .iter()
+        .copied()
+        .filter(|c| {
+            let wards: Vec<_> = reference
+                .municipalities
+                .iter()
+                .filter(|m| {
+                    m.kind() == Kind::Ward && city_of(m).map(|x| x.code()) == Some(c.code())
+                })
+                .collect();
+            wards.iter().any(|w| !projections.contains_key(&w.code()))
+                && wards.iter().all(|w| w.area() == c.area())
+                && projections.contains_key(&c.code())
+        })
+        .collect();
+    let mut out: HashMap<AreaCode, Option<[f64; 7]>> = HashMap::new();
+    let mut add = |area: AreaCode, p: Option<&[f64; 7]>| {
+        let entry = out.entry(area).or_insert(Some([0.0; 7]));
+        match (entry.as_mut(), p) {
+            (Some(sum), Some(p)) => sum.iter_mut().zip(p).for_each(|(s, x)| *s += x),
+            _ => *entry = None,
+        }
+    };
+    for m in &reference.municipalities {
+        match m.kind() {
+            Kind::DesignatedCity if whole.iter().any(|c| c.code() == m.code()) => {
+                add(m.area(), projections.get(&m.code()))
+            }
+            Kind::DesignatedCity => {}
+            Kind::Ward
+                if city_of(m).is_some_and(|c| whole.iter().any(|w| w.code() == c.code())) => {}
+            _ => add(m.area(), projections.get(&m.code())),
+        }
+    }
+    out
+}
+
+/// The population in `year`, interpolated linearly between projection years.
+pub fn population_in(p: &[f64; 7], year: i32) -> Option<f64> {
+    let years = refdata::PROJECTION_YEARS;
+    let k = years.iter().position(|y| *y > year)?.checked_sub(1)?;
+    let (y0, y1) = (years[k], years[k + 1]);
+    let t = f64::from(year - y0) / f64::from(y1 - y0);
+    Some(p[k] + (p[k + 1] - p[k]) * t)
+}
+
 /// The figures of all areas of the reference data.
 pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
+    let projected = refdata::projections()
+        .map(|p| area_projections(reference, &p))
+        .unwrap_or_default();
     let names: HashMap<AreaCode, String> = reference
         .areas
         .iter()
@@ -195,7 +277,20 @@ pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
                 Some(c) if CutOffs::R6.on_the_line(i.index) => c,
                 _ => CutOffs::R6.classify(i.index),
             };
+            let projection = projected.get(&i.area).copied().flatten();
+            if projection.is_none() {
+                gaps.push("population projection: a municipality of the area has no projection of its own (IPSS groups 福島県浜通り)".to_string());
+            }
+            let in_year = |y: i32| projection.as_ref().and_then(|p| population_in(p, y));
+            let target_2026 = in_year(2026).map(|p| CutOffs::R6.shortage_max * p / 100_000.0 * i.standardized_utilization_ratio);
+            let national_2036 = in_year(2036).map(|p| chiiki_analytics::NATIONAL_INDEX_2024 * p / 100_000.0 * i.standardized_utilization_ratio);
             AreaAnalysis {
+                population_2025: projection.map(|p| p[1]),
+                population_2036: in_year(2036).map(f64::round),
+                population_2040: projection.map(|p| p[4]),
+                target_doctors_2026: target_2026.map(round1),
+                doctors_for_national_2036: national_2036.map(round1),
+                shortfall_2036: national_2036.map(|n| round1((n - i.standardized_physicians).max(0.0))),
                 area_code: i.area.to_string(),
                 area_name: names.get(&i.area).cloned().unwrap_or_default(),
                 pref_code: i.area.pref().to_string(),
@@ -327,6 +422,34 @@ mod tests {
                 .count(),
             7
         );
+        // Projections: Iwate's nine areas add up to the prefecture's IPSS total for 2025.
+        let iwate: f64 = rows
+            .iter()
+            .filter(|r| r.pref_code == "03")
+            .map(|r| r.population_2025.unwrap())
+            .sum();
+        assert_eq!(iwate, 1_138_160.0);
+        assert!(kamaishi.population_2040.unwrap() < kamaishi.population_2025.unwrap());
+        assert!(
+            kamaishi.shortfall_2036.unwrap() > 0.0 && morioka.doctors_for_national_2036.is_some()
+        );
+        let gaps = rows.iter().filter(|r| r.population_2025.is_none()).count();
+        assert!(
+            gaps <= 2,
+            "only 福島県浜通り lacks projections ({gaps} areas)"
+        );
+        for r in &rows {
+            for x in [
+                r.target_doctors_2026,
+                r.doctors_for_national_2036,
+                r.population_2036,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                assert!(x.is_finite() && x >= 0.0);
+            }
+        }
         // Deviation scores average 50 over the areas.
         let mean = rows.iter().filter_map(|r| r.index_deviation).sum::<f64>() / 330.0;
         assert!((mean - 50.0).abs() < 0.05, "{mean}");

@@ -14,6 +14,17 @@ use chiiki_domain::{
 /// 厚生労働省「医師偏在指標」(令和6年1月公表): the 330 secondary areas and their index.
 const AREAS_CSV: &str =
     include_str!("../../../data/mhlw_physician_maldistribution_index_R6-01_secondary_areas.csv");
+/// 国立社会保障・人口問題研究所「日本の地域別将来推計人口（令和5(2023)年推計）」: totals by
+/// municipality, 2020–2050.
+const PROJECTIONS_CSV_GZ: &[u8] = include_bytes!(
+    "../../../data/ipss_R5_2023_projection_by_municipality_total_65plus_75plus.csv.gz"
+);
+/// The credit line of the projections.
+pub const PROJECTIONS_SOURCE: &str =
+    "出典：国立社会保障・人口問題研究所「日本の地域別将来推計人口（令和5(2023)年推計）」";
+/// The years of the projections.
+pub const PROJECTION_YEARS: [i32; 7] = [2020, 2025, 2030, 2035, 2040, 2045, 2050];
+
 /// 厚生労働省「医師偏在指標」(令和6年1月公表): the 47 prefectures and Japan.
 const PREFECTURES_CSV: &str =
     include_str!("../../../data/mhlw_physician_maldistribution_index_R6-01_prefectures.csv");
@@ -81,6 +92,31 @@ pub fn prefecture_index() -> Result<(Vec<PublishedPrefectureIndex>, f64), RefDat
     }
     let national = national.ok_or_else(|| err(FILE, 0, "no national row (00)"))?;
     Ok((out, national))
+}
+
+/// Projected populations of the municipalities, wards and designated cities as a whole, by
+/// [`PROJECTION_YEARS`]. The 13 municipalities of 福島県浜通り are projected only as one
+/// group and are missing here.
+pub fn projections() -> Result<HashMap<LgCode, [f64; 7]>, RefDataError> {
+    const FILE: &str = "ipss_R5_2023_projection_by_municipality_total_65plus_75plus.csv";
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(PROJECTIONS_CSV_GZ)
+        .read_to_string(&mut text)
+        .map_err(|e| err(FILE, 0, e))?;
+    let mut out = HashMap::new();
+    for (i, r) in rows(&text).enumerate() {
+        let r = r.map_err(|e| err(FILE, i + 2, e))?;
+        if !matches!(&r[1], "0" | "1" | "2" | "3") {
+            continue;
+        }
+        let code = LgCode::parse(&r[0]).map_err(|e| err(FILE, i + 2, e))?;
+        let mut pop = [0.0; 7];
+        for (k, p) in pop.iter_mut().enumerate() {
+            *p = r[4 + k].parse().map_err(|e| err(FILE, i + 2, e))?;
+        }
+        out.insert(code, pop);
+    }
+    Ok(out)
 }
 
 /// Reference data of the whole country or one prefecture.

@@ -651,6 +651,11 @@ fn print_analysis(
         "hospital_doctors_deviation",
         "beds_per_100k",
         "beds_deviation",
+        "population_2025",
+        "population_2040",
+        "target_doctors_2026",
+        "doctors_for_national_2036",
+        "shortfall_2036",
     ];
     let cells = |r: &chiiki_app::analysis::AreaAnalysis| {
         vec![
@@ -667,6 +672,15 @@ fn print_analysis(
             num(r.hospital_doctors_deviation),
             num(r.beds_per_100k),
             num(r.beds_deviation),
+            r.population_2025
+                .map(|p| format!("{p:.0}"))
+                .unwrap_or_else(|| "—".into()),
+            r.population_2040
+                .map(|p| format!("{p:.0}"))
+                .unwrap_or_else(|| "—".into()),
+            num(r.target_doctors_2026),
+            num(r.doctors_for_national_2036),
+            num(r.shortfall_2036),
         ]
     };
     let mut out = std::io::stdout().lock();
