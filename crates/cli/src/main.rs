@@ -331,6 +331,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { what } => user(&cli.db, what).await,
+        Command::Analyze { .. } if cli.format == Some(OutputFormat::Xlsx) => Err(bad(
+            "analyze は table・csv・json で出力します（Excel では csv を開いてください） / analyze writes table, csv or json (open the csv in Excel)",
+        )),
         Command::Analyze {
             prefectures: true, ..
         } => {
