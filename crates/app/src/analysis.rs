@@ -110,7 +110,7 @@ pub async fn analyze(
     who: &Principal,
     national: bool,
 ) -> Result<Vec<AreaAnalysis>, AppError> {
-    let reference = refdata::load(None)?;
+    let reference = refdata::national()?;
     let wanted: Option<Vec<AreaCode>> = if national {
         None
     } else {
@@ -136,7 +136,7 @@ pub async fn analyze(
                 .collect(),
         )
     };
-    let mut all = compute(&reference);
+    let mut all = compute(reference);
     if let Some(w) = wanted {
         all.retain(|a| w.iter().any(|c| c.to_string() == a.area_code));
     }
@@ -214,7 +214,7 @@ pub fn population_in(p: &[f64; 7], year: i32) -> Option<f64> {
 /// The figures of all areas of the reference data.
 pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
     let projected = refdata::projections()
-        .map(|p| area_projections(reference, &p))
+        .map(|p| area_projections(reference, p))
         .unwrap_or_default();
     let names: HashMap<AreaCode, String> = reference
         .areas

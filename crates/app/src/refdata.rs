@@ -41,7 +41,7 @@ pub const HOSPITALS_SOURCE: &str = "出典：厚生労働省「病床機能報�
 pub const INDEX_SOURCE: &str = "出典：厚生労働省『医師偏在指標（令和6年1月公表）』を加工して作成";
 
 /// A problem with the bundled data: a bug of the build, never of the user.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("bundled data file {file}, row {row}: {reason}")]
 pub struct RefDataError {
     pub file: &'static str,
@@ -97,7 +97,16 @@ pub fn prefecture_index() -> Result<(Vec<PublishedPrefectureIndex>, f64), RefDat
 /// Projected populations of the municipalities, wards and designated cities as a whole, by
 /// [`PROJECTION_YEARS`]. The 13 municipalities of 福島県浜通り are projected only as one
 /// group and are missing here.
-pub fn projections() -> Result<HashMap<LgCode, [f64; 7]>, RefDataError> {
+pub fn projections() -> Result<&'static HashMap<LgCode, [f64; 7]>, RefDataError> {
+    static PROJECTIONS: std::sync::OnceLock<Result<HashMap<LgCode, [f64; 7]>, RefDataError>> =
+        std::sync::OnceLock::new();
+    PROJECTIONS
+        .get_or_init(load_projections)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn load_projections() -> Result<HashMap<LgCode, [f64; 7]>, RefDataError> {
     const FILE: &str = "ipss_R5_2023_projection_by_municipality_total_65plus_75plus.csv";
     let mut text = String::new();
     flate2::read::GzDecoder::new(PROJECTIONS_CSV_GZ)
@@ -141,6 +150,17 @@ fn err(file: &'static str, row: usize, reason: impl ToString) -> RefDataError {
         row,
         reason: reason.to_string(),
     }
+}
+
+/// The reference data of the whole country, decoded once per process and shared: the
+/// analytics read it on every request.
+pub fn national() -> Result<&'static ReferenceData, RefDataError> {
+    static NATIONAL: std::sync::OnceLock<Result<ReferenceData, RefDataError>> =
+        std::sync::OnceLock::new();
+    NATIONAL
+        .get_or_init(|| load(None))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// Loads the reference data, of one prefecture or of all.

@@ -344,30 +344,36 @@ macro_rules! impl_store {
                 Ok(Page { items, total })
             }
 
-            /// The stored data of the given keys, inside the transaction.
-            async fn existing(
+            /// The rows of `{select} IN (keys)`, asked in chunks, keyed by their first column.
+            async fn lookup<V>(
                 tx: &mut sqlx::Transaction<'_, $db>,
-                t: &Table,
+                select: &str,
                 keys: &[&str],
-            ) -> Result<HashMap<String, Value>, StoreError> {
+                value: impl Fn(&<$db as sqlx::Database>::Row) -> Result<V, sqlx::Error>,
+            ) -> Result<HashMap<String, V>, StoreError> {
                 let mut found = HashMap::new();
                 for chunk in keys.chunks(CHUNK) {
-                    let mut qb = QueryBuilder::<$db>::new(format!(
-                        "SELECT {}, data FROM {} WHERE {} IN (",
-                        t.key, t.name, t.key
-                    ));
+                    let mut qb = QueryBuilder::<$db>::new(format!("{select} IN ("));
                     let mut sep = qb.separated(", ");
                     for k in chunk {
                         sep.push_bind(k.to_string());
                     }
                     qb.push(")");
                     for r in qb.build().fetch_all(&mut **tx).await? {
-                        let key: String = r.try_get(0)?;
-                        let Json(data): Json<Value> = r.try_get(1)?;
-                        found.insert(key, data);
+                        found.insert(r.try_get(0)?, value(&r)?);
                     }
                 }
                 Ok(found)
+            }
+
+            /// The stored data of the given keys, inside the transaction.
+            async fn existing(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                t: &Table,
+                keys: &[&str],
+            ) -> Result<HashMap<String, Value>, StoreError> {
+                let select = format!("SELECT {}, data FROM {} WHERE {}", t.key, t.name, t.key);
+                Self::lookup(tx, &select, keys, |r| r.try_get::<Json<Value>, _>(1).map(|j| j.0)).await
             }
 
             async fn upsert(
@@ -411,19 +417,7 @@ macro_rules! impl_store {
                 tx: &mut sqlx::Transaction<'_, $db>,
                 ids: &[&str],
             ) -> Result<HashMap<String, String>, StoreError> {
-                let mut out = HashMap::new();
-                for chunk in ids.chunks(CHUNK) {
-                    let mut qb = QueryBuilder::<$db>::new("SELECT id, pref FROM doctors WHERE id IN (");
-                    let mut sep = qb.separated(", ");
-                    for k in chunk {
-                        sep.push_bind(k.to_string());
-                    }
-                    qb.push(")");
-                    for r in qb.build().fetch_all(&mut **tx).await? {
-                        out.insert(r.try_get(0)?, r.try_get(1)?);
-                    }
-                }
-                Ok(out)
+                Self::lookup(tx, "SELECT id, pref FROM doctors WHERE id", ids, |r| r.try_get(1)).await
             }
 
             async fn write_audit(

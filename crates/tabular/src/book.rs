@@ -94,6 +94,26 @@ fn merged(regions: Vec<calamine::Dimensions>) -> Vec<Merged> {
         .collect()
 }
 
+/// Decodes the rows a sheet reader hands out, with the sheet's merged regions.
+fn decode_sheet<T: Record>(
+    source: Source,
+    next: &mut dyn FnMut() -> Result<Option<RawRow>, ImportIssue>,
+    regions: Vec<calamine::Dimensions>,
+    out: Output<'_, T>,
+) -> Result<Summary, ImportIssue> {
+    decode::decode(
+        Input {
+            source,
+            next,
+            merged: merged(regions),
+            position: out.position,
+            total: out.total,
+        },
+        out.progress,
+        out.sink,
+    )
+}
+
 /// Streams the cells of an `.xlsx` sheet, which arrive row by row.
 fn read_xlsx<T: Record, R: Read + Seek>(
     file: &str,
@@ -146,17 +166,7 @@ fn read_xlsx<T: Record, R: Read + Seek>(
             place(&mut current.cells, col, value);
         }
     };
-    decode::decode(
-        Input {
-            source: source.clone(),
-            next: &mut next,
-            merged: merged(regions),
-            position: out.position,
-            total: out.total,
-        },
-        out.progress,
-        out.sink,
-    )
+    decode_sheet(source.clone(), &mut next, regions, out)
 }
 
 fn place(cells: &mut Vec<Cell>, col: usize, value: Cell) {
@@ -200,17 +210,7 @@ fn read_range<T: Record, R: Read + Seek>(
             }
         }))
     };
-    decode::decode(
-        Input {
-            source: source.clone(),
-            next: &mut next,
-            merged: merged(regions),
-            position: out.position,
-            total: out.total,
-        },
-        out.progress,
-        out.sink,
-    )
+    decode_sheet(source.clone(), &mut next, regions, out)
 }
 
 /// The date of an Excel date cell, if it is a valid calendar date.
