@@ -2,6 +2,10 @@
 //! and ranks, prefecture classes, and deviation scores (偏差値). No I/O: inputs are values,
 //! outputs are values; a figure that cannot be computed is a [`Gap`], never NaN.
 
+pub mod population;
+
+pub use population::{BANDS, Population};
+
 use serde::Serialize;
 
 use chiiki_domain::{Lang, Msg};
