@@ -143,14 +143,15 @@ pub async fn analyze(
     Ok(all)
 }
 
-/// The projected population of each area by [`refdata::PROJECTION_YEARS`], summed over its
-/// municipalities and wards. A designated city whose wards changed since the projection
-/// (浜松市, 2024) counts as a whole when it lies in one area. `None` for an area with a
-/// municipality that has no projection of its own.
-pub fn area_projections(
+/// Sums a figure of the municipalities and wards (projections, population by age, movements)
+/// over each area. A designated city whose wards changed since the figures (浜松市, 2024)
+/// counts as a whole when it lies in one area. `None` for an area with a municipality that
+/// has no figure of its own (the IPSS projects 福島県浜通り only as one group).
+pub fn sum_by_area<T: Clone + Default>(
     reference: &refdata::ReferenceData,
-    projections: &HashMap<chiiki_domain::LgCode, [f64; 7]>,
-) -> HashMap<AreaCode, Option<[f64; 7]>> {
+    values: &HashMap<chiiki_domain::LgCode, T>,
+    add: impl Fn(&mut T, &T),
+) -> HashMap<AreaCode, Option<T>> {
     use chiiki_domain::MunicipalityKind as Kind;
     let cities: Vec<&chiiki_domain::Municipality> = reference
         .municipalities
@@ -163,7 +164,7 @@ pub fn area_projections(
             .find(|c| ward.name().as_str().starts_with(c.name().as_str()))
             .copied()
     };
-    // Cities counted whole: a ward without a projection, and all wards in the city's area.
+    // Cities counted whole: a ward without a figure, and all wards in the city's area.
     let whole: Vec<&chiiki_domain::Municipality> = cities
         .iter()
         .copied()
@@ -175,28 +176,28 @@ pub fn area_projections(
                     m.kind() == Kind::Ward && city_of(m).map(|x| x.code()) == Some(c.code())
                 })
                 .collect();
-            wards.iter().any(|w| !projections.contains_key(&w.code()))
+            wards.iter().any(|w| !values.contains_key(&w.code()))
                 && wards.iter().all(|w| w.area() == c.area())
-                && projections.contains_key(&c.code())
+                && values.contains_key(&c.code())
         })
         .collect();
-    let mut out: HashMap<AreaCode, Option<[f64; 7]>> = HashMap::new();
-    let mut add = |area: AreaCode, p: Option<&[f64; 7]>| {
-        let entry = out.entry(area).or_insert(Some([0.0; 7]));
+    let mut out: HashMap<AreaCode, Option<T>> = HashMap::new();
+    let mut put = |area: AreaCode, p: Option<&T>| {
+        let entry = out.entry(area).or_insert(Some(T::default()));
         match (entry.as_mut(), p) {
-            (Some(sum), Some(p)) => sum.iter_mut().zip(p).for_each(|(s, x)| *s += x),
+            (Some(sum), Some(p)) => add(sum, p),
             _ => *entry = None,
         }
     };
     for m in &reference.municipalities {
         match m.kind() {
             Kind::DesignatedCity if whole.iter().any(|c| c.code() == m.code()) => {
-                add(m.area(), projections.get(&m.code()))
+                put(m.area(), values.get(&m.code()))
             }
             Kind::DesignatedCity => {}
             Kind::Ward
                 if city_of(m).is_some_and(|c| whole.iter().any(|w| w.code() == c.code())) => {}
-            _ => add(m.area(), projections.get(&m.code())),
+            _ => put(m.area(), values.get(&m.code())),
         }
     }
     out
@@ -214,7 +215,7 @@ pub fn population_in(p: &[f64; 7], year: i32) -> Option<f64> {
 /// The figures of all areas of the reference data.
 pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
     let projected = refdata::projections()
-        .map(|p| area_projections(reference, p))
+        .map(|p| sum_by_area(reference, p, refdata::Projection::add))
         .unwrap_or_default();
     let names: HashMap<AreaCode, String> = reference
         .areas
@@ -277,7 +278,7 @@ pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
                 Some(c) if CutOffs::R6.on_the_line(i.index) => c,
                 _ => CutOffs::R6.classify(i.index),
             };
-            let projection = projected.get(&i.area).copied().flatten();
+            let projection = projected.get(&i.area).copied().flatten().map(|p| p.total);
             if projection.is_none() {
                 gaps.push("population projection: a municipality of the area has no projection of its own (IPSS groups 福島県浜通り)".to_string());
             }

@@ -94,11 +94,31 @@ pub fn prefecture_index() -> Result<(Vec<PublishedPrefectureIndex>, f64), RefDat
     Ok((out, national))
 }
 
+/// The IPSS projection of one municipality by [`PROJECTION_YEARS`]: persons in all, aged 65
+/// and over and aged 75 and over.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct Projection {
+    pub total: [f64; 7],
+    pub aged_65_plus: [f64; 7],
+    pub aged_75_plus: [f64; 7],
+}
+
+impl Projection {
+    /// The sum of two projections (municipalities into an area).
+    pub fn add(&mut self, other: &Projection) {
+        for k in 0..7 {
+            self.total[k] += other.total[k];
+            self.aged_65_plus[k] += other.aged_65_plus[k];
+            self.aged_75_plus[k] += other.aged_75_plus[k];
+        }
+    }
+}
+
 /// Projected populations of the municipalities, wards and designated cities as a whole, by
 /// [`PROJECTION_YEARS`]. The 13 municipalities of 福島県浜通り are projected only as one
 /// group and are missing here.
-pub fn projections() -> Result<&'static HashMap<LgCode, [f64; 7]>, RefDataError> {
-    static PROJECTIONS: std::sync::OnceLock<Result<HashMap<LgCode, [f64; 7]>, RefDataError>> =
+pub fn projections() -> Result<&'static HashMap<LgCode, Projection>, RefDataError> {
+    static PROJECTIONS: std::sync::OnceLock<Result<HashMap<LgCode, Projection>, RefDataError>> =
         std::sync::OnceLock::new();
     PROJECTIONS
         .get_or_init(load_projections)
@@ -106,12 +126,17 @@ pub fn projections() -> Result<&'static HashMap<LgCode, [f64; 7]>, RefDataError>
         .map_err(Clone::clone)
 }
 
-fn load_projections() -> Result<HashMap<LgCode, [f64; 7]>, RefDataError> {
-    const FILE: &str = "ipss_R5_2023_projection_by_municipality_total_65plus_75plus.csv";
+fn gunzip(file: &'static str, bytes: &[u8]) -> Result<String, RefDataError> {
     let mut text = String::new();
-    flate2::read::GzDecoder::new(PROJECTIONS_CSV_GZ)
+    flate2::read::GzDecoder::new(bytes)
         .read_to_string(&mut text)
-        .map_err(|e| err(FILE, 0, e))?;
+        .map_err(|e| err(file, 0, e))?;
+    Ok(text)
+}
+
+fn load_projections() -> Result<HashMap<LgCode, Projection>, RefDataError> {
+    const FILE: &str = "ipss_R5_2023_projection_by_municipality_total_65plus_75plus.csv";
+    let text = gunzip(FILE, PROJECTIONS_CSV_GZ)?;
     let mut out = HashMap::new();
     for (i, r) in rows(&text).enumerate() {
         let r = r.map_err(|e| err(FILE, i + 2, e))?;
@@ -119,11 +144,178 @@ fn load_projections() -> Result<HashMap<LgCode, [f64; 7]>, RefDataError> {
             continue;
         }
         let code = LgCode::parse(&r[0]).map_err(|e| err(FILE, i + 2, e))?;
-        let mut pop = [0.0; 7];
-        for (k, p) in pop.iter_mut().enumerate() {
-            *p = r[4 + k].parse().map_err(|e| err(FILE, i + 2, e))?;
+        let num = |k: usize| -> Result<f64, RefDataError> {
+            let x: f64 = r[k].parse().map_err(|e| err(FILE, i + 2, e))?;
+            if x.is_finite() && x >= 0.0 {
+                Ok(x)
+            } else {
+                Err(err(FILE, i + 2, format!("column {k}: {x} is not a count")))
+            }
+        };
+        let mut p = Projection::default();
+        for k in 0..7 {
+            p.total[k] = num(4 + k)?;
+            p.aged_65_plus[k] = p.total[k] * num(11 + k)? / 100.0;
+            p.aged_75_plus[k] = p.total[k] * num(18 + k)? / 100.0;
         }
-        out.insert(code, pop);
+        out.insert(code, p);
+    }
+    Ok(out)
+}
+
+/// 総務省 住民基本台帳 2025-01-01: population by municipality × sex × five-year age.
+const AGES_CSV_GZ: &[u8] =
+    include_bytes!("../../../data/juki_2025-01-01_population_by_municipality_sex_age5.csv.gz");
+/// 総務省 住民基本台帳 2025-01-01: the movements of 2024 by municipality.
+const MOVEMENTS_CSV_GZ: &[u8] = include_bytes!(
+    "../../../data/juki_2025-01-01_population_households_dynamics2024_by_municipality.csv.gz"
+);
+/// The credit line of the population by age and of the movements.
+pub const AGES_SOURCE: &str = "出典：総務省「住民基本台帳に基づく人口、人口動態及び世帯数（令和7年1月1日現在）」";
+/// National inpatient utilisation rate by age, 2023 (a secondary source).
+const INPATIENT_CSV: &str = include_str!(
+    "../../../data/mhlw_patient_survey_R5_2023_national_inpatient_rate_by_age_SECONDARY.csv"
+);
+/// The credit line of the inpatient rates, which says they are a secondary source.
+pub const INPATIENT_SOURCE: &str = "出典：厚生労働省「令和5年患者調査の概況」全国の年齢階級別入院受療率（二次資料からの転記。一次資料で未確認）";
+/// 厚生労働省「病床機能報告」令和7年度: the summary row of each 構想区域.
+const VISION_AREAS_CSV: &str =
+    include_str!("../../../data/mhlw_R7_area_summary_beds_doctors_339areas.csv");
+
+/// Population on 2025-01-01 by municipality, ward and designated city as a whole.
+pub fn ages() -> Result<&'static HashMap<LgCode, chiiki_analytics::Population>, RefDataError> {
+    static AGES: std::sync::OnceLock<
+        Result<HashMap<LgCode, chiiki_analytics::Population>, RefDataError>,
+    > = std::sync::OnceLock::new();
+    AGES.get_or_init(load_ages).as_ref().map_err(Clone::clone)
+}
+
+fn load_ages() -> Result<HashMap<LgCode, chiiki_analytics::Population>, RefDataError> {
+    use chiiki_analytics::BANDS;
+    const FILE: &str = "juki_2025-01-01_population_by_municipality_sex_age5.csv";
+    let text = gunzip(FILE, AGES_CSV_GZ)?;
+    let mut bands: HashMap<LgCode, ([f64; BANDS], [f64; BANDS])> = HashMap::new();
+    for (i, r) in rows(&text).enumerate() {
+        let r = r.map_err(|e| err(FILE, i + 2, e))?;
+        // 郡 and 島しょ rows are sums of municipalities listed anyway; their codes are not
+        // municipality codes.
+        if r[2].ends_with('郡') || r[2].ends_with("島しょ") || r[2].is_empty() {
+            continue;
+        }
+        let Ok(code) = LgCode::parse(&r[0]) else {
+            return Err(err(FILE, i + 2, format!("code {}", &r[0])));
+        };
+        let mut v = [0.0; BANDS];
+        for (k, x) in v.iter_mut().enumerate() {
+            *x = r[5 + k].parse().map_err(|e| err(FILE, i + 2, e))?;
+        }
+        let entry = bands.entry(code).or_default();
+        match &r[3] {
+            "M" => entry.0 = v,
+            "F" => entry.1 = v,
+            _ => {}
+        }
+    }
+    bands
+        .into_iter()
+        .map(|(code, (m, f))| {
+            chiiki_analytics::Population::new(m, f)
+                .map(|p| (code, p))
+                .map_err(|e| err(FILE, 0, format!("{code}: {e}")))
+        })
+        .collect()
+}
+
+/// The movements of one municipality in 2024.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct Movements {
+    pub births: f64,
+    pub deaths: f64,
+    /// Moves in less moves out, domestic and from abroad.
+    pub net_migration: f64,
+}
+
+impl Movements {
+    pub fn add(&mut self, other: &Movements) {
+        self.births += other.births;
+        self.deaths += other.deaths;
+        self.net_migration += other.net_migration;
+    }
+}
+
+/// Births, deaths and net migration of 2024 by municipality, ward and designated city.
+pub fn movements() -> Result<&'static HashMap<LgCode, Movements>, RefDataError> {
+    static MOVES: std::sync::OnceLock<Result<HashMap<LgCode, Movements>, RefDataError>> =
+        std::sync::OnceLock::new();
+    MOVES.get_or_init(load_movements).as_ref().map_err(Clone::clone)
+}
+
+fn load_movements() -> Result<HashMap<LgCode, Movements>, RefDataError> {
+    const FILE: &str = "juki_2025-01-01_population_households_dynamics2024_by_municipality.csv";
+    let text = gunzip(FILE, MOVEMENTS_CSV_GZ)?;
+    let mut out = HashMap::new();
+    for (i, r) in rows(&text).enumerate() {
+        let r = r.map_err(|e| err(FILE, i + 2, e))?;
+        if r[2].ends_with('郡') || r[2].ends_with("島しょ") || r[2].is_empty() {
+            continue;
+        }
+        let code = LgCode::parse(&r[0]).map_err(|e| err(FILE, i + 2, e))?;
+        let num = |k: usize| r[k].parse::<f64>().map_err(|e| err(FILE, i + 2, e));
+        // in_total (9) − out_total (15): domestic and abroad.
+        out.insert(
+            code,
+            Movements {
+                births: num(10)?,
+                deaths: num(16)?,
+                net_migration: num(9)? - num(15)?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The national inpatient rate per 100,000 by the published age groups (0, 1-4, 5-9, …,
+/// 90+), both sexes; a secondary source (see [`INPATIENT_SOURCE`]).
+pub fn inpatient_rates() -> Result<Vec<(String, f64)>, RefDataError> {
+    const FILE: &str = "mhlw_patient_survey_R5_2023_national_inpatient_rate_by_age_SECONDARY.csv";
+    let mut out = Vec::new();
+    for (i, r) in rows(INPATIENT_CSV).enumerate() {
+        let r = r.map_err(|e| err(FILE, i + 2, e))?;
+        if r[0].starts_with("total") {
+            continue;
+        }
+        out.push((r[0].to_string(), r[1].parse().map_err(|e| err(FILE, i + 2, e))?));
+    }
+    Ok(out)
+}
+
+/// A 構想区域 (the unit of 地域医療構想) of the 2025 bed-function report: its reported beds by
+/// function and the necessary beds of the 2025 plan, high-acute, acute, recovery, chronic.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VisionArea {
+    pub code: String,
+    pub name: String,
+    pub pref: PrefCode,
+    pub reported: [Option<f64>; 4],
+    pub necessary: [Option<f64>; 4],
+}
+
+/// The 339 構想区域 of the 2025 bed-function report.
+pub fn vision_areas() -> Result<Vec<VisionArea>, RefDataError> {
+    const FILE: &str = "mhlw_R7_area_summary_beds_doctors_339areas.csv";
+    let mut out = Vec::new();
+    for (i, r) in rows(VISION_AREAS_CSV).enumerate() {
+        let r = r.map_err(|e| err(FILE, i + 2, e))?;
+        let num = |k: usize| -> Option<f64> {
+            r[k].parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0)
+        };
+        out.push(VisionArea {
+            code: r[0].to_string(),
+            name: r[2].to_string(),
+            pref: PrefCode::parse(r[0].get(..2).unwrap_or_default()).map_err(|e| err(FILE, i + 2, e))?,
+            reported: [num(8), num(9), num(10), num(11)],
+            necessary: [num(25), num(26), num(27), num(28)],
+        });
     }
     Ok(out)
 }
@@ -135,6 +327,8 @@ pub struct ReferenceData {
     pub index: Vec<PublishedIndex>,
     pub municipalities: Vec<Municipality>,
     pub hospitals: Vec<Facility>,
+    /// The secondary area each 構想区域 (by code) lies in, from where its hospitals are.
+    pub vision_area_of: HashMap<String, AreaCode>,
 }
 
 fn rows(text: &str) -> csv::StringRecordsIntoIter<&[u8]> {
@@ -212,7 +406,7 @@ pub fn load(pref: Option<PrefCode>) -> Result<ReferenceData, RefDataError> {
         }
     }
 
-    data.hospitals = hospitals(&by_name, &keep)?;
+    (data.hospitals, data.vision_area_of) = hospitals(&by_name, &keep)?;
     Ok(data)
 }
 
@@ -225,12 +419,9 @@ fn fold_variants(name: &str) -> String {
 fn hospitals(
     by_name: &HashMap<(PrefCode, String), (LgCode, AreaCode)>,
     keep: &dyn Fn(PrefCode) -> bool,
-) -> Result<Vec<Facility>, RefDataError> {
+) -> Result<(Vec<Facility>, HashMap<String, AreaCode>), RefDataError> {
     const FILE: &str = "mhlw_R7_hospital_beds_doctors_by_facility_339areas.csv";
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(HOSPITALS_CSV_GZ)
-        .read_to_string(&mut text)
-        .map_err(|e| err(FILE, 0, e))?;
+    let text = gunzip(FILE, HOSPITALS_CSV_GZ)?;
 
     struct Raw {
         row: usize,
@@ -322,18 +513,22 @@ fn hospitals(
                 .or_default() += 1;
         }
     }
+    let majority: HashMap<String, AreaCode> = votes
+        .iter()
+        .filter_map(|(vision, v)| {
+            v.iter()
+                .max_by_key(|(a, n)| (**n, std::cmp::Reverse(**a)))
+                .map(|(a, _)| (vision.to_string(), *a))
+        })
+        .collect();
     let mut out = Vec::with_capacity(raws.len());
     for r in &raws {
         let mut f = r.fields.clone();
         f.area = match r.located {
             Some((_, area)) => area,
-            None => votes
+            None => majority
                 .get(r.vision_area.as_str())
-                .and_then(|v| {
-                    v.iter()
-                        .max_by_key(|(a, n)| (**n, std::cmp::Reverse(**a)))
-                        .map(|(a, _)| *a)
-                })
+                .copied()
                 .ok_or_else(|| {
                     err(
                         FILE,
@@ -345,7 +540,7 @@ fn hospitals(
         debug_assert_eq!(f.area.pref(), r.pref);
         out.push(Facility::new(f).map_err(|e| err(FILE, r.row, e))?);
     }
-    Ok(out)
+    Ok((out, majority))
 }
 
 #[cfg(test)]
@@ -379,6 +574,39 @@ mod tests {
                 + 0.05 / i.index;
             assert!((x - i.index).abs() / i.index <= bound, "{i:?}");
         }
+    }
+
+    #[test]
+    fn population_by_age_movements_and_vision_areas() {
+        let d = national().unwrap();
+        let ages = ages().unwrap();
+        let by_area = crate::analysis::sum_by_area(d, ages, chiiki_analytics::Population::add);
+        assert_eq!(by_area.len(), 330);
+        assert!(by_area.values().all(Option::is_some), "every area has ages");
+        let total: f64 = by_area.values().flatten().map(|p| p.total()).sum();
+        // 住民基本台帳 2025-01-01: 124,330,690 in Japan; the municipalities' age bands add up
+        // to 6,721 fewer (the published totals include persons not in the bands).
+        assert_eq!(total, 124_323_969.0);
+        let moves = movements().unwrap();
+        let m = crate::analysis::sum_by_area(d, moves, Movements::add);
+        let deaths: f64 = m.values().flatten().map(|x| x.deaths).sum();
+        assert_eq!(deaths, 1_608_923.0);
+        let rates = inpatient_rates().unwrap();
+        assert_eq!(rates.len(), 20);
+        assert_eq!(rates[0], ("0".to_string(), 1237.0));
+        // 339 構想区域; each lies in one secondary area of its prefecture.
+        let vision = vision_areas().unwrap();
+        assert_eq!(vision.len(), 339);
+        for v in &vision {
+            let area = d.vision_area_of.get(&v.code).unwrap_or_else(|| panic!("{}", v.code));
+            assert_eq!(area.pref(), v.pref);
+        }
+        let akita: std::collections::HashSet<_> = vision
+            .iter()
+            .filter(|v| v.pref.to_string() == "05")
+            .map(|v| d.vision_area_of[&v.code])
+            .collect();
+        assert_eq!(akita.len(), 3);
     }
 
     #[test]
