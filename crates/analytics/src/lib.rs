@@ -2,7 +2,12 @@
 //! and ranks, prefecture classes, and deviation scores (偏差値). No I/O: inputs are values,
 //! outputs are values; a figure that cannot be computed is a [`Gap`], never NaN.
 
+pub mod beds;
+pub mod cohort;
+pub mod demand;
+pub mod formula;
 pub mod population;
+pub mod supply;
 
 pub use population::{BANDS, Population};
 
@@ -25,6 +30,12 @@ pub enum Gap {
     InvalidInput,
     #[error("too few values for a deviation score")]
     TooFewValues,
+    #[error("the patients (by residence, or rate × population) are missing or zero")]
+    NoPatients,
+    #[error("a rate or ratio is missing for an age group that has persons or doctors")]
+    MissingRate,
+    #[error("the year is outside the range of the projection")]
+    YearOutOfRange,
 }
 
 impl Gap {
@@ -42,6 +53,18 @@ impl Gap {
             Gap::TooFewValues => Msg::new(
                 "偏差値を出すには値が足りません",
                 "too few values for a deviation score",
+            ),
+            Gap::NoPatients => Msg::new(
+                "患者数（住所地ベース、または受療率×人口）がないか0です",
+                "the patients (by residence, or rate × population) are missing or zero",
+            ),
+            Gap::MissingRate => Msg::new(
+                "人や医師がいる年齢階級の率（比）がありません",
+                "a rate or ratio is missing for an age group that has persons or doctors",
+            ),
+            Gap::YearOutOfRange => Msg::new(
+                "年が推計の範囲外です",
+                "the year is outside the range of the projection",
             ),
         }
     }

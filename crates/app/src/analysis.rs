@@ -49,12 +49,26 @@ pub struct AreaAnalysis {
     pub population_2036: Option<f64>,
     pub population_2040: Option<f64>,
     /// 目標医師数 at the end of the plan (FY2026): the shortage cut-off (179.3) × projected
-    /// population / 100,000 × the standardised utilisation ratio (held at its published value).
+    /// population / 100,000 × the projected standardised utilisation ratio.
     pub target_doctors_2026: Option<f64>,
     /// Standardised doctors at which the area's index would equal the national value
     /// (255.6) in 2036, on the same assumptions; and the gap to today's.
     pub doctors_for_national_2036: Option<f64>,
     pub shortfall_2036: Option<f64>,
+    /// The standardised utilisation ratio recomputed from the national inpatient rates by
+    /// age and the 2025 population (an approximation; see [`crate::outlook::RATIO_NOTE`]),
+    /// and its difference from the published ratio.
+    pub utilisation_ratio_inpatient: Option<f64>,
+    pub utilisation_ratio_difference: Option<f64>,
+    /// 2020 … 2050: population, demand indices, ratio, doctors needed, supply and gap.
+    pub years: Vec<crate::outlook::YearFigures>,
+    /// Beds by function: reported (2025), necessary (2025, 2040) and the flag.
+    pub beds: Vec<crate::outlook::BedFigures>,
+    /// Population by sex × age in 2025 and 2040 (for pyramids; not serialised).
+    #[serde(skip)]
+    pub ages_2025: Option<chiiki_analytics::Population>,
+    #[serde(skip)]
+    pub ages_2040: Option<chiiki_analytics::Population>,
     /// Why a figure is missing.
     pub gaps: Vec<String>,
 }
@@ -136,11 +150,69 @@ pub async fn analyze(
                 .collect(),
         )
     };
-    let mut all = compute(reference);
-    if let Some(w) = wanted {
-        all.retain(|a| w.iter().any(|c| c.to_string() == a.area_code));
+    let Some(wanted) = wanted else {
+        return Ok(compute_with(reference, crate::outlook::national()?));
+    };
+    // The register's obligated doctors add their service to the supply of their areas.
+    let mut outlooks = crate::outlook::national()?.clone();
+    for (area, fte) in obligated_fte(store, who).await? {
+        if let Some(o) = outlooks.get_mut(&area) {
+            o.with_obligated(&fte);
+        }
     }
+    let mut all = compute_with(reference, &outlooks);
+    all.retain(|a| wanted.iter().any(|c| c.to_string() == a.area_code));
     Ok(all)
+}
+
+/// The FTE that enrolled (obligated) doctors of the register serve in each area on 1 April
+/// of each outlook year from 2025, from their assignments at registered facilities; under
+/// 2020 the FTE on the census day (2020-12-31), which the published doctors already count.
+pub async fn obligated_fte(
+    store: &dyn Store,
+    who: &Principal,
+) -> Result<HashMap<AreaCode, HashMap<i32, f64>>, AppError> {
+    use chiiki_domain::Workplace;
+    let all = ListFilter::default();
+    let list = |entity| register::list(store, who, entity, &all, Paging::default());
+    let enrolled: std::collections::HashSet<chiiki_domain::DoctorId> = list(Entity::Doctors)
+        .await?
+        .items
+        .iter()
+        .filter_map(|r| match r {
+            Record::Doctor(d) if d.enrolment.is_some() => Some(d.id.clone()),
+            _ => None,
+        })
+        .collect();
+    let area_of: HashMap<chiiki_domain::FacilityId, AreaCode> = list(Entity::Facilities)
+        .await?
+        .items
+        .iter()
+        .filter_map(|r| match r {
+            Record::Facility(f) => Some((f.id.clone(), f.area)),
+            _ => None,
+        })
+        .collect();
+    let mut out: HashMap<AreaCode, HashMap<i32, f64>> = HashMap::new();
+    for r in list(Entity::Assignments).await?.items {
+        let Record::Assignment(a) = r else { continue };
+        let Some(Workplace::Registered { facility }) = &a.place else {
+            continue;
+        };
+        let (true, Some(area)) = (enrolled.contains(&a.doctor), area_of.get(facility)) else {
+            continue;
+        };
+        for year in crate::outlook::YEARS {
+            let (m, d) = if year == 2020 { (12, 31) } else { (4, 1) };
+            let Some(day) = chrono::NaiveDate::from_ymd_opt(year, m, d) else {
+                continue;
+            };
+            if a.period.contains(day) {
+                *out.entry(*area).or_default().entry(year).or_default() += a.fte.as_f64();
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Sums a figure of the municipalities and wards (projections, population by age, movements)
@@ -213,7 +285,18 @@ pub fn population_in(p: &[f64; 7], year: i32) -> Option<f64> {
 }
 
 /// The figures of all areas of the reference data.
-pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
+pub fn compute(reference: &refdata::ReferenceData) -> Result<Vec<AreaAnalysis>, AppError> {
+    Ok(compute_with(
+        reference,
+        &crate::outlook::outlook(reference)?,
+    ))
+}
+
+/// The figures of all areas of the reference data, with their outlook.
+pub fn compute_with(
+    reference: &refdata::ReferenceData,
+    outlooks: &HashMap<AreaCode, crate::outlook::AreaOutlook>,
+) -> Vec<AreaAnalysis> {
     let projected = refdata::projections()
         .map(|p| sum_by_area(reference, p, refdata::Projection::add))
         .unwrap_or_default();
@@ -282,9 +365,19 @@ pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
             if projection.is_none() {
                 gaps.push("population projection: a municipality of the area has no projection of its own (IPSS groups 福島県浜通り)".to_string());
             }
+            let outlook = outlooks.get(&i.area);
+            if let Some(o) = outlook {
+                gaps.extend(o.gaps.iter().cloned());
+            }
             let in_year = |y: i32| projection.as_ref().and_then(|p| population_in(p, y));
-            let target_2026 = in_year(2026).map(|p| CutOffs::R6.shortage_max * p / 100_000.0 * i.standardized_utilization_ratio);
-            let national_2036 = in_year(2036).map(|p| chiiki_analytics::NATIONAL_INDEX_2024 * p / 100_000.0 * i.standardized_utilization_ratio);
+            let ratio_in = |y: i32| outlook.and_then(|o| o.ratio_in(y));
+            let target_2026 = in_year(2026)
+                .zip(ratio_in(2026))
+                .map(|(p, r)| CutOffs::R6.shortage_max * p / 100_000.0 * r);
+            let national_2036 = in_year(2036)
+                .zip(ratio_in(2036))
+                .map(|(p, r)| chiiki_analytics::NATIONAL_INDEX_2024 * p / 100_000.0 * r);
+            let ratio_inpatient = outlook.and_then(|o| o.utilisation_ratio_inpatient);
             AreaAnalysis {
                 population_2025: projection.map(|p| p[1]),
                 population_2036: in_year(2036).map(f64::round),
@@ -310,6 +403,13 @@ pub fn compute(reference: &refdata::ReferenceData) -> Vec<AreaAnalysis> {
                 hospital_doctors_deviation: dev_doctors[k].map(round1),
                 beds_per_100k: beds_rate[k].map(round1),
                 beds_deviation: dev_beds[k].map(round1),
+                utilisation_ratio_inpatient: ratio_inpatient,
+                utilisation_ratio_difference: ratio_inpatient
+                    .map(|r| ((r - i.standardized_utilization_ratio) * 1000.0).round() / 1000.0),
+                years: outlook.map(|o| o.years.clone()).unwrap_or_default(),
+                beds: outlook.map(|o| o.beds.clone()).unwrap_or_default(),
+                ages_2025: outlook.and_then(|o| o.ages_2025),
+                ages_2040: outlook.and_then(|o| o.ages_2040),
                 gaps,
             }
         })
@@ -357,7 +457,7 @@ mod tests {
     #[test]
     fn all_330_areas_agree_with_the_published_table() {
         let reference = refdata::load(None).unwrap();
-        let rows = compute(&reference);
+        let rows = compute(&reference).unwrap();
         assert_eq!(rows.len(), 330);
         let mut within_01 = 0;
         for (r, p) in rows.iter().zip(&reference.index) {

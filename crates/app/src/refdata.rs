@@ -171,7 +171,8 @@ const MOVEMENTS_CSV_GZ: &[u8] = include_bytes!(
     "../../../data/juki_2025-01-01_population_households_dynamics2024_by_municipality.csv.gz"
 );
 /// The credit line of the population by age and of the movements.
-pub const AGES_SOURCE: &str = "出典：総務省「住民基本台帳に基づく人口、人口動態及び世帯数（令和7年1月1日現在）」";
+pub const AGES_SOURCE: &str =
+    "出典：総務省「住民基本台帳に基づく人口、人口動態及び世帯数（令和7年1月1日現在）」";
 /// National inpatient utilisation rate by age, 2023 (a secondary source).
 const INPATIENT_CSV: &str = include_str!(
     "../../../data/mhlw_patient_survey_R5_2023_national_inpatient_rate_by_age_SECONDARY.csv"
@@ -247,7 +248,10 @@ impl Movements {
 pub fn movements() -> Result<&'static HashMap<LgCode, Movements>, RefDataError> {
     static MOVES: std::sync::OnceLock<Result<HashMap<LgCode, Movements>, RefDataError>> =
         std::sync::OnceLock::new();
-    MOVES.get_or_init(load_movements).as_ref().map_err(Clone::clone)
+    MOVES
+        .get_or_init(load_movements)
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 fn load_movements() -> Result<HashMap<LgCode, Movements>, RefDataError> {
@@ -284,7 +288,10 @@ pub fn inpatient_rates() -> Result<Vec<(String, f64)>, RefDataError> {
         if r[0].starts_with("total") {
             continue;
         }
-        out.push((r[0].to_string(), r[1].parse().map_err(|e| err(FILE, i + 2, e))?));
+        out.push((
+            r[0].to_string(),
+            r[1].parse().map_err(|e| err(FILE, i + 2, e))?,
+        ));
     }
     Ok(out)
 }
@@ -307,14 +314,17 @@ pub fn vision_areas() -> Result<Vec<VisionArea>, RefDataError> {
     for (i, r) in rows(VISION_AREAS_CSV).enumerate() {
         let r = r.map_err(|e| err(FILE, i + 2, e))?;
         let num = |k: usize| -> Option<f64> {
-            r[k].parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0)
+            r[k].parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
         };
         out.push(VisionArea {
             code: r[0].to_string(),
             name: r[2].to_string(),
-            pref: PrefCode::parse(r[0].get(..2).unwrap_or_default()).map_err(|e| err(FILE, i + 2, e))?,
+            pref: PrefCode::parse(r[0].get(..2).unwrap_or_default())
+                .map_err(|e| err(FILE, i + 2, e))?,
             reported: [num(8), num(9), num(10), num(11)],
-            necessary: [num(25), num(26), num(27), num(28)],
+            necessary: [num(26), num(27), num(28), num(29)],
         });
     }
     Ok(out)
@@ -598,7 +608,10 @@ mod tests {
         let vision = vision_areas().unwrap();
         assert_eq!(vision.len(), 339);
         for v in &vision {
-            let area = d.vision_area_of.get(&v.code).unwrap_or_else(|| panic!("{}", v.code));
+            let area = d
+                .vision_area_of
+                .get(&v.code)
+                .unwrap_or_else(|| panic!("{}", v.code));
             assert_eq!(area.pref(), v.pref);
         }
         let akita: std::collections::HashSet<_> = vision

@@ -9,7 +9,6 @@ mod account;
 mod admin;
 pub mod api;
 mod assignments;
-mod charts;
 mod files;
 mod i18n;
 mod pages;

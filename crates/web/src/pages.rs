@@ -900,8 +900,9 @@ pub(crate) async fn analytics(
     let num = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
     let labels: Vec<String> = rows.iter().map(|r| r.area_name.clone()).collect();
     let values: Vec<f64> = rows.iter().map(|r| r.maldistribution_index).collect();
-    let chart = crate::charts::index_bars(&labels, &values, chiiki_analytics::NATIONAL_INDEX_2024)
-        .map_err(PageError::Internal)?;
+    let chart =
+        chiiki_report::charts::index_bars(&labels, &values, chiiki_analytics::NATIONAL_INDEX_2024)
+            .map_err(|e| PageError::Internal(e.to_string()))?;
     let rows = rows
         .iter()
         .map(|r| AnalysisRow {
