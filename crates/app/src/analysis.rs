@@ -115,7 +115,21 @@ pub fn prefectures() -> Result<(Vec<PrefectureAnalysis>, f64), AppError> {
 }
 
 /// The credit line of the figures.
-pub const SOURCES: &str = "出典：厚生労働省『医師偏在指標（令和6年1月公表）』、厚生労働省「病床機能報告」（令和7年度公表）、国立社会保障・人口問題研究所「日本の地域別将来推計人口（令和5(2023)年推計）」を加工して作成。10万人あたりの値は医師偏在指標の人口による。目標医師数と2036年の必要数は標準化受療率比を公表値のまま据え置いた推計。";
+pub const SOURCES: &str = "出典：厚生労働省『医師偏在指標（令和6年1月公表）』、厚生労働省「病床機能報告」（令和7年度公表）、国立社会保障・人口問題研究所「日本の地域別将来推計人口（令和5(2023)年推計）」、総務省「住民基本台帳に基づく人口、人口動態及び世帯数（令和7年1月1日現在）」、厚生労働省「令和5年患者調査の概況」（二次資料）を加工して作成。10万人あたりの値は医師偏在指標の人口による。目標医師数と必要医師数は標準化受療率比を年齢構成の変化で推計した値による。";
+
+/// Every credit line of the analysis, one per source, for reports and workbooks.
+pub fn source_lines() -> Vec<String> {
+    [
+        refdata::INDEX_SOURCE,
+        refdata::HOSPITALS_SOURCE,
+        refdata::PROJECTIONS_SOURCE,
+        refdata::AGES_SOURCE,
+        refdata::INPATIENT_SOURCE,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
 
 /// The analysis of every secondary area (`national`) or of the areas of the register that
 /// the principal may see, in area-code order. Deviation scores are always over all 330.

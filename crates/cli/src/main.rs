@@ -90,6 +90,13 @@ enum Command {
         /// The 47 prefectures instead of the secondary areas.
         #[arg(long)]
         prefectures: bool,
+        /// Write the HTML report into this folder: index.html for the nation and
+        /// pref-NN.html for each prefecture of the areas analysed.
+        #[arg(long, value_name = "DIR")]
+        html: Option<PathBuf>,
+        /// Write to this file instead of standard output (required for xlsx).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Manage accounts.
     User {
@@ -331,21 +338,68 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { what } => user(&cli.db, what).await,
-        Command::Analyze { .. } if cli.format == Some(OutputFormat::Xlsx) => Err(bad(
-            "analyze は table・csv・json で出力します（Excel では csv を開いてください） / analyze writes table, csv or json (open the csv in Excel)",
-        )),
         Command::Analyze {
-            prefectures: true, ..
+            prefectures: true,
+            output,
+            ..
         } => {
+            let format = cli.format.unwrap_or(OutputFormat::Table);
+            if format == OutputFormat::Xlsx || output.is_some() {
+                return Err(bad(
+                    "--prefectures は table・csv・json を標準出力に書きます / --prefectures writes table, csv or json to standard output",
+                ));
+            }
             let (rows, national) = chiiki_app::analysis::prefectures()?;
-            print_prefectures(&rows, national, cli.format.unwrap_or(OutputFormat::Table))?;
+            print_prefectures(&rows, national, format)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Analyze { national, .. } => {
+        Command::Analyze {
+            national,
+            html: Some(dir),
+            ..
+        } => {
+            let store = open(&cli.db).await?;
+            let who = cli_principal();
+            let scoped = chiiki_app::analysis::analyze(store.as_ref(), &who, national).await?;
+            let all = if national {
+                scoped.clone()
+            } else {
+                chiiki_app::analysis::analyze(store.as_ref(), &who, true).await?
+            };
+            let (prefectures, _) = chiiki_app::analysis::prefectures()?;
+            let today = chrono::Local::now().date_naive().to_string();
+            let files = chiiki_report::html::reports(&all, &scoped, &prefectures, &today)?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            for (name, html) in &files {
+                let path = dir.join(name);
+                std::fs::write(&path, html)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!(
+                "レポートを書きました / wrote the report: {} ({} files: {})",
+                dir.join("index.html").display(),
+                files.len(),
+                files
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Analyze {
+            national, output, ..
+        } => {
+            let format = cli.format.unwrap_or(OutputFormat::Table);
+            if format == OutputFormat::Xlsx && output.is_none() {
+                return Err(bad(
+                    "xlsx は --output でファイルを指定してください / give a file with --output for xlsx",
+                ));
+            }
             let store = open(&cli.db).await?;
             let rows =
                 chiiki_app::analysis::analyze(store.as_ref(), &cli_principal(), national).await?;
-            print_analysis(&rows, cli.format.unwrap_or(OutputFormat::Table))?;
+            print_analysis(&rows, format, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -638,106 +692,70 @@ fn print_prefectures(
 fn print_analysis(
     rows: &[chiiki_app::analysis::AreaAnalysis],
     format: OutputFormat,
+    output: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let num = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
-    let header = [
-        "area_code",
-        "area_name",
-        "maldistribution_index",
-        "recomputed_index",
-        "difference",
-        "class",
-        "rank",
-        "index_deviation",
-        "index_deviation_national",
-        "hospital_doctors_per_100k",
-        "hospital_doctors_deviation",
-        "beds_per_100k",
-        "beds_deviation",
-        "population_2025",
-        "population_2040",
-        "target_doctors_2026",
-        "doctors_for_national_2036",
-        "shortfall_2036",
-    ];
-    let cells = |r: &chiiki_app::analysis::AreaAnalysis| {
-        vec![
-            r.area_code.clone(),
-            r.area_name.clone(),
-            format!("{:.1}", r.maldistribution_index),
-            num(r.recomputed_index),
-            num(r.difference),
-            r.class.code().to_string(),
-            r.rank.to_string(),
-            num(r.index_deviation),
-            num(r.index_deviation_national),
-            num(r.hospital_doctors_per_100k),
-            num(r.hospital_doctors_deviation),
-            num(r.beds_per_100k),
-            num(r.beds_deviation),
-            r.population_2025
-                .map(|p| format!("{p:.0}"))
-                .unwrap_or_else(|| "—".into()),
-            r.population_2040
-                .map(|p| format!("{p:.0}"))
-                .unwrap_or_else(|| "—".into()),
-            num(r.target_doctors_2026),
-            num(r.doctors_for_national_2036),
-            num(r.shortfall_2036),
-        ]
-    };
-    let mut out = std::io::stdout().lock();
-    let written = match format {
-        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(rows)?),
-        OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(header)?;
-            for r in rows {
-                w.write_record(cells(r))?;
-            }
-            out.write_all(&w.into_inner().map_err(|e| e.into_error())?)
+    use chiiki_report::tables;
+    let bytes = match format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(rows)?;
+            s.push('\n');
+            s.into_bytes()
         }
-        OutputFormat::Table | OutputFormat::Xlsx => {
+        OutputFormat::Csv => tables::csv(rows)?,
+        OutputFormat::Xlsx => {
+            let mut sources = chiiki_app::analysis::source_lines();
+            sources.extend(
+                chiiki_app::outlook::METHOD_NOTES
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            sources.push(chiiki_app::outlook::RATIO_NOTE.to_string());
+            tables::workbook(rows, &sources)?
+        }
+        OutputFormat::Table => {
+            // The terminal shows the first columns; csv, xlsx and json have them all.
+            let shown = [
+                "area_code",
+                "area_name",
+                "maldistribution_index",
+                "class_ja",
+                "rank",
+                "index_deviation",
+                "hospital_doctors_per_100k",
+                "beds_per_100k",
+                "population_2040",
+                "medical_demand_2040",
+                "doctors_for_national_2036",
+                "gap_2040",
+            ];
+            let cols: Vec<_> = tables::area_columns()
+                .into_iter()
+                .filter(|c| shown.contains(&c.key))
+                .collect();
             let mut t = comfy_table::Table::new();
             t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
-            t.set_header([
-                "圏域",
-                "名称",
-                "偏在指標",
-                "再計算",
-                "差",
-                "区分",
-                "順位",
-                "偏差値",
-                "病院医師/10万",
-                "偏差値",
-                "病床/10万",
-                "偏差値",
-            ]);
+            t.set_header(cols.iter().map(|c| c.ja));
             for r in rows {
-                let c = cells(r);
-                t.add_row([
-                    &c[0],
-                    &c[1],
-                    &c[2],
-                    &c[3],
-                    &c[4],
-                    &r.class.label(Lang::Ja).to_string(),
-                    &c[6],
-                    &c[7],
-                    &c[9],
-                    &c[10],
-                    &c[11],
-                    &c[12],
-                ]);
+                t.add_row(cols.iter().map(|c| tables::cell_text(&(c.value)(r))));
             }
-            writeln!(out, "{t}\n{}", chiiki_app::analysis::SOURCES)
+            format!("{t}\n{}\n", chiiki_app::analysis::SOURCES).into_bytes()
         }
     };
-    match written {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+    write_out(&bytes, output)
+}
+
+/// Bytes to a file, or to standard output (a reader that went away is not an error).
+fn write_out(bytes: &[u8], output: Option<&Path>) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => match std::io::stdout().lock().write_all(bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        },
     }
+    Ok(())
 }
 
 fn print_accounts(accounts: &[chiiki_app::DemoAccount]) {
@@ -888,16 +906,7 @@ fn print_records(
         }
         OutputFormat::Table => table(e, records)?.into_bytes(),
     };
-    match output {
-        Some(path) => {
-            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => match std::io::stdout().lock().write_all(&bytes) {
-            // The reader went away (`| head`): not an error of ours.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            other => other?,
-        },
-    }
+    write_out(&bytes, output)?;
     Ok(())
 }
 

@@ -189,6 +189,10 @@ async fn doctors_round_trip_through_xlsx_on_postgres() {
         .unwrap();
 }
 
+/// The published table of the 330 areas, as bundled.
+const PUBLISHED: &str =
+    include_str!("../../../data/mhlw_physician_maldistribution_index_R6-01_secondary_areas.csv");
+
 #[test]
 fn analyze_prints_the_index_of_the_areas() {
     let dir = tempfile::tempdir().unwrap();
@@ -204,12 +208,109 @@ fn analyze_prints_the_index_of_the_areas() {
     assert_eq!(kamaishi["class"], "shortage");
     assert_eq!(kamaishi["rank"], 330);
     assert!(kamaishi["index_deviation"].as_f64().unwrap() < 40.0);
+    for r in rows {
+        // Deviation scores, targets and projections for every area.
+        for key in [
+            "index_deviation",
+            "index_deviation_national",
+            "hospital_doctors_deviation",
+            "beds_deviation",
+            "target_doctors_2026",
+            "doctors_for_national_2036",
+        ] {
+            assert!(
+                r[key].as_f64().is_some_and(f64::is_finite),
+                "{key} of {}",
+                r["area_name"]
+            );
+        }
+        let years = r["years"].as_array().unwrap();
+        assert_eq!(
+            years
+                .iter()
+                .map(|y| y["year"].as_i64().unwrap())
+                .collect::<Vec<_>>(),
+            [2020, 2025, 2030, 2035, 2040, 2045, 2050]
+        );
+        assert!(
+            years[4]["population"].as_f64().unwrap() < years[1]["population"].as_f64().unwrap()
+        );
+        assert!(years[4]["gap"].as_f64().is_some());
+        assert_eq!(r["beds"].as_array().unwrap().len(), 4);
+    }
+
+    // The national table: 330 rows, each as published.
     let csv = ok(&chiiki(&db, &["analyze", "--national", "--format", "csv"]));
     assert_eq!(csv.lines().count(), 331, "a header and the 330 areas");
+    let published: Vec<Vec<&str>> = PUBLISHED
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let ours: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(published.len(), 330);
+    for (p, o) in published.iter().zip(&ours) {
+        // area_code, area_name, index, …, class (6), rank (7).
+        assert_eq!((o[0], o[1]), (p[0], p[3]));
+        assert_eq!(
+            o[2].parse::<f64>().unwrap(),
+            p[4].parse::<f64>().unwrap(),
+            "{}",
+            p[3]
+        );
+        let class = match p[8] {
+            "医師少数" | "医師少数区域" => "shortage",
+            "医師多数" | "医師多数区域" => "surplus",
+            _ => "intermediate",
+        };
+        assert_eq!(o[5], class, "{}", p[3]);
+        assert_eq!(o[6], p[9], "{}", p[3]);
+    }
     assert!(
         csv.lines()
             .any(|l| l.starts_with("0301,盛岡,244.6,") && l.contains(",surplus,78,"))
     );
+    assert!(!csv.contains("NaN") && !csv.contains("inf"));
+
+    // Excel needs a file.
+    assert_eq!(
+        chiiki(&db, &["analyze", "--format", "xlsx"]).status.code(),
+        Some(2)
+    );
+    let book = dir.path().join("analysis.xlsx");
+    ok(&chiiki(
+        &db,
+        &[
+            "analyze",
+            "--format",
+            "xlsx",
+            "--output",
+            book.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
+}
+
+#[test]
+fn analyze_writes_the_html_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let out = dir.path().join("report");
+    let said = ok(&chiiki(&db, &["analyze", "--html", out.to_str().unwrap()]));
+    assert!(said.contains("index.html"), "{said}");
+    let nation = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let iwate = std::fs::read_to_string(out.join("pref-03.html")).unwrap();
+    assert_eq!(nation.matches("<tr data-area=").count(), 330);
+    assert_eq!(iwate.matches("<tr data-area=").count(), 9);
+    assert!(iwate.contains("<svg") && iwate.contains("data-area=\"0306\""));
+    // Only Iwate is in the register: the nation's report links to its page alone.
+    assert!(nation.contains("href=\"pref-03.html\""));
+    assert!(!nation.contains("href=\"pref-13.html\""));
 }
 
 #[test]

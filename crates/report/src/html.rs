@@ -4,14 +4,13 @@
 //! Readable on screen and in print (A4).
 
 use askama::Template;
-use chiiki_analytics::Population;
 use chiiki_analytics::beds::BedFunction;
-use chiiki_analytics::demand::{AgeGroups, DemandKind};
 use chiiki_app::analysis::{AreaAnalysis, PrefectureAnalysis};
 use chiiki_app::outlook::YEARS;
 use chiiki_domain::Lang;
 
-use crate::charts::{self, PALETTE, Series};
+use crate::charts;
+use crate::figures;
 
 /// Rendering failed (a bug: the inputs are values).
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +19,8 @@ pub enum ReportError {
     Chart(#[from] charts::ChartError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
+    #[error(transparent)]
+    Map(#[from] crate::map::MapBuildError),
 }
 
 /// What a report covers.
@@ -140,6 +141,7 @@ struct Page {
     population_chart: String,
     population_caption: String,
     demand_chart: String,
+    doctors_chart: String,
     years: Vec<YearRow>,
     pyramid: Option<String>,
     pyramid_caption: String,
@@ -182,43 +184,6 @@ fn signed(x: Option<f64>, decimals: usize) -> String {
         Some(v) if v > 0.0 => format!("+{}", num(Some(v), decimals)),
         _ => num(x, decimals),
     }
-}
-
-/// Sums of a figure over areas per year; `None` in a year where any area lacks it.
-fn year_sums(
-    areas: &[AreaAnalysis],
-    f: impl Fn(&chiiki_app::outlook::YearFigures) -> Option<f64>,
-) -> Vec<Option<f64>> {
-    YEARS
-        .iter()
-        .map(|&y| {
-            areas
-                .iter()
-                .map(|a| a.years.iter().find(|r| r.year == y).and_then(&f))
-                .sum::<Option<f64>>()
-        })
-        .collect()
-}
-
-fn group_sums(areas: &[AreaAnalysis]) -> Vec<Option<AgeGroups>> {
-    YEARS
-        .iter()
-        .map(|&y| {
-            let mut sum = [0.0; 5];
-            for a in areas {
-                let g = a.years.iter().find(|r| r.year == y)?.age_groups?;
-                for (s, x) in sum.iter_mut().zip(g.to_array()) {
-                    *s += x;
-                }
-            }
-            AgeGroups::new(sum[0], sum[1], sum[2], sum[3], sum[4]).ok()
-        })
-        .collect()
-}
-
-fn indexed(values: &[Option<f64>]) -> Vec<Option<f64>> {
-    let base = values.first().copied().flatten().filter(|b| *b > 0.0);
-    values.iter().map(|v| Some(100.0 * (*v)? / base?)).collect()
 }
 
 /// The report as HTML.
@@ -268,10 +233,19 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
         label: "全国値".into(),
         value: format!("{:.1}", chiiki_analytics::NATIONAL_INDEX_2024),
     });
-    let needed_2036: Option<f64> = areas.iter().map(|a| a.shortfall_2036).sum();
+    // Areas without the figure are left out of the sum, and said to be.
+    let present: Vec<f64> = areas.iter().filter_map(|a| a.shortfall_2036).collect();
+    let missing = areas.len() - present.len();
     facts.push(Fact {
         label: "全国値まで不足 2036（人）".into(),
-        value: num(needed_2036, 0),
+        value: if missing == 0 {
+            num(Some(present.iter().sum()), 0)
+        } else {
+            format!(
+                "{}（{missing}区域を除く）",
+                num(Some(present.iter().sum()), 0)
+            )
+        },
     });
 
     let index_chart = if nation {
@@ -333,68 +307,23 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
     };
 
     // The outlook of the scope.
-    let population = year_sums(areas, |y| y.population);
-    let aged_65 = year_sums(areas, |y| y.aged_65_plus);
-    let aged_75 = year_sums(areas, |y| y.aged_75_plus);
-    let groups = group_sums(areas);
-    let demand = |kind: DemandKind| -> Vec<Option<f64>> {
-        let base = groups[0];
-        groups
-            .iter()
-            .map(|g| chiiki_analytics::demand::demand_index(base.as_ref()?, g.as_ref()?, kind).ok())
-            .collect()
-    };
-    let (medical, care) = (demand(DemandKind::Medical), demand(DemandKind::Care));
-    let population_chart = charts::lines(
-        &YEARS,
-        &[
-            Series {
-                name: "総人口".into(),
-                values: indexed(&population),
-                colour: PALETTE[0],
-            },
-            Series {
-                name: "65歳以上".into(),
-                values: indexed(&aged_65),
-                colour: PALETTE[4],
-            },
-            Series {
-                name: "75歳以上".into(),
-                values: indexed(&aged_75),
-                colour: PALETTE[1],
-            },
-        ],
-        "2020年 = 100",
-        Some(100.0),
-    )?;
-    let mut demand_series = vec![
-        Series {
-            name: format!("{scope_name} 医療"),
-            values: medical.clone(),
-            colour: PALETTE[0],
-        },
-        Series {
-            name: format!("{scope_name} 介護"),
-            values: care.clone(),
-            colour: PALETTE[1],
-        },
-    ];
-    if !nation {
-        for (k, a) in areas.iter().enumerate() {
-            demand_series.push(Series {
-                name: format!("{} 医療", a.area_name),
-                values: YEARS
-                    .iter()
-                    .map(|&y| a.years.iter().find(|r| r.year == y)?.medical_demand_index)
-                    .collect(),
-                colour: PALETTE[2 + k % (PALETTE.len() - 2)],
-            });
-        }
-    }
-    let demand_chart = charts::lines(&YEARS, &demand_series, "2020年 = 100", Some(100.0))?;
-    let needed = year_sums(areas, |y| y.doctors_needed);
-    let supply = year_sums(areas, |y| y.supply);
-    let gap = year_sums(areas, |y| y.gap);
+    let sums = figures::sums(areas);
+    let figures::Sums {
+        population,
+        aged_65,
+        aged_75,
+        medical,
+        care,
+        needed,
+        supply,
+        gap,
+        reported,
+        necessary,
+        necessary_2040,
+    } = sums.clone();
+    let population_chart = figures::population_chart(&sums)?;
+    let demand_chart = figures::demand_chart(&sums, &scope_name, (!nation).then_some(areas))?;
+    let doctors_chart = figures::doctors_chart(&sums)?;
     let mut years = Vec::new();
     for (k, &year) in YEARS.iter().enumerate() {
         years.push(YearRow {
@@ -430,35 +359,10 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
             }
         }
     }
-    let sum_pop = |f: fn(&AreaAnalysis) -> Option<Population>| -> Option<Population> {
-        let mut total = Population::default();
-        for a in areas {
-            total.add(&f(a)?);
-        }
-        Some(total)
-    };
-    let pyramid = match (sum_pop(|a| a.ages_2025), sum_pop(|a| a.ages_2040)) {
-        (Some(p25), p40) => Some(charts::pyramid(
-            &p25,
-            "2025（住民基本台帳）",
-            p40.as_ref().map(|p| (p, "2040（推計）")),
-        )?),
-        _ => None,
-    };
+    let pyramid = figures::pyramid_chart(areas)?;
 
     // Beds.
-    let functions: Vec<String> = BedFunction::ALL
-        .iter()
-        .map(|f| f.label(Lang::Ja).to_string())
-        .collect();
-    let bed_sum = |k: usize,
-                   f: fn(&chiiki_app::outlook::BedFigures) -> Option<f64>|
-     -> Option<f64> { areas.iter().map(|a| a.beds.get(k).and_then(f)).sum() };
-    let reported: Vec<Option<f64>> = (0..4).map(|k| bed_sum(k, |b| b.reported)).collect();
-    let necessary: Vec<Option<f64>> = (0..4).map(|k| bed_sum(k, |b| b.necessary_2025)).collect();
-    let necessary_2040: Vec<Option<f64>> =
-        (0..4).map(|k| bed_sum(k, |b| b.necessary_2040)).collect();
-    let beds_chart = Some(charts::bed_bars(&functions, &reported, &necessary)?);
+    let beds_chart = Some(figures::beds_chart(&sums)?);
     let mut beds = Vec::new();
     for k in 0..4 {
         let flagged = areas
@@ -577,6 +481,7 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
             "{scope_name}の人口、65歳以上、75歳以上（2020年 = 100）。国立社会保障・人口問題研究所の推計（令和5年推計）。"
         ),
         demand_chart,
+        doctors_chart,
         years,
         pyramid,
         pyramid_caption: format!(
@@ -595,4 +500,127 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
         generated: input.generated.clone(),
     };
     Ok(page.render()?)
+}
+
+/// The file name of a prefecture's report.
+pub fn prefecture_file(pref_code: &str) -> String {
+    format!("pref-{pref_code}.html")
+}
+
+/// The nation's report (`index.html`, from `national`: all 330 areas) and one report per
+/// prefecture of `scoped` (the areas the user may see, with the register's obligated
+/// doctors in their supply), as (file name, HTML).
+pub fn reports(
+    national: &[AreaAnalysis],
+    scoped: &[AreaAnalysis],
+    prefectures: &[PrefectureAnalysis],
+    generated: &str,
+) -> Result<Vec<(String, String)>, ReportError> {
+    let mut prefs: Vec<String> = scoped.iter().map(|a| a.pref_code.clone()).collect();
+    prefs.dedup();
+    let href = |code: &str| {
+        prefs
+            .iter()
+            .any(|p| p == code)
+            .then(|| prefecture_file(code))
+    };
+    let mut sources = chiiki_app::analysis::source_lines();
+    sources.push(crate::map::MAP_SOURCE.to_string());
+    let notes: Vec<String> = chiiki_app::outlook::METHOD_NOTES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let map_caption = "色は医師偏在指標（令和6年1月公表）の区分。斜線は医療圏を割り当てられない地域（北方領土、所属未定地）。川崎北部と川崎南部は川崎市として一つに描く（境界データが区を分けていないため）。".to_string();
+    let mut out = Vec::new();
+    let nation_map = crate::map::class_map(national, None, &|a| href(&a.pref_code), "jp")?;
+    out.push((
+        "index.html".to_string(),
+        render(&ReportInput {
+            scope: Scope::Nation,
+            areas: national,
+            prefectures,
+            map_svg: Some(nation_map),
+            map_caption: map_caption.clone(),
+            prefecture_href: &href,
+            generated: generated.to_string(),
+            sources: sources.clone(),
+            projection_notes: notes.clone(),
+        })?,
+    ));
+    for code in &prefs {
+        let areas: Vec<AreaAnalysis> = scoped
+            .iter()
+            .filter(|a| &a.pref_code == code)
+            .cloned()
+            .collect();
+        let pref = chiiki_domain::PrefCode::parse(code).ok();
+        let map = crate::map::class_map(&areas, pref, &|_| None, &format!("p{code}"))?;
+        out.push((
+            prefecture_file(code),
+            render(&ReportInput {
+                scope: Scope::Prefecture {
+                    code: code.clone(),
+                    name: pref.map(|p| p.name_ja().to_string()).unwrap_or_default(),
+                },
+                areas: &areas,
+                prefectures,
+                map_svg: Some(map),
+                map_caption: map_caption.clone(),
+                prefecture_href: &|_| None,
+                generated: generated.to_string(),
+                sources: sources.clone(),
+                projection_notes: notes.clone(),
+            })?,
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nation_and_iwate() {
+        let reference = chiiki_app::refdata::load(None).unwrap();
+        let national = chiiki_app::analysis::compute(&reference).unwrap();
+        let iwate: Vec<AreaAnalysis> = national
+            .iter()
+            .filter(|a| a.pref_code == "03")
+            .cloned()
+            .collect();
+        let (prefectures, _) = chiiki_app::analysis::prefectures().unwrap();
+        let files = reports(&national, &iwate, &prefectures, "2026-11-24").unwrap();
+        assert_eq!(
+            files.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
+            ["index.html", "pref-03.html"]
+        );
+        let (_, nation) = &files[0];
+        let (_, page) = &files[1];
+        for html in [nation, page] {
+            assert!(html.starts_with("<!doctype html>"));
+            assert!(!html.contains("NaN") && !html.contains("inf<") && !html.contains("<script"));
+            assert!(!html.contains("http://") || html.contains("http://www.w3.org/2000/svg"));
+            assert!(html.contains("国土数値情報"));
+            assert!(html.contains("二次資料"));
+        }
+        // The nation's report: 330 area rows, 47 prefectures, a link to Iwate's report.
+        assert_eq!(nation.matches("<tr data-area=").count(), 330);
+        assert!(nation.contains(r#"<a href="pref-03.html">岩手県</a>"#));
+        // Iwate's: nine areas in the table and on the map, 釜石 last of 330.
+        assert_eq!(page.matches("<tr data-area=").count(), 9);
+        assert!(page.contains("岩手県 医師偏在と地域医療の分析"));
+        assert!(page.contains(r#"<td>0306</td><td>釜石</td><td class="num">107.8</td>"#));
+        assert!(page.contains("182.5（47位/47）"));
+        // The outlook, beds and pyramid are there.
+        assert!(
+            page.contains("医療需要指数")
+                && page.contains("回復期")
+                && page.contains("2040（推計）")
+        );
+        assert!(
+            nation.contains("（2区域を除く）"),
+            "福島県浜通り's two areas lack projections"
+        );
+    }
 }

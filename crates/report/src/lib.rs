@@ -2,5 +2,7 @@
 //! ([`html`]), shared by the web application and the command line. Pure: values in, text out.
 
 pub mod charts;
+pub mod figures;
 pub mod html;
 pub mod map;
+pub mod tables;

@@ -59,35 +59,73 @@ const CREATED: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
     None => NaiveDate::MIN,
 };
 
-/// Builds a workbook of one sheet, named by the entity's Japanese label: a bold, frozen
-/// header row with an autofilter, dates as Excel dates (yyyy-mm-dd), text as text cells
-/// formatted as text (so `0301` keeps its zero), and widths fitted to the content.
+/// Builds a workbook of one sheet, named by the entity's Japanese label: see [`sheet`].
 pub(crate) fn workbook<T: Record>(records: &[T]) -> Result<Workbook, WriteError> {
-    let columns = T::columns();
-    if records.len() >= 1_048_576 {
-        return Err(WriteError::TooManyRows(records.len()));
+    let headers: Vec<&str> = T::columns().iter().map(|c| c.ja).collect();
+    let rows: Vec<Vec<Cell>> = records.iter().map(Record::encode).collect();
+    let mut book = new_workbook(T::ENTITY.label(Lang::Ja));
+    sheet(&mut book, T::ENTITY.label(Lang::Ja), &headers, &rows)?;
+    Ok(book)
+}
+
+/// One sheet of a [`sheets_to_xlsx`] workbook: its name, headers and rows of cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    /// The sheet's tab name (at most 31 characters, no `[]:*?/\\`).
+    pub name: String,
+    /// The header row.
+    pub headers: Vec<String>,
+    /// The rows, each as many cells as headers.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A workbook of several sheets, each laid out as [`sheet`] does; byte-deterministic.
+pub fn sheets_to_xlsx(title: &str, sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
+    let mut book = new_workbook(title);
+    for s in sheets {
+        let headers: Vec<&str> = s.headers.iter().map(String::as_str).collect();
+        sheet(&mut book, &s.name, &headers, &s.rows)?;
     }
+    Ok(book.save_to_buffer()?)
+}
+
+fn new_workbook(title: &str) -> Workbook {
     let mut book = Workbook::new();
     let created = CREATED.and_hms_opt(0, 0, 0).unwrap_or_default();
     book.set_properties(
         &DocProperties::new()
             .set_creation_datetime(&created)
-            .set_title(T::ENTITY.label(Lang::Ja))
+            .set_title(title)
             .set_author("chiiki"),
     );
+    book
+}
+
+/// Adds a sheet: a bold, frozen header row with an autofilter, dates as Excel dates
+/// (yyyy-mm-dd), text as text cells formatted as text (so `0301` keeps its zero), and widths
+/// fitted to the content.
+fn sheet(
+    book: &mut Workbook,
+    name: &str,
+    headers: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<(), WriteError> {
+    if rows.len() >= 1_048_576 {
+        return Err(WriteError::TooManyRows(rows.len()));
+    }
     let sheet = book.add_worksheet();
-    sheet.set_name(T::ENTITY.label(Lang::Ja))?;
+    sheet.set_name(name)?;
     let header = XlsxFormat::new().set_bold();
     let text = XlsxFormat::new().set_num_format("@");
     let date = XlsxFormat::new().set_num_format("yyyy-mm-dd");
 
-    let mut widths: Vec<usize> = columns.iter().map(|c| display_width(c.ja)).collect();
-    for (j, c) in columns.iter().enumerate() {
-        sheet.write_string_with_format(0, j as u16, c.ja, &header)?;
+    let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
+    for (j, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, j as u16, *h, &header)?;
     }
-    for (i, record) in records.iter().enumerate() {
+    for (i, cells) in rows.iter().enumerate() {
         let row = (i + 1) as u32;
-        for (j, cell) in record.encode().iter().enumerate() {
+        for (j, cell) in cells.iter().enumerate() {
             let col = j as u16;
             let shown = match cell {
                 Cell::Text(s) => {
@@ -98,10 +136,12 @@ pub(crate) fn workbook<T: Record>(records: &[T]) -> Result<Workbook, WriteError>
                     sheet.write_date_with_format(row, col, d, &date)?;
                     format_iso(*d).len()
                 }
-                Cell::Number(x) => {
+                Cell::Number(x) if x.is_finite() => {
                     sheet.write_number(row, col, *x)?;
                     format_number(*x).len()
                 }
+                // Never a NaN or infinite number in a cell: nothing instead.
+                Cell::Number(_) => 0,
                 Cell::Bool(b) => {
                     sheet.write_boolean(row, col, *b)?;
                     5
@@ -117,8 +157,8 @@ pub(crate) fn workbook<T: Record>(records: &[T]) -> Result<Workbook, WriteError>
         sheet.set_column_width(j as u16, (w + 2).clamp(8, 60) as f64)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    let last_row = records.len() as u32;
-    let last_col = columns.len().saturating_sub(1) as u16;
+    let last_row = rows.len() as u32;
+    let last_col = headers.len().saturating_sub(1) as u16;
     sheet.autofilter(0, 0, last_row, last_col)?;
-    Ok(book)
+    Ok(())
 }
