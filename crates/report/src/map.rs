@@ -192,6 +192,24 @@ pub fn class_map(
     Ok(map.render(&styles, &opts))
 }
 
+/// The map of what a user sees: their prefecture's areas when all are in one prefecture,
+/// else Japan with their areas coloured. `None` for no areas.
+pub fn scope_map(
+    areas: &[AreaAnalysis],
+    href: &dyn Fn(&AreaAnalysis) -> Option<String>,
+    id_prefix: &str,
+) -> Result<Option<String>, MapBuildError> {
+    let Some(first) = areas.first() else {
+        return Ok(None);
+    };
+    let pref = areas
+        .iter()
+        .all(|a| a.pref_code == first.pref_code)
+        .then(|| PrefCode::parse(&first.pref_code).ok())
+        .flatten();
+    class_map(areas, pref, href, id_prefix).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

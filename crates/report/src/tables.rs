@@ -180,8 +180,8 @@ pub struct PartCol<P> {
     pub value: fn(&AreaAnalysis, &P) -> Cell,
 }
 
-/// The columns of the outlook table: an area and one of its years per row.
-pub fn year_columns() -> Vec<PartCol<YearFigures>> {
+/// The two columns that name the area of a part row.
+fn area_keys<P>() -> Vec<PartCol<P>> {
     vec![
         PartCol {
             key: "area_code",
@@ -192,104 +192,104 @@ pub fn year_columns() -> Vec<PartCol<YearFigures>> {
             key: "area_name",
             ja: "二次医療圏",
             value: |a, _| t(&a.area_name),
-        },
-        PartCol {
-            key: "year",
-            ja: "年",
-            value: |_, y| n(Some(f64::from(y.year))),
-        },
-        PartCol {
-            key: "population",
-            ja: "人口",
-            value: |_, y| n(y.population),
-        },
-        PartCol {
-            key: "aged_65_plus",
-            ja: "65歳以上",
-            value: |_, y| n(y.aged_65_plus),
-        },
-        PartCol {
-            key: "aged_75_plus",
-            ja: "75歳以上",
-            value: |_, y| n(y.aged_75_plus),
-        },
-        PartCol {
-            key: "medical_demand_index",
-            ja: "医療需要指数（2020=100）",
-            value: |_, y| n(y.medical_demand_index),
-        },
-        PartCol {
-            key: "care_demand_index",
-            ja: "介護需要指数（2020=100）",
-            value: |_, y| n(y.care_demand_index),
-        },
-        PartCol {
-            key: "utilisation_ratio",
-            ja: "標準化受療率比（推計）",
-            value: |_, y| n(y.utilisation_ratio),
-        },
-        PartCol {
-            key: "doctors_needed",
-            ja: "全国値に必要な医師数",
-            value: |_, y| n(y.doctors_needed),
-        },
-        PartCol {
-            key: "supply",
-            ja: "供給",
-            value: |_, y| n(y.supply),
-        },
-        PartCol {
-            key: "gap",
-            ja: "過不足",
-            value: |_, y| n(y.gap),
         },
     ]
 }
 
+/// The columns of the outlook table: an area and one of its years per row.
+pub fn year_columns() -> Vec<PartCol<YearFigures>> {
+    let mut cols: Vec<PartCol<YearFigures>> = area_keys();
+    cols.extend([
+        PartCol {
+            key: "year",
+            ja: "年",
+            value: |_, y: &YearFigures| n(Some(f64::from(y.year))),
+        },
+        PartCol {
+            key: "population",
+            ja: "人口",
+            value: |_, y: &YearFigures| n(y.population),
+        },
+        PartCol {
+            key: "aged_65_plus",
+            ja: "65歳以上",
+            value: |_, y: &YearFigures| n(y.aged_65_plus),
+        },
+        PartCol {
+            key: "aged_75_plus",
+            ja: "75歳以上",
+            value: |_, y: &YearFigures| n(y.aged_75_plus),
+        },
+        PartCol {
+            key: "medical_demand_index",
+            ja: "医療需要指数（2020=100）",
+            value: |_, y: &YearFigures| n(y.medical_demand_index),
+        },
+        PartCol {
+            key: "care_demand_index",
+            ja: "介護需要指数（2020=100）",
+            value: |_, y: &YearFigures| n(y.care_demand_index),
+        },
+        PartCol {
+            key: "utilisation_ratio",
+            ja: "標準化受療率比（推計）",
+            value: |_, y: &YearFigures| n(y.utilisation_ratio),
+        },
+        PartCol {
+            key: "doctors_needed",
+            ja: "全国値に必要な医師数",
+            value: |_, y: &YearFigures| n(y.doctors_needed),
+        },
+        PartCol {
+            key: "supply",
+            ja: "供給",
+            value: |_, y: &YearFigures| n(y.supply),
+        },
+        PartCol {
+            key: "gap",
+            ja: "過不足",
+            value: |_, y: &YearFigures| n(y.gap),
+        },
+    ]);
+    cols
+}
+
 /// The columns of the beds table: an area and one function per row.
 pub fn bed_columns() -> Vec<PartCol<BedFigures>> {
-    vec![
-        PartCol {
-            key: "area_code",
-            ja: "二次医療圏コード",
-            value: |a, _| t(&a.area_code),
-        },
-        PartCol {
-            key: "area_name",
-            ja: "二次医療圏",
-            value: |a, _| t(&a.area_name),
-        },
+    let mut cols: Vec<PartCol<BedFigures>> = area_keys();
+    cols.extend([
         PartCol {
             key: "function",
             ja: "機能",
-            value: |_, b| t(b.function.label(Lang::Ja)),
+            value: |_, b: &BedFigures| t(b.function.label(Lang::Ja)),
         },
         PartCol {
             key: "reported",
             ja: "報告病床（2025）",
-            value: |_, b| n(b.reported),
+            value: |_, b: &BedFigures| n(b.reported),
         },
         PartCol {
             key: "necessary_2025",
             ja: "必要病床（2025）",
-            value: |_, b| n(b.necessary_2025),
+            value: |_, b: &BedFigures| n(b.necessary_2025),
         },
         PartCol {
             key: "necessary_2040",
             ja: "必要病床（2040推計）",
-            value: |_, b| n(b.necessary_2040),
+            value: |_, b: &BedFigures| n(b.necessary_2040),
         },
         PartCol {
             key: "difference",
             ja: "差",
-            value: |_, b| n(b.difference),
+            value: |_, b: &BedFigures| n(b.difference),
         },
         PartCol {
             key: "flag",
             ja: "判定",
-            value: |_, b| t(b.flag.label(Lang::Ja)),
+            value: |_, b: &BedFigures| t(b.flag.label(Lang::Ja)),
         },
-    ]
+    ]);
+    cols
 }
 
 /// The rows of a part table, area by area.

@@ -126,7 +126,31 @@ pub(crate) async fn not_found() -> PageError {
 struct Home {
     chrome: Chrome,
     counts: Vec<(&'static str, &'static str, u64)>,
+    /// The classes of the user's areas on a map (none for roles that do not read areas).
+    map: Option<String>,
     source: &'static str,
+    map_source: &'static str,
+}
+
+/// The analysis of the areas the user may see; none for a role that may not read the
+/// register (a doctor sees their own record only).
+async fn visible_analysis(
+    s: &AppState,
+    who: &Principal,
+) -> Result<Vec<chiiki_app::analysis::AreaAnalysis>, PageError> {
+    if !who.can(Permission::ReadRegister) {
+        return Ok(Vec::new());
+    }
+    Ok(chiiki_app::analysis::analyze(s.store.as_ref(), who, false).await?)
+}
+
+/// A link from a map to the area's page.
+fn area_link(a: &chiiki_app::analysis::AreaAnalysis) -> Option<String> {
+    Some(format!("/areas/{}", a.area_code))
+}
+
+fn internal(e: impl std::fmt::Display) -> PageError {
+    PageError::Internal(e.to_string())
 }
 
 pub(crate) async fn home(
@@ -138,7 +162,11 @@ pub(crate) async fn home(
     let c = register::counts(s.store.as_ref(), &session.principal).await?;
     let n = |e: Entity| c.get(&e).copied().unwrap_or(0);
     let t = T(prefs.lang);
+    let rows = visible_analysis(&s, &session.principal).await?;
+    let map = chiiki_report::map::scope_map(&rows, &area_link, "home").map_err(internal)?;
     render(&Home {
+        map,
+        map_source: chiiki_report::map::MAP_SOURCE,
         chrome: Chrome::new(&session, prefs, "", &uri),
         counts: vec![
             (t.get("nav.areas"), "/areas", n(Entity::Areas)),
@@ -300,6 +328,72 @@ struct AreaPage {
     name: String,
     municipalities: Vec<(String, String)>,
     facilities: Vec<FacilityRow>,
+    outlook: Option<AreaOutlookView>,
+}
+
+/// An area's figures and charts on its page.
+struct AreaOutlookView {
+    index: String,
+    class_code: &'static str,
+    class_label: &'static str,
+    rank: u32,
+    deviation: String,
+    target: String,
+    needed: String,
+    map: Option<String>,
+    charts: Charts,
+    years: Vec<YearView>,
+    beds: Vec<BedView>,
+    gaps: Vec<String>,
+    source: &'static str,
+    map_source: &'static str,
+}
+
+/// The charts of a set of areas (see `chiiki_report::figures`).
+struct Charts {
+    population: String,
+    demand: String,
+    doctors: String,
+    pyramid: Option<String>,
+    beds: String,
+}
+
+impl Charts {
+    fn of(
+        areas: &[chiiki_app::analysis::AreaAnalysis],
+        whole: &str,
+        each: bool,
+    ) -> Result<Charts, PageError> {
+        use chiiki_report::figures;
+        let sums = figures::sums(areas);
+        Ok(Charts {
+            population: figures::population_chart(&sums).map_err(internal)?,
+            demand: figures::demand_chart(&sums, whole, each.then_some(areas)).map_err(internal)?,
+            doctors: figures::doctors_chart(&sums).map_err(internal)?,
+            pyramid: figures::pyramid_chart(areas).map_err(internal)?,
+            beds: figures::beds_chart(&sums).map_err(internal)?,
+        })
+    }
+}
+
+struct YearView {
+    year: i32,
+    population: String,
+    aged_75: String,
+    medical: String,
+    care: String,
+    needed: String,
+    supply: String,
+    gap: String,
+}
+
+struct BedView {
+    function: &'static str,
+    reported: String,
+    necessary: String,
+    necessary_2040: String,
+    flag_code: &'static str,
+    flag_label: &'static str,
 }
 
 pub(crate) async fn area(
@@ -341,12 +435,66 @@ pub(crate) async fn area(
             .items,
         prefs.lang,
     );
+    let rows = visible_analysis(&s, who).await?;
+    let outlook = match rows.iter().find(|r| r.area_code == code.to_string()) {
+        None => None,
+        Some(r) => {
+            let num = chiiki_report::html::num;
+            let same_pref: Vec<_> = rows
+                .iter()
+                .filter(|x| x.pref_code == r.pref_code)
+                .cloned()
+                .collect();
+            Some(AreaOutlookView {
+                index: format!("{:.1}", r.maldistribution_index),
+                class_code: r.class.code(),
+                class_label: r.class.label(prefs.lang),
+                rank: r.rank,
+                deviation: num(r.index_deviation, 1),
+                target: num(r.target_doctors_2026, 0),
+                needed: num(r.doctors_for_national_2036, 0),
+                map: chiiki_report::map::scope_map(&same_pref, &area_link, "area")
+                    .map_err(internal)?,
+                charts: Charts::of(std::slice::from_ref(r), &r.area_name, false)?,
+                years: r
+                    .years
+                    .iter()
+                    .map(|y| YearView {
+                        year: y.year,
+                        population: num(y.population, 0),
+                        aged_75: num(y.aged_75_plus, 0),
+                        medical: num(y.medical_demand_index, 1),
+                        care: num(y.care_demand_index, 1),
+                        needed: num(y.doctors_needed, 1),
+                        supply: num(y.supply, 1),
+                        gap: num(y.gap, 1),
+                    })
+                    .collect(),
+                beds: r
+                    .beds
+                    .iter()
+                    .map(|b| BedView {
+                        function: b.function.label(prefs.lang),
+                        reported: num(b.reported, 0),
+                        necessary: num(b.necessary_2025, 0),
+                        necessary_2040: num(b.necessary_2040, 0),
+                        flag_code: b.flag.code(),
+                        flag_label: b.flag.label(prefs.lang),
+                    })
+                    .collect(),
+                gaps: r.gaps.clone(),
+                source: chiiki_app::analysis::SOURCES,
+                map_source: chiiki_report::map::MAP_SOURCE,
+            })
+        }
+    };
     render(&AreaPage {
         chrome: Chrome::new(&session, prefs, "areas", &uri),
         code: code.to_string(),
         name: a.name.to_string(),
         municipalities,
         facilities,
+        outlook,
     })
 }
 
@@ -885,8 +1033,11 @@ struct AnalysisRow {
 struct AnalyticsPage {
     chrome: Chrome,
     chart: String,
+    map: Option<String>,
+    charts: Option<Charts>,
     rows: Vec<AnalysisRow>,
     source: &'static str,
+    map_source: &'static str,
 }
 
 /// The shortage analytics of the areas the user may see: table and chart.
@@ -897,6 +1048,16 @@ pub(crate) async fn analytics(
     uri: Uri,
 ) -> PageResult {
     let rows = chiiki_app::analysis::analyze(s.store.as_ref(), &session.principal, false).await?;
+    let map = chiiki_report::map::scope_map(&rows, &area_link, "analytics").map_err(internal)?;
+    let charts = if rows.is_empty() {
+        None
+    } else {
+        let whole = match prefs.lang {
+            Lang::Ja => "計",
+            Lang::En => "all",
+        };
+        Some(Charts::of(&rows, whole, rows.len() <= 12)?)
+    };
     let num = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
     let labels: Vec<String> = rows.iter().map(|r| r.area_name.clone()).collect();
     let values: Vec<f64> = rows.iter().map(|r| r.maldistribution_index).collect();
@@ -920,7 +1081,10 @@ pub(crate) async fn analytics(
     render(&AnalyticsPage {
         chrome: Chrome::new(&session, prefs, "analytics", &uri),
         chart,
+        map,
+        charts,
         rows,
         source: chiiki_app::analysis::SOURCES,
+        map_source: chiiki_report::map::MAP_SOURCE,
     })
 }

@@ -990,3 +990,122 @@ async fn every_page_fits_a_phone() {
 
     b.close().await;
 }
+
+/// The array a script returns.
+async fn eval_array(b: &Browser, script: &str) -> Vec<serde_json::Value> {
+    let v = b.c.execute(script, vec![]).await.unwrap();
+    v.as_array().cloned().unwrap_or_default()
+}
+
+/// The drawn area shapes of the map in `#map`: (area, drawn area in px², computed fill).
+async fn map_shapes(b: &Browser) -> Vec<(String, f64, String)> {
+    eval_array(
+        b,
+        "return [...document.querySelectorAll('#map svg path[data-area]')].map(p => { \
+           const r = p.getBoundingClientRect(); \
+           return [p.getAttribute('data-area'), r.width * r.height, getComputedStyle(p).fill]; });",
+    )
+    .await
+    .iter()
+    .map(|x| {
+        (
+            x[0].as_str().unwrap_or_default().to_string(),
+            x[1].as_f64().unwrap_or_default(),
+            x[2].as_str().unwrap_or_default().to_string(),
+        )
+    })
+    .collect()
+}
+
+/// The drawn size (px²) of every chart's SVG.
+async fn chart_sizes(b: &Browser) -> Vec<f64> {
+    eval_array(
+        b,
+        "return [...document.querySelectorAll('figure.chart svg')].map(s => { \
+           const r = s.getBoundingClientRect(); return r.width * r.height; });",
+    )
+    .await
+    .iter()
+    .map(|x| x.as_f64().unwrap_or_default())
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_and_the_dashboard_draw_the_map_and_charts() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    // The report as `chiiki analyze --html DIR` writes it.
+    let reference = chiiki_app::refdata::load(None).unwrap();
+    let national = chiiki_app::analysis::compute(&reference).unwrap();
+    let iwate: Vec<_> = national
+        .iter()
+        .filter(|a| a.pref_code == "03")
+        .cloned()
+        .collect();
+    let (prefectures, _) = chiiki_app::analysis::prefectures().unwrap();
+    let files =
+        chiiki_report::html::reports(&national, &iwate, &prefectures, "2026-11-24").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, html) in &files {
+        std::fs::write(dir.path().join(name), html).unwrap();
+    }
+
+    // Iwate: nine areas drawn in their class colours (釜石 red, 盛岡 green), every chart drawn.
+    b.goto(&format!(
+        "file://{}",
+        dir.path().join("pref-03.html").display()
+    ))
+    .await;
+    b.find("#map svg").await;
+    let shapes = map_shapes(&b).await;
+    assert_eq!(shapes.len(), 9, "{shapes:?}");
+    assert!(
+        shapes.iter().all(|(_, size, _)| *size > 100.0),
+        "{shapes:?}"
+    );
+    let fill = |code: &str| shapes.iter().find(|s| s.0 == code).unwrap().2.clone();
+    assert_eq!(fill("0306"), "rgb(163, 49, 11)");
+    assert_eq!(fill("0301"), "rgb(29, 107, 53)");
+    assert_eq!(fill("0309"), "rgb(11, 92, 173)");
+    let charts = chart_sizes(&b).await;
+    assert!(
+        charts.len() >= 6,
+        "index, population, demand, doctors, pyramid, beds: {charts:?}"
+    );
+    assert!(charts.iter().all(|s| *s > 10_000.0), "{charts:?}");
+    b.scroll_to("#map").await;
+    b.screenshot("report-iwate-map").await;
+    b.scroll_to("#projections").await;
+    b.screenshot("report-iwate-projections").await;
+
+    // Japan: 329 shapes (川崎北部 and 川崎南部 share 川崎市's), and the link to Iwate's report.
+    b.goto(&format!(
+        "file://{}",
+        dir.path().join("index.html").display()
+    ))
+    .await;
+    b.find("#map svg").await;
+    let shapes = map_shapes(&b).await;
+    assert_eq!(shapes.len(), 329);
+    assert!(shapes.iter().all(|(_, size, _)| *size > 0.0));
+    b.scroll_to("#map").await;
+    b.screenshot("report-japan-map").await;
+    b.click("nav.reports a[href='pref-03.html']").await;
+    b.find("h1").await;
+    assert!(b.text("h1").await.starts_with("岩手県"));
+
+    // The dashboard shows the map; an area opens its page from it.
+    let app = App::start().await;
+    b.log_in(&app, "iwate").await;
+    b.find("#map svg").await;
+    assert_eq!(map_shapes(&b).await.len(), 9);
+    b.screenshot("dashboard-map").await;
+    b.click("#map a[href='/areas/0306'] path").await;
+    b.wait_for_path("/areas/0306").await;
+    b.find("#outlook").await;
+    assert!(chart_sizes(&b).await.len() >= 4);
+    b.scroll_to("#outlook").await;
+    b.screenshot("area-outlook").await;
+    b.close().await;
+}

@@ -1172,6 +1172,34 @@ async fn the_analytics_page_shows_the_index_chart_and_table() {
         page.contains("医師偏在指標（令和6年1月公表）"),
         "the source credit"
     );
+    // The map of Iwate's nine areas, each linking to its page, and the outlook charts.
+    assert_eq!(
+        page.matches("<path class=\"area ").count(),
+        9,
+        "nine areas on the map"
+    );
+    assert!(page.contains(r#"<a href="/areas/0306">"#));
+    assert!(page.contains("国土数値情報"));
+    assert!(page.matches("<figure class=\"chart\">").count() >= 6);
+
+    // The dashboard has the same map; an area's page has its outlook and beds.
+    let (st, home) = get(&c, &format!("{base}/")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(home.matches("<path class=\"area ").count(), 9);
+    let (st, area) = get(&c, &format!("{base}/areas/0306")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(area.contains(r#"<table id="years">"#) && area.contains("2050"));
+    assert!(
+        area.contains(r#"<span class="flag missing">"#),
+        "釜石 has no high-acute beds"
+    );
+    assert!(!area.contains("NaN"));
+    // Areas are public figures: a doctor's dashboard shows the map too.
+    let doctor = logged_in(base, "doctor").await;
+    let (st, home) = get(&doctor, &format!("{base}/")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(home.contains("data-area=\"0306\""));
+
     let miyagi = logged_in(base, "miyagi").await;
     let (st, page) = get(&miyagi, &format!("{base}/analytics")).await;
     assert_eq!(st, StatusCode::OK);
