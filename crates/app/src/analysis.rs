@@ -377,7 +377,7 @@ pub fn compute_with(
             };
             let projection = projected.get(&i.area).copied().flatten().map(|p| p.total);
             if projection.is_none() {
-                gaps.push("population projection: a municipality of the area has no projection of its own (IPSS groups 福島県浜通り)".to_string());
+                gaps.push("人口推計：区域の市町村に個別の推計がない（社人研は福島県浜通りを一括で推計）か、区域に市町村がない / population projection: a municipality of the area has no projection of its own (IPSS projects 福島県浜通り as one group), or the area has no municipalities".to_string());
             }
             let outlook = outlooks.get(&i.area);
             if let Some(o) = outlook {
@@ -438,6 +438,7 @@ fn gap_text(g: Gap) -> String {
 mod tests {
     use super::*;
     use chiiki_analytics::ranks_desc;
+    use chiiki_domain::PrefCode;
 
     #[test]
     fn the_47_prefectures_agree_with_the_published_ranks_and_classes() {
@@ -568,5 +569,40 @@ mod tests {
         // Deviation scores average 50 over the areas.
         let mean = rows.iter().filter_map(|r| r.index_deviation).sum::<f64>() / 330.0;
         assert!((mean - 50.0).abs() < 0.05, "{mean}");
+    }
+
+    #[test]
+    fn a_zero_or_missing_population_is_a_gap_never_a_number() {
+        let mut reference = refdata::load(PrefCode::parse("03").ok()).unwrap();
+        // 釜石 with no population in the index's components, and 宮古's municipalities
+        // gone from the map (no population by age, no projection).
+        let kamaishi = AreaCode::parse("0306").unwrap();
+        let miyako = AreaCode::parse("0307").unwrap();
+        reference
+            .index
+            .iter_mut()
+            .find(|i| i.area == kamaishi)
+            .unwrap()
+            .population_100k = 0.0;
+        reference.municipalities.retain(|m| m.area() != miyako);
+        let rows = compute(&reference).unwrap();
+        let k = rows.iter().find(|r| r.area_code == "0306").unwrap();
+        assert_eq!(k.recomputed_index, None);
+        assert_eq!(k.hospital_doctors_per_100k, None);
+        assert_eq!(k.beds_per_100k, None);
+        assert!(
+            k.gaps.iter().any(|g| g.contains("人口がないか0です")),
+            "{:?}",
+            k.gaps
+        );
+        let m = rows.iter().find(|r| r.area_code == "0307").unwrap();
+        assert!(m.years.is_empty() || m.years.iter().all(|y| y.population.is_none()));
+        assert_eq!(m.target_doctors_2026, None);
+        assert!(!m.gaps.is_empty(), "the missing figures are explained");
+        let json = serde_json::to_string(&rows).unwrap();
+        assert!(!json.contains("NaN") && !json.contains("inf"));
+        // The others are untouched.
+        let morioka = rows.iter().find(|r| r.area_code == "0301").unwrap();
+        assert!(morioka.gaps.is_empty() && morioka.target_doctors_2026.is_some());
     }
 }

@@ -97,6 +97,12 @@ enum Command {
         /// Write to this file instead of standard output (required for xlsx).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Only these areas (4-digit codes; repeat the option for more).
+        #[arg(long = "area", value_name = "CODE")]
+        areas: Vec<String>,
+        /// The outlook of one year (2020, 2025, … 2050) instead of the areas table.
+        #[arg(long, value_name = "YEAR")]
+        year: Option<i32>,
     },
     /// Manage accounts.
     User {
@@ -388,7 +394,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Analyze {
-            national, output, ..
+            national,
+            output,
+            areas,
+            year,
+            ..
         } => {
             let format = cli.format.unwrap_or(OutputFormat::Table);
             if format == OutputFormat::Xlsx && output.is_none() {
@@ -396,10 +406,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "xlsx は --output でファイルを指定してください / give a file with --output for xlsx",
                 ));
             }
+            if let Some(y) = year
+                && !chiiki_app::outlook::YEARS.contains(&y)
+            {
+                return Err(bad(format!(
+                    "--year {y}: 推計は2020年から2050年まで5年ごとです（2020, 2025, … 2050） / the outlook covers 2020 to 2050 in steps of 5 years (2020, 2025, … 2050)"
+                )));
+            }
             let store = open(&cli.db).await?;
-            let rows =
+            let mut rows =
                 chiiki_app::analysis::analyze(store.as_ref(), &cli_principal(), national).await?;
-            print_analysis(&rows, format, output.as_deref())?;
+            if !areas.is_empty() {
+                let mut wanted = Vec::new();
+                for code in &areas {
+                    let code = AreaCode::parse(code)
+                        .map_err(|e| bad(format!("--area: {} — {}", e.problem(), e.fix())))?;
+                    if !rows.iter().any(|r| r.area_code == code.to_string()) {
+                        return Err(bad(format!(
+                            "--area {code}: この二次医療圏はありません（--national で全国を、chiiki list areas で一覧を） / no such area here (--national for all of Japan, chiiki list areas for the list)"
+                        )));
+                    }
+                    wanted.push(code.to_string());
+                }
+                rows.retain(|r| wanted.contains(&r.area_code));
+            }
+            match year {
+                Some(y) => print_outlook(&rows, y, format, output.as_deref())?,
+                None => print_analysis(&rows, format, output.as_deref())?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -737,6 +771,66 @@ fn print_analysis(
             t.set_header(cols.iter().map(|c| c.ja));
             for r in rows {
                 t.add_row(cols.iter().map(|c| tables::cell_text(&(c.value)(r))));
+            }
+            format!("{t}\n{}\n", chiiki_app::analysis::SOURCES).into_bytes()
+        }
+    };
+    write_out(&bytes, output)
+}
+
+/// One year of the outlook of the areas: table, CSV, JSON or a workbook.
+fn print_outlook(
+    rows: &[chiiki_app::analysis::AreaAnalysis],
+    year: i32,
+    format: OutputFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    use chiiki_report::tables;
+    let cols = tables::year_columns();
+    let picked: Vec<_> = tables::part_rows(rows, |a| &a.years)
+        .into_iter()
+        .filter(|(_, y)| y.year == year)
+        .collect();
+    let bytes = match format {
+        OutputFormat::Json => {
+            let values: Vec<serde_json::Value> = picked
+                .iter()
+                .map(|(a, y)| {
+                    let mut v = serde_json::to_value(y).unwrap_or_default();
+                    v["area_code"] = a.area_code.clone().into();
+                    v["area_name"] = a.area_name.clone().into();
+                    v
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&values)?;
+            s.push('\n');
+            s.into_bytes()
+        }
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(cols.iter().map(|c| c.key))?;
+            for (a, y) in &picked {
+                w.write_record(cols.iter().map(|c| tables::cell_text(&(c.value)(a, y))))?;
+            }
+            w.into_inner().map_err(|e| e.into_error())?
+        }
+        OutputFormat::Xlsx => {
+            let sheet = chiiki_tabular::Sheet {
+                name: format!("{year}年"),
+                headers: cols.iter().map(|c| c.ja.to_string()).collect(),
+                rows: picked
+                    .iter()
+                    .map(|(a, y)| cols.iter().map(|c| (c.value)(a, y)).collect())
+                    .collect(),
+            };
+            chiiki_tabular::sheets_to_xlsx("将来推計", &[sheet])?
+        }
+        OutputFormat::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+            t.set_header(cols.iter().map(|c| c.ja));
+            for (a, y) in &picked {
+                t.add_row(cols.iter().map(|c| tables::cell_text(&(c.value)(a, y))));
             }
             format!("{t}\n{}\n", chiiki_app::analysis::SOURCES).into_bytes()
         }

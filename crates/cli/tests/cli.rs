@@ -296,6 +296,52 @@ fn analyze_prints_the_index_of_the_areas() {
 }
 
 #[test]
+fn analyze_refuses_what_it_cannot_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    // A year outside the projection, an area not in the register, a code that is no code.
+    for args in [
+        &["analyze", "--year", "2036"][..],
+        &["analyze", "--year", "2055"],
+        &["analyze", "--area", "1301"],
+        &["analyze", "--area", "03x6"],
+    ] {
+        let out = chiiki(&db, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(" / "), "both languages: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    // One area, one year.
+    let csv = ok(&chiiki(
+        &db,
+        &[
+            "analyze", "--area", "0306", "--year", "2040", "--format", "csv",
+        ],
+    ));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1].starts_with("0306,釜石,2040,"), "{csv}");
+    // 福島県浜通り has no IPSS projection: its gaps are said, never a NaN.
+    let json = ok(&chiiki(
+        &db,
+        &[
+            "analyze",
+            "--national",
+            "--area",
+            "0706",
+            "--format",
+            "json",
+        ],
+    ));
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(rows[0]["target_doctors_2026"].is_null());
+    assert!(!rows[0]["gaps"].as_array().unwrap().is_empty());
+    assert!(!json.contains("NaN"));
+}
+
+#[test]
 fn analyze_writes_the_html_report() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(dir.path());
