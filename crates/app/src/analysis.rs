@@ -41,9 +41,14 @@ pub struct AreaAnalysis {
     pub hospital_doctors_fte: f64,
     pub hospital_doctors_per_100k: Option<f64>,
     pub hospital_doctors_deviation: Option<f64>,
+    /// The same against the national rate (all areas' doctors ÷ their population).
+    pub hospital_doctors_deviation_national: Option<f64>,
     /// All reported beds per 100,000 population.
     pub beds_per_100k: Option<f64>,
     pub beds_deviation: Option<f64>,
+    pub beds_deviation_national: Option<f64>,
+    /// Beds of each function per 100,000 and their deviation scores (both bases).
+    pub beds_by_function: Vec<FunctionRate>,
     /// Projected population (IPSS 2023), 2025, 2036 (interpolated) and 2040.
     pub population_2025: Option<f64>,
     pub population_2036: Option<f64>,
@@ -71,6 +76,60 @@ pub struct AreaAnalysis {
     pub ages_2040: Option<chiiki_analytics::Population>,
     /// Why a figure is missing.
     pub gaps: Vec<String>,
+}
+
+/// Beds of one function per 100,000 population, and their deviation scores over the areas'
+/// mean and against the national rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionRate {
+    pub function: chiiki_analytics::beds::BedFunction,
+    pub per_100k: Option<f64>,
+    pub deviation: Option<f64>,
+    pub deviation_national: Option<f64>,
+}
+
+/// A count per area as a rate per 100,000 (the index's population) with its deviation
+/// scores over the mean of the areas and against the national rate (Σ count ÷ Σ population).
+struct Rates {
+    per_100k: Vec<Option<f64>>,
+    mean: Vec<Option<f64>>,
+    national: Vec<Option<f64>>,
+}
+
+impl Rates {
+    fn of(reference: &refdata::ReferenceData, counts: &HashMap<AreaCode, f64>) -> Rates {
+        let per_100k: Vec<Option<f64>> = reference
+            .index
+            .iter()
+            .map(|i| {
+                let x = counts.get(&i.area).copied().unwrap_or(0.0);
+                (i.population_100k > 0.0).then(|| x / i.population_100k)
+            })
+            .collect();
+        let population: f64 = reference
+            .index
+            .iter()
+            .filter(|i| i.population_100k > 0.0)
+            .map(|i| i.population_100k)
+            .sum();
+        let total: f64 = reference
+            .index
+            .iter()
+            .filter(|i| i.population_100k > 0.0)
+            .map(|i| counts.get(&i.area).copied().unwrap_or(0.0))
+            .sum();
+        let none = || vec![None; per_100k.len()];
+        let mean = deviation_scores(&per_100k, Basis::MeanOfAreas).unwrap_or_else(|_| none());
+        let national = (population > 0.0)
+            .then(|| deviation_scores(&per_100k, Basis::Reference(total / population)).ok())
+            .flatten()
+            .unwrap_or_else(none);
+        Rates {
+            per_100k,
+            mean,
+            national,
+        }
+    }
 }
 
 /// One prefecture's index, rank and class.
@@ -319,28 +378,27 @@ pub fn compute_with(
         .iter()
         .map(|a| (a.code, a.name.to_string()))
         .collect();
+    // Per area: hospital doctors, all beds, beds of each function.
     let mut doctors: HashMap<AreaCode, f64> = HashMap::new();
     let mut beds: HashMap<AreaCode, f64> = HashMap::new();
+    let mut by_function: [HashMap<AreaCode, f64>; 4] = Default::default();
     for h in &reference.hospitals {
         *doctors.entry(h.area).or_default() += h.doctors_fte();
         *beds.entry(h.area).or_default() += f64::from(h.beds.total());
+        let b = &h.beds;
+        for (m, n) in by_function
+            .iter_mut()
+            .zip([b.high_acute, b.acute, b.recovery, b.chronic])
+        {
+            *m.entry(h.area).or_default() += f64::from(n);
+        }
     }
-    let per_100k = |x: f64, pop: f64| (pop > 0.0).then(|| x / pop);
     let published: Vec<f64> = reference.index.iter().map(|i| i.index).collect();
-    let doctors_rate: Vec<Option<f64>> = reference
-        .index
+    let doctors_rate = Rates::of(reference, &doctors);
+    let beds_rate = Rates::of(reference, &beds);
+    let function_rates: Vec<Rates> = by_function
         .iter()
-        .map(|i| {
-            per_100k(
-                doctors.get(&i.area).copied().unwrap_or(0.0),
-                i.population_100k,
-            )
-        })
-        .collect();
-    let beds_rate: Vec<Option<f64>> = reference
-        .index
-        .iter()
-        .map(|i| per_100k(beds.get(&i.area).copied().unwrap_or(0.0), i.population_100k))
+        .map(|m| Rates::of(reference, m))
         .collect();
     let as_opt: Vec<Option<f64>> = published.iter().copied().map(Some).collect();
     let none = vec![None; published.len()];
@@ -350,9 +408,6 @@ pub fn compute_with(
         Basis::Reference(chiiki_analytics::NATIONAL_INDEX_2024),
     )
     .unwrap_or_else(|_| none.clone());
-    let dev_doctors =
-        deviation_scores(&doctors_rate, Basis::MeanOfAreas).unwrap_or_else(|_| none.clone());
-    let dev_beds = deviation_scores(&beds_rate, Basis::MeanOfAreas).unwrap_or(none);
     reference
         .index
         .iter()
@@ -413,10 +468,22 @@ pub fn compute_with(
                 index_deviation: dev_index[k].map(round1),
                 index_deviation_national: dev_index_nat[k].map(round1),
                 hospital_doctors_fte: round1(doctors.get(&i.area).copied().unwrap_or(0.0)),
-                hospital_doctors_per_100k: doctors_rate[k].map(round1),
-                hospital_doctors_deviation: dev_doctors[k].map(round1),
-                beds_per_100k: beds_rate[k].map(round1),
-                beds_deviation: dev_beds[k].map(round1),
+                hospital_doctors_per_100k: doctors_rate.per_100k[k].map(round1),
+                hospital_doctors_deviation: doctors_rate.mean[k].map(round1),
+                hospital_doctors_deviation_national: doctors_rate.national[k].map(round1),
+                beds_per_100k: beds_rate.per_100k[k].map(round1),
+                beds_deviation: beds_rate.mean[k].map(round1),
+                beds_deviation_national: beds_rate.national[k].map(round1),
+                beds_by_function: chiiki_analytics::beds::BedFunction::ALL
+                    .iter()
+                    .zip(&function_rates)
+                    .map(|(f, r)| FunctionRate {
+                        function: *f,
+                        per_100k: r.per_100k[k].map(round1),
+                        deviation: r.mean[k].map(round1),
+                        deviation_national: r.national[k].map(round1),
+                    })
+                    .collect(),
                 utilisation_ratio_inpatient: ratio_inpatient,
                 utilisation_ratio_difference: ratio_inpatient
                     .map(|r| ((r - i.standardized_utilization_ratio) * 1000.0).round() / 1000.0),
@@ -566,9 +633,62 @@ mod tests {
                 assert!(x.is_finite() && x >= 0.0);
             }
         }
-        // Deviation scores average 50 over the areas.
-        let mean = rows.iter().filter_map(|r| r.index_deviation).sum::<f64>() / 330.0;
-        assert!((mean - 50.0).abs() < 0.05, "{mean}");
+        // Deviation scores have mean 50 and sd 10 over the areas (to the rounding to 0.1);
+        // against a national value the spread is the same and the centre moves.
+        let mean_sd = |xs: Vec<f64>| {
+            let n = xs.len() as f64;
+            let m = xs.iter().sum::<f64>() / n;
+            (
+                m,
+                (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt(),
+            )
+        };
+        let mut series: Vec<(&str, Vec<f64>, Vec<f64>)> = vec![
+            (
+                "index",
+                rows.iter().filter_map(|r| r.index_deviation).collect(),
+                rows.iter()
+                    .filter_map(|r| r.index_deviation_national)
+                    .collect(),
+            ),
+            (
+                "doctors",
+                rows.iter()
+                    .filter_map(|r| r.hospital_doctors_deviation)
+                    .collect(),
+                rows.iter()
+                    .filter_map(|r| r.hospital_doctors_deviation_national)
+                    .collect(),
+            ),
+            (
+                "beds",
+                rows.iter().filter_map(|r| r.beds_deviation).collect(),
+                rows.iter()
+                    .filter_map(|r| r.beds_deviation_national)
+                    .collect(),
+            ),
+        ];
+        for k in 0..4 {
+            series.push((
+                "beds by function",
+                rows.iter()
+                    .filter_map(|r| r.beds_by_function[k].deviation)
+                    .collect(),
+                rows.iter()
+                    .filter_map(|r| r.beds_by_function[k].deviation_national)
+                    .collect(),
+            ));
+        }
+        for (name, mean_basis, national_basis) in series {
+            assert_eq!(mean_basis.len(), 330, "{name}");
+            let (m, sd) = mean_sd(mean_basis);
+            assert!(
+                (m - 50.0).abs() < 0.05 && (sd - 10.0).abs() < 0.05,
+                "{name}: {m} {sd}"
+            );
+            let (_, sd) = mean_sd(national_basis);
+            assert!((sd - 10.0).abs() < 0.05, "{name}: {sd}");
+        }
     }
 
     #[test]

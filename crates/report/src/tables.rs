@@ -29,11 +29,86 @@ fn t(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
+fn function_rate<const K: usize>(a: &AreaAnalysis) -> Cell {
+    n(a.beds_by_function.get(K).and_then(|f| f.per_100k))
+}
+
+fn function_deviation<const K: usize>(a: &AreaAnalysis) -> Cell {
+    n(a.beds_by_function.get(K).and_then(|f| f.deviation))
+}
+
+/// Beds of each function per 100,000 and their deviation scores.
+fn function_columns() -> Vec<Col<AreaAnalysis>> {
+    type Pair = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(&AreaAnalysis) -> Cell,
+        fn(&AreaAnalysis) -> Cell,
+    );
+    let rates: [Pair; 4] = [
+        (
+            "high_acute_per_100k",
+            "高度急性期病床/10万",
+            "high_acute_deviation",
+            "高度急性期の偏差値",
+            function_rate::<0>,
+            function_deviation::<0>,
+        ),
+        (
+            "acute_per_100k",
+            "急性期病床/10万",
+            "acute_deviation",
+            "急性期の偏差値",
+            function_rate::<1>,
+            function_deviation::<1>,
+        ),
+        (
+            "recovery_per_100k",
+            "回復期病床/10万",
+            "recovery_deviation",
+            "回復期の偏差値",
+            function_rate::<2>,
+            function_deviation::<2>,
+        ),
+        (
+            "chronic_per_100k",
+            "慢性期病床/10万",
+            "chronic_deviation",
+            "慢性期の偏差値",
+            function_rate::<3>,
+            function_deviation::<3>,
+        ),
+    ];
+    rates
+        .into_iter()
+        .flat_map(|(key, ja, dkey, dja, rate, dev)| {
+            [
+                Col {
+                    key,
+                    ja,
+                    value: rate,
+                },
+                Col {
+                    key: dkey,
+                    ja: dja,
+                    value: dev,
+                },
+            ]
+        })
+        .collect()
+}
+
 /// The columns of the areas table.
 pub fn area_columns() -> Vec<Col<AreaAnalysis>> {
-    fn year(a: &AreaAnalysis, y: i32, f: fn(&YearFigures) -> Option<f64>) -> Cell {
-        n(a.years.iter().find(|r| r.year == y).and_then(f))
-    }
+    let mut cols = area_columns_before_outlook();
+    cols.extend(function_columns());
+    cols.extend(outlook_columns());
+    cols
+}
+
+fn area_columns_before_outlook() -> Vec<Col<AreaAnalysis>> {
     vec![
         Col {
             key: "area_code",
@@ -116,6 +191,11 @@ pub fn area_columns() -> Vec<Col<AreaAnalysis>> {
             value: |a| n(a.hospital_doctors_deviation),
         },
         Col {
+            key: "hospital_doctors_deviation_national",
+            ja: "病院医師の偏差値（全国率）",
+            value: |a| n(a.hospital_doctors_deviation_national),
+        },
+        Col {
             key: "beds_per_100k",
             ja: "病床/10万",
             value: |a| n(a.beds_per_100k),
@@ -125,6 +205,19 @@ pub fn area_columns() -> Vec<Col<AreaAnalysis>> {
             ja: "病床の偏差値",
             value: |a| n(a.beds_deviation),
         },
+        Col {
+            key: "beds_deviation_national",
+            ja: "病床の偏差値（全国率）",
+            value: |a| n(a.beds_deviation_national),
+        },
+    ]
+}
+
+fn outlook_columns() -> Vec<Col<AreaAnalysis>> {
+    fn year(a: &AreaAnalysis, y: i32, f: fn(&YearFigures) -> Option<f64>) -> Cell {
+        n(a.years.iter().find(|r| r.year == y).and_then(f))
+    }
+    vec![
         Col {
             key: "population_2025",
             ja: "人口2025",
