@@ -404,6 +404,133 @@ pub fn gap_text(g: Gap) -> String {
     g.message().to_string()
 }
 
+/// A utilisation-rate table given by the user (for example the adjusted rates of the
+/// ministry's guideline), as CSV: a header row naming the age column (`age_group`, `age`,
+/// `年齢階級`) and the rate column (`rate`, `受療率`, per 100,000), and optionally a sex column
+/// (`sex`, `性別`: M/F/T, 男/女/総数). Age groups as the patient survey publishes them (`0`,
+/// `1-4`, `5-9`, … `90+`) or five-year bands. Any problem is an error naming the file, row and
+/// column, in Japanese and English.
+pub fn rates_from_csv(file: &str, bytes: &[u8]) -> Result<UtilisationRates, crate::AppError> {
+    use chiiki_analytics::formula::SexGroup;
+    let fail = |row: usize, column: &str, ja: String, en: String| {
+        crate::AppError::Rejected(chiiki_domain::Msg::new(
+            format!("{file} {row}行目 {column}: {ja}"),
+            format!("{file} row {row}, {column}: {en}"),
+        ))
+    };
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(
+        |_| {
+            fail(
+                1,
+                "-",
+                "UTF-8 で保存してください".into(),
+                "save the file as UTF-8".into(),
+            )
+        },
+    )?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| fail(1, "-", e.to_string(), e.to_string()))?
+        .clone();
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let age = find(&["age_group", "age", "年齢階級", "年齢"]).ok_or_else(|| {
+        fail(
+            1,
+            "-",
+            "年齢階級の列（age_group / 年齢階級）がありません".into(),
+            "no age column (age_group)".into(),
+        )
+    })?;
+    let rate = find(&["rate", "受療率", "rate_per_100k"]).ok_or_else(|| {
+        fail(
+            1,
+            "-",
+            "受療率の列（rate / 受療率）がありません".into(),
+            "no rate column (rate)".into(),
+        )
+    })?;
+    let sex = find(&["sex", "性別"]);
+    let (mut both, mut male, mut female) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        let r = record.map_err(|e| fail(row, "-", e.to_string(), e.to_string()))?;
+        let label = r.get(age).unwrap_or_default().trim().to_string();
+        let raw = r.get(rate).unwrap_or_default().trim();
+        let value: f64 = raw.replace(',', "").parse().map_err(|_| {
+            fail(
+                row,
+                &header[rate],
+                format!("「{raw}」は数ではありません（10万人あたりの受療率を数字で）"),
+                format!("'{raw}' is not a number (the rate per 100,000 in digits)"),
+            )
+        })?;
+        let group = match sex {
+            None => SexGroup::Total,
+            Some(k) => SexGroup::parse(r.get(k).unwrap_or_default()).map_err(|e| {
+                let m = e.message();
+                fail(row, &header[k], m.ja, m.en)
+            })?,
+        };
+        match group {
+            SexGroup::Total => both.push((label, value)),
+            SexGroup::Male => male.push((label, value)),
+            SexGroup::Female => female.push((label, value)),
+        }
+    }
+    let table = if male.is_empty() && female.is_empty() {
+        UtilisationRates::from_published_ages(&both)
+    } else {
+        UtilisationRates::from_published_ages_by_sex(&male, &female)
+    };
+    table.map_err(|e| {
+        let m = e.message();
+        crate::AppError::Rejected(chiiki_domain::Msg::new(
+            format!("{file}: {}", m.ja),
+            format!("{file}: {}", m.en),
+        ))
+    })
+}
+
+/// What the recomputed ratio is when the user gave the rates.
+pub fn ratio_note_for(file: &str) -> String {
+    format!(
+        "標準化受療率比の再計算は、利用者が与えた受療率表（{file}）× 2025年1月1日の住民基本台帳人口による。公表値との差は、表の違い（外来需要、流出入調整係数を含むか）と人口の時点（公表値は2021年）による。"
+    )
+}
+
+/// The standardised utilisation ratio of every area recomputed with `rates` and the 2025
+/// population by sex × age (Japan as the sum of the areas).
+pub fn recomputed_ratios(
+    reference: &ReferenceData,
+    rates: &UtilisationRates,
+) -> Result<HashMap<AreaCode, Option<f64>>, refdata::RefDataError> {
+    let ages = sum_by_area(reference, refdata::ages()?, Population::add);
+    let mut japan = Population::default();
+    for p in ages.values().flatten() {
+        japan.add(p);
+    }
+    let national = expected_utilisation(rates, &japan).ok();
+    Ok(ages
+        .iter()
+        .map(|(area, p)| {
+            let r = p
+                .as_ref()
+                .and_then(|p| expected_utilisation(rates, p).ok())
+                .zip(national)
+                .and_then(|(a, n)| chiiki_analytics::formula::utilisation_ratio(a, n).ok())
+                .map(|r| (r * 1000.0).round() / 1000.0);
+            (*area, r)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,6 +639,40 @@ mod tests {
         assert_eq!(
             o.year(2035),
             all[&AreaCode::parse("0306").unwrap()].year(2035)
+        );
+    }
+
+    #[test]
+    fn a_rate_table_from_a_file() {
+        let bundled = refdata::inpatient_rates().unwrap();
+        let mut csv = String::from("年齢階級,受療率\n");
+        for (label, rate) in &bundled {
+            csv.push_str(&format!("{label},{rate}\n"));
+        }
+        let rates = rates_from_csv("rates.csv", csv.as_bytes()).unwrap();
+        let reference = refdata::national().unwrap();
+        let ratios = recomputed_ratios(reference, &rates).unwrap();
+        // The bundled table through a file gives the outlook's recomputed ratio.
+        let all = national().unwrap();
+        for (area, r) in &ratios {
+            assert_eq!(*r, all[area].utilisation_ratio_inpatient, "{area}");
+        }
+        // Problems name the row and column, in both languages.
+        let e = rates_from_csv("rates.csv", "age_group,rate\n0,abc\n".as_bytes()).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("row 2, rate"), "{text}");
+        let e = rates_from_csv("r.csv", "age,rate\n0,1\n".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("r.csv"), "{e}");
+        assert!(rates_from_csv("r.csv", "x,y\n".as_bytes()).is_err());
+        let by_sex = "sex,age_group,rate\n".to_string()
+            + &bundled
+                .iter()
+                .flat_map(|(l, r)| [format!("M,{l},{r}\n"), format!("女,{l},{}\n", r * 1.1)])
+                .collect::<String>();
+        assert!(
+            rates_from_csv("s.csv", by_sex.as_bytes())
+                .unwrap()
+                .is_by_sex()
         );
     }
 

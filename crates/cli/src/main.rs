@@ -103,6 +103,11 @@ enum Command {
         /// The outlook of one year (2020, 2025, … 2050) instead of the areas table.
         #[arg(long, value_name = "YEAR")]
         year: Option<i32>,
+        /// A utilisation-rate table (CSV: age_group, rate per 100,000, optional sex) with
+        /// which to recompute the standardised utilisation ratio, instead of the bundled
+        /// national inpatient rates.
+        #[arg(long, value_name = "FILE")]
+        rates: Option<PathBuf>,
     },
     /// Manage accounts.
     User {
@@ -362,19 +367,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze {
             national,
             html: Some(dir),
+            rates,
             ..
         } => {
             let store = open(&cli.db).await?;
             let who = cli_principal();
-            let scoped = chiiki_app::analysis::analyze(store.as_ref(), &who, national).await?;
-            let all = if national {
+            let mut scoped = chiiki_app::analysis::analyze(store.as_ref(), &who, national).await?;
+            let mut all = if national {
                 scoped.clone()
             } else {
                 chiiki_app::analysis::analyze(store.as_ref(), &who, true).await?
             };
+            let note = match &rates {
+                Some(file) => {
+                    with_rates(&mut scoped, file)?;
+                    with_rates(&mut all, file)?
+                }
+                None => chiiki_app::outlook::RATIO_NOTE.to_string(),
+            };
             let (prefectures, _) = chiiki_app::analysis::prefectures()?;
             let today = chrono::Local::now().date_naive().to_string();
-            let files = chiiki_report::html::reports(&all, &scoped, &prefectures, &today)?;
+            let files = chiiki_report::html::reports(&all, &scoped, &prefectures, &today, &note)?;
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             for (name, html) in &files {
                 let path = dir.join(name);
@@ -398,6 +411,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             areas,
             year,
+            rates,
             ..
         } => {
             let format = cli.format.unwrap_or(OutputFormat::Table);
@@ -429,6 +443,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     wanted.push(code.to_string());
                 }
                 rows.retain(|r| wanted.contains(&r.area_code));
+            }
+            if let Some(file) = &rates {
+                eprintln!("{}", with_rates(&mut rows, file)?);
             }
             match year {
                 Some(y) => print_outlook(&rows, y, format, output.as_deref())?,
@@ -776,6 +793,35 @@ fn print_analysis(
         }
     };
     write_out(&bytes, output)
+}
+
+/// Recomputes the rows' utilisation ratio with the user's rate table; returns the note that
+/// says so.
+fn with_rates(
+    rows: &mut [chiiki_app::analysis::AreaAnalysis],
+    file: &Path,
+) -> anyhow::Result<String> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        bad(format!(
+            "{}: 読めません / cannot read it: {e}",
+            file.display()
+        ))
+    })?;
+    let name = file.display().to_string();
+    let rates = chiiki_app::outlook::rates_from_csv(&name, &bytes).map_err(|e| match e {
+        AppError::Rejected(m) => bad(m.to_string()),
+        other => other.into(),
+    })?;
+    let reference = chiiki_app::refdata::national()?;
+    let ratios = chiiki_app::outlook::recomputed_ratios(reference, &rates)?;
+    for r in rows.iter_mut() {
+        let area = AreaCode::parse(&r.area_code).ok();
+        let ratio = area.and_then(|a| ratios.get(&a).copied().flatten());
+        r.utilisation_ratio_inpatient = ratio;
+        r.utilisation_ratio_difference =
+            ratio.map(|x| ((x - r.standardized_utilization_ratio) * 1000.0).round() / 1000.0);
+    }
+    Ok(chiiki_app::outlook::ratio_note_for(&name))
 }
 
 /// One year of the outlook of the areas: table, CSV, JSON or a workbook.

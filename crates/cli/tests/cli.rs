@@ -313,6 +313,16 @@ fn analyze_refuses_what_it_cannot_answer() {
         assert!(stderr.contains(" / "), "both languages: {stderr}");
         assert!(out.stdout.is_empty());
     }
+    // A rate table with a bad cell: where, in both languages.
+    let rates = dir.path().join("rates.csv");
+    std::fs::write(&rates, "age_group,rate\n0,abc\n").unwrap();
+    let out = chiiki(&db, &["analyze", "--rates", rates.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2行目") && stderr.contains("row 2, rate"),
+        "{stderr}"
+    );
     // One area, one year.
     let csv = ok(&chiiki(
         &db,

@@ -27,11 +27,17 @@ fn all_48_report_pages(b: divan::Bencher) {
     let rows = national();
     let (prefectures, _) = chiiki_app::analysis::prefectures().unwrap();
     b.bench(|| {
-        chiiki_report::html::reports(&rows, &rows, &prefectures, "2026-11-24")
-            .unwrap()
-            .iter()
-            .map(|(_, html)| html.len())
-            .sum::<usize>()
+        chiiki_report::html::reports(
+            &rows,
+            &rows,
+            &prefectures,
+            "2026-11-24",
+            chiiki_app::outlook::RATIO_NOTE,
+        )
+        .unwrap()
+        .iter()
+        .map(|(_, html)| html.len())
+        .sum::<usize>()
     });
 }
 

@@ -47,6 +47,8 @@ pub struct ReportInput<'a> {
     pub sources: Vec<String>,
     /// Notes on methods and assumptions.
     pub projection_notes: Vec<String>,
+    /// What the recomputed utilisation ratio is.
+    pub ratio_note: String,
 }
 
 struct Fact {
@@ -437,7 +439,7 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
             "構成要素（標準化医師数・人口・標準化受療率比）からの再計算が公表値と0.1以内で一致：{within}/{}区域。構成要素自体が丸めて公表されている（医師数は整数、比は小数3桁）ため、差はその丸めの範囲内。",
             areas.len()
         ),
-        chiiki_app::outlook::RATIO_NOTE.to_string(),
+        input.ratio_note.clone(),
     ];
     let gaps: Vec<String> = areas
         .iter()
@@ -515,6 +517,7 @@ pub fn reports(
     scoped: &[AreaAnalysis],
     prefectures: &[PrefectureAnalysis],
     generated: &str,
+    ratio_note: &str,
 ) -> Result<Vec<(String, String)>, ReportError> {
     let mut prefs: Vec<String> = scoped.iter().map(|a| a.pref_code.clone()).collect();
     prefs.dedup();
@@ -545,6 +548,7 @@ pub fn reports(
             generated: generated.to_string(),
             sources: sources.clone(),
             projection_notes: notes.clone(),
+            ratio_note: ratio_note.to_string(),
         })?,
     ));
     for code in &prefs {
@@ -570,6 +574,7 @@ pub fn reports(
                 generated: generated.to_string(),
                 sources: sources.clone(),
                 projection_notes: notes.clone(),
+                ratio_note: ratio_note.to_string(),
             })?,
         ));
     }
@@ -590,7 +595,14 @@ mod tests {
             .cloned()
             .collect();
         let (prefectures, _) = chiiki_app::analysis::prefectures().unwrap();
-        let files = reports(&national, &iwate, &prefectures, "2026-11-24").unwrap();
+        let files = reports(
+            &national,
+            &iwate,
+            &prefectures,
+            "2026-11-24",
+            chiiki_app::outlook::RATIO_NOTE,
+        )
+        .unwrap();
         assert_eq!(
             files.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
             ["index.html", "pref-03.html"]

@@ -1044,8 +1044,14 @@ async fn the_report_and_the_dashboard_draw_the_map_and_charts() {
         .cloned()
         .collect();
     let (prefectures, _) = chiiki_app::analysis::prefectures().unwrap();
-    let files =
-        chiiki_report::html::reports(&national, &iwate, &prefectures, "2026-11-24").unwrap();
+    let files = chiiki_report::html::reports(
+        &national,
+        &iwate,
+        &prefectures,
+        "2026-11-24",
+        chiiki_app::outlook::RATIO_NOTE,
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     for (name, html) in &files {
         std::fs::write(dir.path().join(name), html).unwrap();
