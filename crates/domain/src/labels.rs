@@ -98,7 +98,7 @@ labelled_enum!(
         University = ("university", "大学", "University"),
         LargeMedium = ("large_medium", "中・大規模病院", "Large or medium hospital", "中大規模", "大中規模病院"),
         Small = ("small", "小規模病院・診療所", "Small hospital or clinic", "小規模"),
-        DesignatedShortage = ("designated_shortage", "医師不足地域の指定医療機関", "Designated facility in a shortage area", "指定医療機関", "医師不足地域"),
+        DesignatedShortage = ("designated_shortage", "医師不足地域の指定医療機関", "Designated facility in a shortage area", "指定医療機関", "医師不足地域", "designated"),
     }
 );
 
@@ -226,6 +226,11 @@ mod tests {
             EmergencyLevel::Tertiary
         );
         assert_eq!(Specialty::ALL.len(), 19);
+        // The timeline exchange format names the designated group `designated`.
+        assert_eq!(
+            FacilityGroup::parse("designated").unwrap(),
+            FacilityGroup::DesignatedShortage
+        );
     }
 
     #[test]
