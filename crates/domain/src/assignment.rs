@@ -171,73 +171,93 @@ pub fn overloads<'a>(assignments: impl IntoIterator<Item = &'a Assignment>) -> V
     }
     let mut out = Vec::new();
     for (doctor, list) in by_doctor {
-        // Events: (day, +fte) at the start, (day after the end, -fte).
-        let mut events: Vec<(NaiveDate, i32, usize)> = Vec::with_capacity(list.len() * 2);
-        for (i, a) in list.iter().enumerate() {
-            events.push((a.period.start(), a.fte.hundredths() as i32, i));
-            if let Some(end) = a.period.end().and_then(|e| e.succ_opt()) {
-                events.push((end, -(a.fte.hundredths() as i32), i));
-            }
-        }
-        events.sort();
-        let mut total = 0i32;
-        let mut active: Vec<usize> = Vec::new();
-        let mut open: Option<(NaiveDate, i32, Vec<usize>)> = None;
-        let mut k = 0;
-        while k < events.len() {
-            let day = events[k].0;
-            while k < events.len() && events[k].0 == day {
-                let (_, delta, i) = events[k];
-                total += delta;
-                if delta > 0 {
-                    active.push(i);
-                } else {
-                    active.retain(|&x| x != i);
-                }
-                k += 1;
-            }
-            // Close the running overload if the load changed.
-            if let Some((from, t, ids)) = open.take() {
-                if t == total && total > 100 {
-                    open = Some((from, t, ids));
-                    continue;
-                }
-                let last = day.pred_opt().unwrap_or(day);
-                out.push(make(doctor, from, last, t, &ids, &list));
-            }
-            if total > 100 {
-                open = Some((day, total, active.clone()));
-            }
-        }
-        if let Some((from, t, ids)) = open {
-            // Still over the limit with an open-ended assignment.
+        let loads: Vec<(Period, Fte)> = list.iter().map(|a| (a.period, a.fte)).collect();
+        for over in over_full_time(&loads) {
+            let mut ids: Vec<AssignmentId> =
+                over.items.iter().map(|&i| list[i].id.clone()).collect();
+            ids.sort();
             out.push(Overload {
                 doctor: doctor.clone(),
-                period: Period::open(from),
-                total_hundredths: t as u32,
-                assignments: ids.iter().map(|&i| list[i].id.clone()).collect(),
+                period: over.period,
+                total_hundredths: over.total_hundredths,
+                assignments: ids,
             });
         }
     }
     out
 }
 
-fn make(
-    doctor: &DoctorId,
-    from: NaiveDate,
-    to: NaiveDate,
-    t: i32,
-    ids: &[usize],
-    list: &[&Assignment],
-) -> Overload {
-    let mut assignments: Vec<AssignmentId> = ids.iter().map(|&i| list[i].id.clone()).collect();
-    assignments.sort();
-    Overload {
-        doctor: doctor.clone(),
-        period: Period::new(from, Some(to)).unwrap_or(Period::open(from)),
-        total_hundredths: t as u32,
-        assignments,
+/// A stretch of days on which some of one person's periods add up to more than full time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverFullTime {
+    pub period: Period,
+    /// The total FTE on those days, in hundredths.
+    pub total_hundredths: u32,
+    /// The indices (into the input) of the periods active on those days.
+    pub items: Vec<usize>,
+}
+
+/// The stretches of days on which the periods add up to more than 1.0 FTE, in order. A sweep
+/// over the start and end days: O(n log n). One person's periods: [`overloads`] groups by
+/// doctor first; timelines are one doctor's already.
+pub fn over_full_time(loads: &[(Period, Fte)]) -> Vec<OverFullTime> {
+    // Events: (day, +fte) at the start, (day after the end, -fte).
+    let mut events: Vec<(NaiveDate, i32, usize)> = Vec::with_capacity(loads.len() * 2);
+    for (i, (period, fte)) in loads.iter().enumerate() {
+        events.push((period.start(), fte.hundredths() as i32, i));
+        if let Some(end) = period.end().and_then(|e| e.succ_opt()) {
+            events.push((end, -(fte.hundredths() as i32), i));
+        }
     }
+    events.sort();
+    let mut out = Vec::new();
+    let mut total = 0i32;
+    let mut active: Vec<usize> = Vec::new();
+    let mut open: Option<(NaiveDate, i32, Vec<usize>)> = None;
+    let mut k = 0;
+    while k < events.len() {
+        let day = events[k].0;
+        while k < events.len() && events[k].0 == day {
+            let (_, delta, i) = events[k];
+            total += delta;
+            if delta > 0 {
+                active.push(i);
+            } else {
+                active.retain(|&x| x != i);
+            }
+            k += 1;
+        }
+        // Close the running stretch if the load changed.
+        if let Some((from, t, items)) = open.take() {
+            if t == total && total > 100 {
+                open = Some((from, t, items));
+                continue;
+            }
+            let last = day.pred_opt().unwrap_or(day);
+            out.push(OverFullTime {
+                period: Period::new(from, Some(last)).unwrap_or(Period::open(from)),
+                total_hundredths: t as u32,
+                items: sorted(items),
+            });
+        }
+        if total > 100 {
+            open = Some((day, total, active.clone()));
+        }
+    }
+    if let Some((from, t, items)) = open {
+        // Still over the limit with an open-ended period.
+        out.push(OverFullTime {
+            period: Period::open(from),
+            total_hundredths: t as u32,
+            items: sorted(items),
+        });
+    }
+    out
+}
+
+fn sorted(mut v: Vec<usize>) -> Vec<usize> {
+    v.sort_unstable();
+    v
 }
 
 #[cfg(test)]

@@ -26,7 +26,9 @@ pub mod text;
 pub mod time;
 
 pub use account::{Account, AccountFields, Role, Username};
-pub use assignment::{Assignment, AssignmentFields, Overload, Workplace, overloads};
+pub use assignment::{
+    Assignment, AssignmentFields, OverFullTime, Overload, Workplace, over_full_time, overloads,
+};
 pub use codes::{
     AreaCode, AssignmentId, DoctorId, FacilityId, LgCode, PrefCode, ProgrammeId, SchemeId,
 };
