@@ -90,6 +90,7 @@
 //! ```
 
 pub mod error;
+pub mod evaluate;
 mod load;
 pub mod registry;
 pub mod scheme;

@@ -201,7 +201,12 @@ impl Timeline {
                     None
                 }
             };
-            let group = match p.facility_group.as_deref().map(FacilityGroup::parse) {
+            let group = match p
+                .facility_group
+                .as_deref()
+                .filter(|g| !g.trim().is_empty())
+                .map(FacilityGroup::parse)
+            {
                 None => None,
                 Some(Ok(g)) => Some(g),
                 Some(Err(e)) => {
