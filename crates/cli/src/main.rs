@@ -44,6 +44,8 @@ enum OutputFormat {
     Xlsx,
 }
 
+mod obligations;
+
 #[derive(Subcommand)]
 enum Command {
     /// Create or upgrade the database; optionally load the bundled public reference data.
@@ -108,6 +110,11 @@ enum Command {
         /// national inpatient rates.
         #[arg(long, value_name = "FILE")]
         rates: Option<PathBuf>,
+    },
+    /// Obligations: evaluate timelines and the register against the schemes; cohort tables.
+    Obligations {
+        #[command(subcommand)]
+        what: obligations::ObligationsCommand,
     },
     /// Manage accounts.
     User {
@@ -349,6 +356,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { what } => user(&cli.db, what).await,
+        Command::Obligations { what } => {
+            obligations::run(&cli.db, cli.format, what).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Analyze {
             prefectures: true,
             output,

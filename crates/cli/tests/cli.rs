@@ -387,3 +387,137 @@ fn analyze_prefectures() {
         (Some(47), Some("shortage"))
     );
 }
+
+#[test]
+fn obligations_check_a_timeline_and_the_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    // A timeline file in the exchange format: outside Mie for three years.
+    let t = dir.path().join("t.json");
+    std::fs::write(
+        &t,
+        r#"{"doctor": "d-001", "scheme": "mie-late-training",
+ "graduation_date": "2015-03-31", "loan_start": "2009-04-01", "loan_end": "2015-03-31",
+ "specialist_certified_on": null,
+ "periods": [{"start": "2015-04-01", "end": "2017-03-31", "kind": "initial_residency",
+              "facility": "三重大学医学部附属病院", "facility_group": "university",
+              "in_prefecture": true, "fte": 1.0},
+             {"start": "2017-04-01", "end": "2020-03-31", "kind": "specialist_training",
+              "facility": "名古屋の病院", "facility_group": "large_medium",
+              "in_prefecture": false, "fte": 1.0}]}"#,
+    )
+    .unwrap();
+    let out = ok(&chiiki(
+        &db,
+        &[
+            "obligations",
+            "check",
+            "--timeline",
+            t.to_str().unwrap(),
+            "--as-of",
+            "2020-04-01",
+            "--format",
+            "json",
+        ],
+    ));
+    let e: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(e["compliant"], false);
+    assert_eq!(e["status"], "in_service");
+    let v = &e["violations"][0];
+    assert_eq!(v["rule"], "rules.outside_prefecture");
+    assert!(v["explanation_ja"].as_str().unwrap().contains("県外"));
+    assert!(
+        v["explanation_en"]
+            .as_str()
+            .unwrap()
+            .contains("outside the prefecture")
+    );
+    for key in ["counted", "remaining", "risks", "deadline"] {
+        assert!(e.get(key).is_some(), "{key}");
+    }
+    // A bad file: every problem with its path, exit 2.
+    std::fs::write(&t, r#"{"doctor": "d", "scheme": "mie-late-training", "graduation_date": "2015-02-30", "periods": [{"start": "2016-04-01", "kind": "golf"}]}"#).unwrap();
+    let out = chiiki(
+        &db,
+        &["obligations", "check", "--timeline", t.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("graduation_date") && stderr.contains("periods[0].kind"),
+        "{stderr}"
+    );
+
+    // Every demo doctor, and the cohort tables as a workbook.
+    ok(&chiiki(&db, &["demo"]));
+    let out = ok(&chiiki(
+        &db,
+        &[
+            "obligations",
+            "check",
+            "--as-of",
+            "2026-04-01",
+            "--format",
+            "json",
+        ],
+    ));
+    let all: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 300);
+    let book = dir.path().join("cohort.xlsx");
+    ok(&chiiki(
+        &db,
+        &[
+            "obligations",
+            "cohort",
+            "--format",
+            "xlsx",
+            "--output",
+            book.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
+    assert_eq!(
+        chiiki(&db, &["obligations", "cohort", "--format", "xlsx"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        chiiki(&db, &["obligations", "check", "--as-of", "2026-02-30"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn obligations_validate_scheme_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "id = \"my-loan\"\nversion = 1\nkind = \"scholarship\"\npref = \"03\"\nname = { ja = \"例\", en = \"Example\" }\nsource = \"条例\"\n[rules.obligation]\nfixed_years = 9\nsource = \"第1条\"\ndescription = { ja = \"9年\", en = \"9 years\" }\n",
+    )
+    .unwrap();
+    let out = ok(&chiiki(
+        &db,
+        &["obligations", "validate", good.to_str().unwrap()],
+    ));
+    assert!(out.contains("my-loan"), "{out}");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "id = \"my-loan\"\nversion = 1\nkind = \"scholarship\"\npref = \"03\"\nname = { ja = \"例\", en = \"Example\" }\nsource = \"条例\"\n[rules.obligation]\nfixed_yeers = 9\nsource = \"第1条\"\ndescription = { ja = \"9年\", en = \"9 years\" }\n",
+    )
+    .unwrap();
+    let out = chiiki(&db, &["obligations", "validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fixed_yeers") && stderr.contains("bad.toml"),
+        "{stderr}"
+    );
+    let schemes = ok(&chiiki(&db, &["obligations", "schemes"]));
+    assert!(schemes.contains("mie-late-training") && schemes.contains("gifu-type2"));
+}
