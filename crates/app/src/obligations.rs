@@ -117,9 +117,30 @@ pub fn timeline_of(
     })
 }
 
+/// The shipped schemes and the centre's own scheme files (name, text), checked together: a
+/// problem in any file is an error naming the file, the key and the fix.
+pub fn registry_with(files: &[(String, String)]) -> Result<Registry, AppError> {
+    let mut all: Vec<(&str, &str)> = chiiki_obligations::SHIPPED.to_vec();
+    all.extend(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    Registry::from_files(all).map_err(|e| {
+        AppError::Rejected(chiiki_domain::Msg::new(
+            e.iter().map(|x| x.message(Lang::Ja)).collect::<Vec<_>>().join("\n"),
+            e.iter().map(|x| x.message(Lang::En)).collect::<Vec<_>>().join("\n"),
+        ))
+    })
+}
+
 /// Evaluates a timeline given as a file against the shipped schemes.
 pub fn check_timeline(t: &Timeline, as_of: NaiveDate) -> Result<Evaluation, AppError> {
-    let registry = registry()?;
+    check_timeline_with(registry()?, t, as_of)
+}
+
+/// Evaluates a timeline against the schemes of a registry.
+pub fn check_timeline_with(
+    registry: &Registry,
+    t: &Timeline,
+    as_of: NaiveDate,
+) -> Result<Evaluation, AppError> {
     let enrolled = t.loan.map_or(t.graduation_date, |l| l.start());
     let scheme = registry.version_for(&t.scheme, enrolled).map_err(|e| {
         use chiiki_domain::Explain;
@@ -131,12 +152,23 @@ pub fn check_timeline(t: &Timeline, as_of: NaiveDate) -> Result<Evaluation, AppE
     Ok(evaluate(scheme, t, as_of, None))
 }
 
-/// Evaluates every doctor of the register the principal may see, as of a date; doctors
-/// without an enrolment or whose scheme is unknown are listed with the reason.
+/// Evaluates every doctor of the register the principal may see, as of a date, against the
+/// shipped schemes; doctors without an enrolment or whose scheme is unknown are listed with
+/// the reason.
 pub async fn evaluate_register(
     store: &dyn Store,
     who: &Principal,
     as_of: NaiveDate,
+) -> Result<(Vec<DoctorObligation>, Vec<NotEvaluated>), AppError> {
+    evaluate_register_with(store, who, as_of, registry()?).await
+}
+
+/// The same against the schemes of a registry (the shipped ones and the centre's own).
+pub async fn evaluate_register_with(
+    store: &dyn Store,
+    who: &Principal,
+    as_of: NaiveDate,
+    registry: &Registry,
 ) -> Result<(Vec<DoctorObligation>, Vec<NotEvaluated>), AppError> {
     let all = ListFilter::default();
     let list = |entity| register::list(store, who, entity, &all, Paging::default());
@@ -172,7 +204,6 @@ pub async fn evaluate_register(
         by_doctor.entry(&a.doctor).or_default().push(a);
     }
     let shortage = shortage_areas()?;
-    let registry = registry()?;
     let mut out = Vec::with_capacity(doctors.len());
     let mut skipped = Vec::new();
     for d in &doctors {

@@ -27,6 +27,9 @@ pub(crate) enum ObligationsCommand {
         /// Write to this file instead of standard output (required for xlsx).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// The centre's own scheme files (TOML), besides the shipped ones; repeat for more.
+        #[arg(long = "scheme", value_name = "FILE")]
+        schemes: Vec<PathBuf>,
     },
     /// The register views: cohort tables (status × specialty, × area, graduation year ×
     /// status, pipeline), doctors at risk, deadlines within 12 months.
@@ -35,6 +38,9 @@ pub(crate) enum ObligationsCommand {
         as_of: Option<String>,
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// The centre's own scheme files (TOML), besides the shipped ones.
+        #[arg(long = "scheme", value_name = "FILE")]
+        schemes: Vec<PathBuf>,
     },
     /// The schemes chiiki ships, with their versions and rules.
     Schemes,
@@ -55,6 +61,17 @@ fn as_of(text: Option<&str>) -> anyhow::Result<NaiveDate> {
     }
 }
 
+/// The shipped schemes and the given files, all checked.
+fn registry(files: &[PathBuf]) -> anyhow::Result<chiiki_obligations::Registry> {
+    let mut texts = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| bad(format!("{}: 読めません / cannot read it: {e}", f.display())))?;
+        texts.push((f.display().to_string(), text));
+    }
+    ob::registry_with(&texts).map_err(rejected)
+}
+
 fn rejected(e: AppError) -> anyhow::Error {
     match e {
         AppError::Rejected(m) => bad(m.to_string()),
@@ -72,7 +89,9 @@ pub(crate) async fn run(
             timeline: Some(file),
             as_of: date,
             output,
+            schemes,
         } => {
+            let registry = registry(&schemes)?;
             let date = as_of(date.as_deref())?;
             let bytes = std::fs::read(&file).map_err(|e| {
                 bad(format!(
@@ -87,7 +106,7 @@ pub(crate) async fn run(
                     .collect::<Vec<_>>()
                     .join("\n"))
             })?;
-            let e = ob::check_timeline(&t, date).map_err(rejected)?;
+            let e = ob::check_timeline_with(&registry, &t, date).map_err(rejected)?;
             let bytes = match format.unwrap_or(OutputFormat::Table) {
                 OutputFormat::Json => {
                     format!("{}\n", serde_json::to_string_pretty(&e)?).into_bytes()
@@ -105,11 +124,14 @@ pub(crate) async fn run(
             timeline: None,
             as_of: date,
             output,
+            schemes,
         } => {
+            let registry = registry(&schemes)?;
             let date = as_of(date.as_deref())?;
             let store = open(db).await?;
             let (list, skipped) =
-                ob::evaluate_register(store.as_ref(), &cli_principal(), date).await?;
+                ob::evaluate_register_with(store.as_ref(), &cli_principal(), date, &registry)
+                    .await?;
             for s in &skipped {
                 eprintln!("{}: {}", s.doctor, s.reason);
             }
@@ -137,10 +159,14 @@ pub(crate) async fn run(
         ObligationsCommand::Cohort {
             as_of: date,
             output,
+            schemes,
         } => {
+            let registry = registry(&schemes)?;
             let date = as_of(date.as_deref())?;
             let store = open(db).await?;
-            let (list, _) = ob::evaluate_register(store.as_ref(), &cli_principal(), date).await?;
+            let (list, _) =
+                ob::evaluate_register_with(store.as_ref(), &cli_principal(), date, &registry)
+                    .await?;
             let format = format.unwrap_or(OutputFormat::Table);
             let bytes = match format {
                 OutputFormat::Xlsx => {

@@ -518,6 +518,45 @@ fn obligations_validate_scheme_files() {
         stderr.contains("fixed_yeers") && stderr.contains("bad.toml"),
         "{stderr}"
     );
+    // A centre's own scheme, used to check a timeline; a bad one stops the check.
+    let t = dir.path().join("t.json");
+    std::fs::write(
+        &t,
+        r#"{"doctor": "d", "scheme": "my-loan", "graduation_date": "2015-03-31", "periods": []}"#,
+    )
+    .unwrap();
+    let out = ok(&chiiki(
+        &db,
+        &[
+            "obligations",
+            "check",
+            "--timeline",
+            t.to_str().unwrap(),
+            "--scheme",
+            good.to_str().unwrap(),
+            "--as-of",
+            "2016-04-01",
+            "--format",
+            "json",
+        ],
+    ));
+    let e: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (e["scheme"].as_str(), e["required_years"].as_f64()),
+        (Some("my-loan"), Some(9.0))
+    );
+    let out = chiiki(
+        &db,
+        &[
+            "obligations",
+            "check",
+            "--timeline",
+            t.to_str().unwrap(),
+            "--scheme",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
     let schemes = ok(&chiiki(&db, &["obligations", "schemes"]));
     assert!(schemes.contains("mie-late-training") && schemes.contains("gifu-type2"));
 }
