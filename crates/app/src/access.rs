@@ -28,6 +28,10 @@ pub enum Permission {
     ReadAudit,
     /// Create accounts and reset passwords.
     ManageAccounts,
+    /// Read the register's obligation views (cohort tables, doctors at risk, deadlines):
+    /// the centre's staff (coordinators, auditors) and administrators, not doctors or
+    /// facilities.
+    ReadRegisterViews,
 }
 
 /// A refusal, explained.
@@ -70,7 +74,11 @@ impl Principal {
         use Role::*;
         matches!(
             (self.role, p),
-            (Admin, _) | (_, ReadRegister) | (Coordinator, WriteRegister) | (Auditor, ReadAudit)
+            (Admin, _)
+                | (_, ReadRegister)
+                | (Coordinator, WriteRegister)
+                | (Auditor, ReadAudit)
+                | (Coordinator | Auditor, ReadRegisterViews)
         )
     }
 

@@ -113,6 +113,8 @@ pub fn timeline_of(
         graduation_date: doctor.graduation_date,
         loan: Some(enrolment.loan),
         specialist_certified_on: None,
+        // The register does not record board certification.
+        specialist_recorded: false,
         periods,
     })
 }
@@ -124,8 +126,14 @@ pub fn registry_with(files: &[(String, String)]) -> Result<Registry, AppError> {
     all.extend(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
     Registry::from_files(all).map_err(|e| {
         AppError::Rejected(chiiki_domain::Msg::new(
-            e.iter().map(|x| x.message(Lang::Ja)).collect::<Vec<_>>().join("\n"),
-            e.iter().map(|x| x.message(Lang::En)).collect::<Vec<_>>().join("\n"),
+            e.iter()
+                .map(|x| x.message(Lang::Ja))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            e.iter()
+                .map(|x| x.message(Lang::En))
+                .collect::<Vec<_>>()
+                .join("\n"),
         ))
     })
 }
@@ -190,7 +198,7 @@ pub async fn evaluate_register_with(
             _ => None,
         })
         .collect();
-    let facilities: HashMap<FacilityId, Facility> = list(Entity::Facilities)
+    let mut facilities: HashMap<FacilityId, Facility> = list(Entity::Facilities)
         .await?
         .items
         .into_iter()
@@ -199,16 +207,27 @@ pub async fn evaluate_register_with(
             _ => None,
         })
         .collect();
+    // Facilities outside the principal's scope (a hospital in another prefecture) are read
+    // whole: their prefecture and group decide what counts.
+    for a in &assignments {
+        if let Some(Workplace::Registered { facility }) = &a.place
+            && !facilities.contains_key(facility)
+            && let Some(Record::Facility(f)) =
+                store.get(Entity::Facilities, facility.as_str()).await?
+        {
+            facilities.insert(facility.clone(), f);
+        }
+    }
     let mut by_doctor: HashMap<&chiiki_domain::DoctorId, Vec<&Assignment>> = HashMap::new();
     for a in &assignments {
         by_doctor.entry(&a.doctor).or_default().push(a);
     }
-    let shortage = shortage_areas()?;
+    let shortage = shortage_areas_once()?;
     let mut out = Vec::with_capacity(doctors.len());
     let mut skipped = Vec::new();
     for d in &doctors {
         let mine = by_doctor.get(&d.id).cloned().unwrap_or_default();
-        let Some(t) = timeline_of(d, &mine, &facilities, &shortage) else {
+        let Some(t) = timeline_of(d, &mine, &facilities, shortage) else {
             skipped.push(NotEvaluated {
                 doctor: d.id.to_string(),
                 reason: "修学資金・地域枠の登録がありません / no enrolment in a scheme".into(),
@@ -535,6 +554,151 @@ pub fn sheets(list: &[DoctorObligation]) -> Vec<chiiki_tabular::Sheet> {
             .collect(),
     });
     out
+}
+
+/// Whether the principal may read the register's obligation views — the cohort tables,
+/// doctors at risk, deadlines and their downloads: the centre's staff who read the register
+/// of a prefecture (coordinators, auditors) and administrators. A doctor reads their own
+/// obligation on their page ([`evaluate_doctor`]); a facility account reads none.
+pub fn may_read_register_views(who: &Principal) -> bool {
+    who.can(crate::access::Permission::ReadRegisterViews)
+}
+
+/// [`evaluate_register`] for the register views, refused to a principal that
+/// [`may_read_register_views`] turns away.
+pub async fn register_views(
+    store: &dyn Store,
+    who: &Principal,
+    as_of: NaiveDate,
+) -> Result<(Vec<DoctorObligation>, Vec<NotEvaluated>), AppError> {
+    if !may_read_register_views(who) {
+        return Err(crate::access::Denied(chiiki_domain::Msg::new(
+            "義務履行の集計を見る権限がありません",
+            "you are not allowed to read the obligations of the register",
+        ))
+        .into());
+    }
+    evaluate_register(store, who, as_of).await
+}
+
+/// The register views as a file, recorded in the audit trail as [`register::export`]
+/// records its files: the workbook of [`sheets`], or the doctors as CSV (UTF-8 with BOM,
+/// the keys of [`DOCTOR_COLUMNS`] as headers, statuses and sentences in `lang`).
+pub async fn export(
+    store: &dyn Store,
+    who: &Principal,
+    as_of: NaiveDate,
+    format: chiiki_tabular::Format,
+    lang: Lang,
+) -> Result<(Vec<u8>, usize), AppError> {
+    use chiiki_tabular::{CellKind, Column, CsvStream, Format};
+    let (list, skipped) = register_views(store, who, as_of).await?;
+    let bytes = match format {
+        Format::Xlsx => chiiki_tabular::sheets_to_xlsx("義務履行", &sheets(&list))?,
+        Format::Csv => {
+            let columns: Vec<Column> = DOCTOR_COLUMNS
+                .iter()
+                .map(|&(key, ja)| Column {
+                    key,
+                    ja: key,
+                    aliases: &[],
+                    required: false,
+                    kind: CellKind::Text,
+                    help_ja: ja,
+                    help_en: key,
+                })
+                .collect();
+            let mut w = CsvStream::new(Vec::new(), &columns)?;
+            for d in &list {
+                w.write_cells(&doctor_row(d, lang))?;
+            }
+            w.finish()?
+        }
+    };
+    store
+        .record_event(
+            who.actor(),
+            chiiki_store::Event {
+                action: "export",
+                entity: "obligations",
+                entity_id: format!("obligations.{}", format.extension()),
+                pref: who.scope_pref().map(|p| p.to_string()),
+                details: Some(serde_json::json!({
+                    "records": list.len(),
+                    "not_evaluated": skipped.len(),
+                    "format": format.extension(),
+                    "as_of": chiiki_domain::format_iso(as_of),
+                })),
+            },
+        )
+        .await?;
+    Ok((bytes, list.len()))
+}
+
+/// One doctor's obligation, for their page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DoctorEvaluation {
+    /// Evaluated under the version of the scheme in force when their loan started.
+    Evaluated {
+        scheme: &'static chiiki_obligations::SchemeDefinition,
+        evaluation: Evaluation,
+    },
+    /// Enrolled in a scheme, or at a date, that no shipped scheme version covers.
+    NotEvaluated(chiiki_domain::Msg),
+}
+
+/// The shortage areas, computed once per process (the reference data is embedded).
+fn shortage_areas_once() -> Result<&'static HashSet<AreaCode>, AppError> {
+    static SHORTAGE: std::sync::OnceLock<Result<HashSet<AreaCode>, String>> =
+        std::sync::OnceLock::new();
+    SHORTAGE
+        .get_or_init(|| shortage_areas().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| AppError::Internal(format!("shortage areas: {e}")))
+}
+
+/// Evaluates one doctor the principal may see as of a date, as [`evaluate_register`]
+/// evaluates each; `None` when the doctor is out of scope or has no enrolment. The
+/// facilities of their assignments are read whole, as [`register::doctor_timeline`] reads
+/// their names: their groups and areas decide what counts.
+pub async fn evaluate_doctor(
+    store: &dyn Store,
+    who: &Principal,
+    id: &chiiki_domain::DoctorId,
+    as_of: NaiveDate,
+) -> Result<Option<DoctorEvaluation>, AppError> {
+    let Some((doctor, assignments)) = register::doctor_timeline(store, who, id).await? else {
+        return Ok(None);
+    };
+    let mut facilities: HashMap<FacilityId, Facility> = HashMap::new();
+    for (a, _) in &assignments {
+        if let Some(Workplace::Registered { facility }) = &a.place
+            && !facilities.contains_key(facility)
+            && let Some(Record::Facility(f)) =
+                store.get(Entity::Facilities, facility.as_str()).await?
+        {
+            facilities.insert(facility.clone(), f);
+        }
+    }
+    let mine: Vec<&Assignment> = assignments.iter().map(|(a, _)| a).collect();
+    let Some(t) = timeline_of(&doctor, &mine, &facilities, shortage_areas_once()?) else {
+        return Ok(None);
+    };
+    let enrolled = t.loan.map_or(t.graduation_date, |l| l.start());
+    Ok(Some(match registry()?.version_for(&t.scheme, enrolled) {
+        Ok(scheme) => DoctorEvaluation::Evaluated {
+            scheme,
+            evaluation: evaluate(scheme, &t, as_of, Some(doctor.status)),
+        },
+        Err(e) => {
+            use chiiki_domain::Explain;
+            let (problem, fix) = (e.problem(), e.fix());
+            DoctorEvaluation::NotEvaluated(chiiki_domain::Msg::new(
+                format!("{} — {}", problem.ja, fix.ja),
+                format!("{} — {}", problem.en, fix.en),
+            ))
+        }
+    }))
 }
 
 #[cfg(test)]

@@ -533,7 +533,23 @@ pub fn evaluate(
         let certified_in_time = t
             .specialist_certified_on
             .is_some_and(|c| c <= due && c <= as_of);
-        if !certified_in_time && as_of > due {
+        if !certified_in_time && as_of > due && !t.specialist_recorded {
+            risks.push(Finding {
+                rule: "rules.specialist",
+                source: rule.source.clone(),
+                explanation_ja: format!(
+                    "専門医の資格を卒後{}年目の終わり（{}）までに取る決まりですが、取得日が登録されていません。確認してください。",
+                    rule.year_after_graduation,
+                    format_iso(due)
+                ),
+                explanation_en: format!(
+                    "Board certification was due by the end of year {} after graduation ({}); no certification date is recorded, so check it.",
+                    rule.year_after_graduation,
+                    format_iso(due)
+                ),
+                periods: Vec::new(),
+            });
+        } else if !certified_in_time && as_of > due {
             violations.push(Finding {
                 rule: "rules.specialist",
                 source: rule.source.clone(),

@@ -33,6 +33,10 @@ pub struct Timeline {
     /// The loan, first to last month paid (inclusive); `None` for a programme without one.
     pub loan: Option<Period>,
     pub specialist_certified_on: Option<NaiveDate>,
+    /// Whether the source records board certification at all: a timeline file does (`null`
+    /// means not certified); the register does not, and then a missed certification is a
+    /// risk to check, not a violation.
+    pub specialist_recorded: bool,
     /// In the order given; evaluation never depends on it.
     pub periods: Vec<ServicePeriod>,
 }
@@ -270,6 +274,7 @@ impl Timeline {
                 graduation_date,
                 loan,
                 specialist_certified_on: specialist,
+                specialist_recorded: true,
                 periods,
             }),
             _ => Err(errors),

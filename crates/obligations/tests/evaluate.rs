@@ -273,6 +273,27 @@ fn mie_expects_board_certification_by_year_ten() {
 }
 
 #[test]
+fn an_unrecorded_certification_is_a_risk_to_check_not_a_violation() {
+    // The register does not record board certification: past the due date, the evaluation
+    // asks to check it instead of calling it broken.
+    let mut t = timeline("mie-late-training", "2015-03-31", None, &[RES]);
+    t.specialist_recorded = false;
+    let e = evaluate(&mie(), &t, d("2025-04-01"), None);
+    assert!(!rules(&e).contains(&"rules.specialist"));
+    let r = e
+        .risks
+        .iter()
+        .find(|r| r.rule == "rules.specialist")
+        .unwrap();
+    assert!(
+        r.explanation_en
+            .contains("no certification date is recorded"),
+        "{}",
+        r.explanation_en
+    );
+}
+
+#[test]
 fn mie_rotation_needs_its_groups() {
     let s = mie();
     let uni: P = (

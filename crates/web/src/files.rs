@@ -350,23 +350,24 @@ pub(crate) async fn download(
         format,
     )
     .await?;
+    Ok(attachment(bytes, format, entity.code()))
+}
+
+/// A file to download: its content type from the format, its name `<stem>.<extension>`.
+pub(crate) fn attachment(bytes: Vec<u8>, format: Format, stem: &str) -> Response {
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}.{}\"",
-                    entity.code(),
-                    format.extension()
-                ),
+                format!("attachment; filename=\"{stem}.{}\"", format.extension()),
             ),
         ],
         Body::from(bytes),
     )
-        .into_response())
+        .into_response()
 }

@@ -11,6 +11,7 @@ pub mod api;
 mod assignments;
 mod files;
 mod i18n;
+mod obligations;
 mod pages;
 mod session;
 
@@ -71,6 +72,9 @@ pub fn router(store: Arc<dyn Store>) -> Router {
             "/doctors/{id}/assignments/{aid}/end",
             post(assignments::end),
         )
+        .route("/obligations", get(obligations::page))
+        .route("/obligations.xlsx", get(obligations::xlsx))
+        .route("/obligations.csv", get(obligations::csv))
         .route("/audit", get(pages::audit))
         .route(
             "/import",
@@ -176,6 +180,9 @@ async fn css() -> Response {
 pub(crate) enum PageError {
     NotFound,
     Forbidden,
+    /// A request that cannot be answered as asked (a date that is not one): 400, with
+    /// what is wrong and how to fix it in both languages.
+    BadRequest(chiiki_domain::Msg),
     Internal(String),
 }
 
@@ -203,22 +210,41 @@ impl From<askama::Error> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, title) = match &self {
-            PageError::NotFound => (StatusCode::NOT_FOUND, "ページが見つかりません / Not found"),
+        let (status, title, message) = match self {
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "ページが見つかりません / Not found".to_string(),
+                None,
+            ),
             PageError::Forbidden => (
                 StatusCode::FORBIDDEN,
-                "このページを見る権限がありません / Forbidden",
+                "このページを見る権限がありません / Forbidden".to_string(),
+                None,
             ),
+            PageError::BadRequest(m) => {
+                let says = |l| i18n::T(l).get("error.bad_request");
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "{} / {}",
+                        says(chiiki_domain::Lang::Ja),
+                        says(chiiki_domain::Lang::En)
+                    ),
+                    Some(m),
+                )
+            }
             PageError::Internal(e) => {
                 tracing::error!(error = %e, "page failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "エラーが発生しました / Something went wrong",
+                    "エラーが発生しました / Something went wrong".to_string(),
+                    None,
                 )
             }
         };
         let page = pages::ErrorPage {
-            title,
+            title: title.clone(),
+            message,
             chrome: pages::Chrome::anonymous(),
         };
         match askama::Template::render(&page) {

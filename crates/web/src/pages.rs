@@ -39,6 +39,8 @@ pub(crate) struct Chrome {
     pub can_audit: bool,
     pub can_write: bool,
     pub can_manage: bool,
+    /// Whether the register's obligation views are in the navigation.
+    pub can_obligations: bool,
     /// This page, to come back to after changing a preference.
     pub here: String,
 }
@@ -55,6 +57,7 @@ impl Chrome {
             can_audit: p.can(Permission::ReadAudit),
             can_write: p.can(Permission::WriteRegister),
             can_manage: p.can(Permission::ManageAccounts),
+            can_obligations: chiiki_app::obligations::may_read_register_views(p),
             here: urlencode(uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")),
         }
     }
@@ -72,6 +75,7 @@ impl Chrome {
             can_audit: false,
             can_write: false,
             can_manage: false,
+            can_obligations: false,
             here: "%2F".into(),
         }
     }
@@ -113,7 +117,9 @@ impl Chrome {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub(crate) struct ErrorPage {
-    pub title: &'static str,
+    pub title: String,
+    /// What went wrong and how to fix it, in both languages.
+    pub message: Option<chiiki_domain::Msg>,
     pub chrome: Chrome,
 }
 
@@ -852,6 +858,8 @@ struct DoctorPage {
     name: String,
     synthetic: bool,
     facts: Vec<(&'static str, String)>,
+    /// The obligation, for a doctor enrolled in a scheme.
+    obligation: Option<crate::obligations::ObligationView>,
     timeline: Vec<TimelineRow>,
 }
 
@@ -861,6 +869,7 @@ pub(crate) async fn doctor(
     prefs: Prefs,
     uri: Uri,
     Path(id): Path<String>,
+    Query(q): Query<crate::obligations::AsOfQuery>,
 ) -> PageResult {
     let chrome = Chrome::new(&session, prefs, "doctors", &uri);
     let id = DoctorId::parse(&id).map_err(|_| PageError::NotFound)?;
@@ -869,6 +878,9 @@ pub(crate) async fn doctor(
     else {
         return Err(PageError::NotFound);
     };
+    let as_of = q.date()?;
+    let obligation =
+        crate::obligations::doctor_section(&s, &session.principal, &id, as_of, &chrome).await?;
     let mut facts = vec![
         ("facility.id", d.id.to_string()),
         (
@@ -924,6 +936,7 @@ pub(crate) async fn doctor(
         name: d.name.to_string(),
         synthetic: d.synthetic,
         facts,
+        obligation,
         timeline,
     })
 }

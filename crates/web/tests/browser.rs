@@ -13,6 +13,8 @@
 //! or `target/browser-screenshots`), outside git; each run overwrites them.
 #![cfg(unix)]
 
+mod common;
+
 use std::future::Future;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -1113,5 +1115,99 @@ async fn the_report_and_the_dashboard_draw_the_map_and_charts() {
     assert!(chart_sizes(&b).await.len() >= 4);
     b.scroll_to("#outlook").await;
     b.screenshot("area-outlook").await;
+    b.close().await;
+}
+
+/// A synthetic doctor of Mie under `mie-late-training`, whose rules can be broken (the
+/// Iwate demo's schemes state none, so no demo doctor is ever at risk), and Mie's
+/// coordinator `mie`. Three years of specialist training in Tokyo break the two-year limit
+/// on training outside the prefecture, whatever the date.
+async fn seed_mie(t: &testing::TestStore) {
+    common::import_mie(t).await;
+    account(t, "mie", Role::Coordinator, Some(24), None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinators_read_the_obligations_and_a_doctor_reads_their_own() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+    seed_mie(&app.t).await;
+
+    // Iwate's coordinator: the register's obligations from the navigation, the four
+    // tables of the demo's 300 doctors.
+    b.log_in(&app, "iwate").await;
+    b.click("header.site nav a[href='/obligations']").await;
+    b.wait_for_path("/obligations").await;
+    b.wait_for_text("main h1", "義務履行の状況").await;
+    assert_eq!(b.text("#evaluated").await, "300");
+    for id in [
+        "status_by_specialty",
+        "status_by_area",
+        "graduation_year_by_status",
+    ] {
+        assert_eq!(b.text(&format!("#{id} td.grand")).await, "300", "{id}");
+        assert!(b.all(&format!("#{id} tbody th[scope=row]")).await.len() > 1);
+    }
+    assert!(!b.cells("#pipeline").await.is_empty());
+    b.screenshot("obligations").await;
+    b.phone_screenshot("obligations", Some("#status_by_area"))
+        .await;
+    b.log_out().await;
+
+    // Mie's coordinator: a doctor at risk, with the sentence; their page says it again,
+    // with the rule's source, and what counts.
+    b.log_in(&app, "mie").await;
+    b.click("header.site nav a[href='/obligations']").await;
+    b.wait_for_path("/obligations").await;
+    let listed = b
+        .wait_for_text("table.at-risk ul.findings li", "県外での勤務は通算")
+        .await;
+    assert!(listed.contains("違反"), "{listed}");
+    b.click("table.at-risk a[href='/doctors/MIE-2016-001']")
+        .await;
+    b.wait_for_path("/doctors/MIE-2016-001").await;
+    let finding = b.wait_for_text("#findings li", "県外での勤務は通算").await;
+    assert!(
+        finding.contains("3.0 年") && finding.contains("海外又は三重県外の機関において"),
+        "the sentence and its source: {finding}"
+    );
+    assert_eq!(b.text("#obligation .badge.violation").await, "違反あり");
+    assert!(b.all("ul.rules li").await.len() >= 8, "Mie's rules listed");
+    b.scroll_to("#findings").await;
+    b.screenshot("obligation-at-risk").await;
+    // In English, the same sentence in English.
+    b.click("header.site .prefs a[hreflang=en]").await;
+    b.wait_for_attr("html", "lang", "en").await;
+    b.wait_for_text(
+        "#findings li",
+        "Service outside the prefecture is limited to",
+    )
+    .await;
+    b.click("header.site .prefs a[hreflang=ja]").await;
+    b.wait_for_attr("html", "lang", "ja").await;
+    b.log_out().await;
+
+    // The doctor: their own status and progress; the register's views are not theirs.
+    b.log_in(&app, "doctor").await;
+    assert!(b.all("header.site a[href='/obligations']").await.is_empty());
+    b.goto(&app.url("/doctors/DEMO-2018-001")).await;
+    b.wait_for_text("#obligation h2", "義務の履行状況").await;
+    let status = b.text("#obligation-status").await;
+    assert!(!status.trim().is_empty());
+    assert_eq!(b.attr("#served", "max").await.as_deref(), Some("6"));
+    let facts = b.text("#obligation dl").await;
+    assert!(
+        facts.contains("医療局医師奨学資金") && facts.contains("残り年数"),
+        "{facts}"
+    );
+    b.scroll_to("#obligation-title").await;
+    b.screenshot("doctor-obligation").await;
+    b.phone_screenshot("doctor-obligation", Some("#obligation-title"))
+        .await;
+    b.goto(&app.url("/obligations")).await;
+    b.wait_for_text("main h1", "権限がありません").await;
+
     b.close().await;
 }

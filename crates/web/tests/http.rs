@@ -2,6 +2,8 @@
 //! and on PostgreSQL — pages, logins, the role × route matrix, prefecture isolation, CSRF,
 //! session fixation and the login throttle.
 
+mod common;
+
 use chiiki_app::access::Principal;
 use chiiki_domain::{AccountFields, DoctorId, FacilityId, Name, PrefCode, Role, Username};
 use chiiki_store::testing;
@@ -268,14 +270,24 @@ async fn every_role_sees_only_its_scope() {
         "/doctors/DEMO-2018-001",
         "/doctors/DEMO-2019-001",
         "/audit",
+        "/obligations",
     ];
-    let matrix: [(&str, [S; 10]); 6] = [
-        ("admin", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
-        ("iwate", [OK, OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN]),
-        ("miyagi", [OK, OK, NO, OK, NO, NO, OK, NO, NO, FORBIDDEN]),
-        ("kamaishi", [OK, OK, OK, OK, NO, OK, OK, NO, NO, FORBIDDEN]),
-        ("doctor", [OK, OK, OK, OK, OK, OK, OK, OK, NO, FORBIDDEN]),
-        ("auditor", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+    let matrix: [(&str, [S; 11]); 6] = [
+        ("admin", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+        ("iwate", [OK, OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN, OK]),
+        (
+            "miyagi",
+            [OK, OK, NO, OK, NO, NO, OK, NO, NO, FORBIDDEN, OK],
+        ),
+        (
+            "kamaishi",
+            [OK, OK, OK, OK, NO, OK, OK, NO, NO, FORBIDDEN, FORBIDDEN],
+        ),
+        (
+            "doctor",
+            [OK, OK, OK, OK, OK, OK, OK, OK, NO, FORBIDDEN, FORBIDDEN],
+        ),
+        ("auditor", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
     ];
     for (user, expected) in matrix {
         let c = logged_in(base, user).await;
@@ -1208,4 +1220,269 @@ async fn the_analytics_page_shows_the_index_chart_and_table() {
         0,
         "no Iwate area for Miyagi"
     );
+}
+
+/// A synthetic doctor of Mie under `mie-late-training` (a scheme with checkable rules; the
+/// Iwate demo's schemes state none, so no demo doctor is ever at risk) and Mie's
+/// coordinator `mie`. Three years of specialist training in Tokyo break the two-year limit
+/// on training outside the prefecture, whatever the date.
+async fn seed_mie(t: &testing::TestStore) {
+    common::import_mie(t).await;
+    account(t, "mie", Role::Coordinator, Some(24), None, None).await;
+}
+
+/// The `<table>` with this id and everything up to its end.
+fn table<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!(r#"<table class="cross" id="{id}""#))
+        .unwrap_or_else(|| panic!("a table {id}"));
+    let len = page[start..].find("</table>").unwrap();
+    &page[start..start + len]
+}
+
+/// The number in the grand-total cell of a cross-table.
+fn grand_total(table: &str) -> u32 {
+    let i = table
+        .find(r#"<td class="num grand">"#)
+        .expect("a grand total")
+        + 22;
+    table[i..i + table[i..].find('<').unwrap()].parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_register_obligations_page_tables_and_downloads() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let base = &s.base;
+    let c = logged_in(base, "iwate").await;
+
+    // The page, as of today: the navigation, the counts, the four tables, the lists.
+    let (st, page) = get(&c, &format!("{base}/obligations")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(r#"<a href="/obligations" aria-current="page">義務履行</a>"#));
+    assert!(page.contains(r#"<div class="n" id="evaluated">300</div>"#));
+    for id in [
+        "status_by_specialty",
+        "status_by_area",
+        "graduation_year_by_status",
+    ] {
+        let t = table(&page, id);
+        assert_eq!(grand_total(t), 300, "{id}");
+        assert!(t.contains(r#"<th scope="col">"#) && t.contains(r#"<th scope="row">"#));
+    }
+    let pipeline = table(&page, "pipeline");
+    assert!(grand_total(pipeline) > 0 && grand_total(pipeline) <= 300);
+    assert!(page.contains("卒業年度 × 状態") && page.contains("義務勤務の開始年度"));
+    for h2 in [
+        "状態別の人数",
+        "集計表",
+        "要注意の医師",
+        "12か月以内に期限を迎える医師",
+        "評価できなかった医師",
+    ] {
+        assert!(page.contains(h2), "{h2}");
+    }
+    assert!(!page.contains("NaN"));
+
+    // Downloads: a workbook, and the CSV of the 300 doctors; both audited.
+    let r = c
+        .get(format!("{base}/obligations.xlsx?as_of=2026-04-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("obligations-2026-04-01.xlsx")
+    );
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    let r = c
+        .get(format!("{base}/obligations.csv?as_of=2026-04-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    let csv = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert_eq!(csv.lines().count(), 301, "the header and 300 doctors");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let keys: Vec<&str> = chiiki_app::obligations::DOCTOR_COLUMNS
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    assert_eq!(header, keys);
+    let exports =
+        s._t.store()
+            .list_audit(&chiiki_store::AuditFilter {
+                actor: Some("iwate".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    let mine: Vec<_> = exports
+        .items
+        .iter()
+        .filter(|e| e.action == "export" && e.entity == "obligations")
+        .collect();
+    assert_eq!(mine.len(), 2, "both downloads are audited");
+    assert!(mine.iter().all(|e| {
+        let d = e.after.as_ref().unwrap();
+        d["records"] == 300 && d["as_of"] == "2026-04-01"
+    }));
+
+    // A date that is not one: 400, said in both languages; so for the downloads.
+    for url in [
+        "/obligations?as_of=2026-02-30",
+        "/obligations?as_of=someday",
+        "/obligations.csv?as_of=2026-13-01",
+        "/doctors/DEMO-2018-001?as_of=令和9年2月30日",
+    ] {
+        let (st, body) = get(&c, &format!("{base}{url}")).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{url}");
+        assert!(
+            body.contains("入力が正しくありません / The request is not valid")
+                && body.contains("基準日:")
+                && body.contains("As of:"),
+            "{url}: {body}"
+        );
+    }
+    // Another day, also in 和暦; the links to the doctors keep it.
+    let (st, page) = get(&c, &format!("{base}/obligations?as_of=R8.4.1")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(r#"value="2026-04-01""#) && page.contains("令和8年4月1日"));
+
+    // English: the tables' labels and the sentences follow.
+    c.get(format!("{base}/prefs/lang/en?next=/"))
+        .send()
+        .await
+        .unwrap();
+    let (_, en) = get(&c, &format!("{base}/obligations")).await;
+    assert!(en.contains("Obligations of the register") && en.contains("Graduation year × status"));
+    for ja in ["状態別の人数", "卒業年度 × 状態", "義務履行中", "未定"] {
+        assert!(!en.contains(ja), "{ja} left in English");
+    }
+
+    // Who may read it: the centre's staff; a doctor or a facility may not, and has no link.
+    let auditor = logged_in(base, "auditor").await;
+    let (st, page) = get(&auditor, &format!("{base}/obligations")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(grand_total(table(&page, "status_by_area")), 300);
+    let r = auditor
+        .get(format!("{base}/obligations.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let miyagi = logged_in(base, "miyagi").await;
+    let (st, page) = get(&miyagi, &format!("{base}/obligations")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        page.contains(r#"<div class="n" id="evaluated">0</div>"#),
+        "no Iwate doctor"
+    );
+    for user in ["doctor", "kamaishi"] {
+        let c = logged_in(base, user).await;
+        for url in ["/obligations", "/obligations.csv", "/obligations.xlsx"] {
+            let (st, _) = get(&c, &format!("{base}{url}")).await;
+            assert_eq!(st, StatusCode::FORBIDDEN, "{user} {url}");
+        }
+        let (_, home) = get(&c, &format!("{base}/")).await;
+        assert!(!home.contains(r#"href="/obligations""#), "{user}");
+    }
+}
+
+#[tokio::test]
+async fn a_doctor_page_shows_the_obligation_and_the_doctor_sees_their_own() {
+    let t = testing::sqlite().await;
+    let s = spawn(t).await;
+    let base = &s.base;
+
+    // The doctor: their own obligation, and nobody else's.
+    let doctor = logged_in(base, "doctor").await;
+    let (st, own) = get(&doctor, &format!("{base}/doctors/DEMO-2018-001")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(own.contains(r#"<h2 id="obligation-title">義務の履行状況</h2>"#));
+    assert!(own.contains(r#"id="obligation-status""#));
+    assert!(own.contains("<progress id=\"served\""));
+    assert!(own.contains("何が数えられるか（制度の決まり）"));
+    assert!(
+        own.contains("義務年限"),
+        "the rules with their descriptions"
+    );
+    assert!(own.contains("根拠:"), "and their sources");
+    let (st, other) = get(&doctor, &format!("{base}/doctors/DEMO-2018-002")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(!other.contains("DEMO-2018-002") && !other.contains("義務の履行状況"));
+
+    // The coordinator sees the same status on that page as in the register's CSV.
+    let c = logged_in(base, "iwate").await;
+    let (_, page) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
+    let status = |html: &str| {
+        let i = html.find(r#"id="obligation-status">"#).unwrap() + 23;
+        html[i..i + html[i..].find('<').unwrap()].to_string()
+    };
+    assert_eq!(status(&page), status(&own));
+    let csv = c
+        .get(format!("{base}/obligations.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("DEMO-2018-001,"))
+        .unwrap();
+    assert!(
+        row.split(',').nth(3) == Some(status(&page).as_str()),
+        "{row} vs {}",
+        status(&page)
+    );
+
+    // A doctor at risk, for the coordinator of their prefecture: on the register's page
+    // with the sentence, linked to their page, which says it with the rule's source.
+    seed_mie(&s._t).await;
+    let mie = logged_in(base, "mie").await;
+    let (st, register) = get(&mie, &format!("{base}/obligations")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(grand_total(table(&register, "status_by_area")), 1);
+    let rest = &register[register
+        .find(r#"<table class="at-risk">"#)
+        .expect("a doctor at risk")..];
+    assert!(rest.contains(r#"<a href="/doctors/MIE-2016-001">"#));
+    let outside = "県外での勤務は通算 2年 までですが";
+    assert!(
+        rest.contains(outside),
+        "the sentence on the register's page"
+    );
+    let (st, page) = get(&mie, &format!("{base}/doctors/MIE-2016-001")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(r#"<span class="badge violation">違反あり</span>"#));
+    assert!(page.contains(outside) && page.contains("海外又は三重県外の機関において"));
+    assert!(page.contains("<progress id=\"served\" max=\"10\""));
+    let (st, _) = get(&c, &format!("{base}/doctors/MIE-2016-001")).await;
+    assert_eq!(
+        st,
+        StatusCode::NOT_FOUND,
+        "Iwate's coordinator does not see Mie's doctor"
+    );
+
+    // English: the section's labels and the scheme's words in English.
+    c.get(format!("{base}/prefs/lang/en?next=/"))
+        .send()
+        .await
+        .unwrap();
+    let (_, en) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
+    assert!(en.contains(">Obligation</h2>") && en.contains("What counts: the scheme&#39;s rules"));
+    assert!(!en.contains("義務の履行状況") && !en.contains("義務年限"));
 }
