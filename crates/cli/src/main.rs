@@ -426,10 +426,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ..
         } => {
             let format = cli.format.unwrap_or(OutputFormat::Table);
-            if format == OutputFormat::Xlsx && output.is_none() {
-                return Err(bad(
-                    "xlsx は --output でファイルを指定してください / give a file with --output for xlsx",
-                ));
+            if format == OutputFormat::Xlsx {
+                binary_destination(output.as_deref())?;
             }
             if let Some(y) = year
                 && !chiiki_app::outlook::YEARS.contains(&y)
@@ -895,6 +893,17 @@ fn print_outlook(
     write_out(&bytes, output)
 }
 
+/// An Excel file goes to `--output`, or to standard output when that is redirected — never
+/// to a terminal.
+fn binary_destination(output: Option<&Path>) -> anyhow::Result<()> {
+    if output.is_none() && std::io::stdout().is_terminal() {
+        return Err(bad(
+            "xlsx は --output でファイルを指定するか、出力をリダイレクトしてください / give a file with --output for xlsx, or redirect standard output",
+        ));
+    }
+    Ok(())
+}
+
 /// Bytes to a file, or to standard output (a reader that went away is not an error).
 fn write_out(bytes: &[u8], output: Option<&Path>) -> anyhow::Result<()> {
     match output {
@@ -1048,11 +1057,7 @@ fn print_records(
         }
         OutputFormat::Csv => register::records_to_bytes(e, records, Format::Csv)?,
         OutputFormat::Xlsx => {
-            if output.is_none() {
-                return Err(bad(
-                    "xlsx は --output でファイルを指定してください / give a file with --output for xlsx",
-                ));
-            }
+            binary_destination(output)?;
             register::records_to_bytes(e, records, Format::Xlsx)?
         }
         OutputFormat::Table => table(e, records)?.into_bytes(),

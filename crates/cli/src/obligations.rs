@@ -1,7 +1,7 @@
 //! `chiiki obligations`: evaluate timelines and the register against the schemes, print the
 //! register views, list and validate scheme files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use chiiki_app::AppError;
@@ -12,7 +12,7 @@ use chiiki_obligations::timeline::Timeline;
 use chiiki_tabular::Cell;
 use clap::Subcommand;
 
-use crate::{OutputFormat, bad, cli_principal, open, write_out};
+use crate::{OutputFormat, bad, binary_destination, cli_principal, open, write_out};
 
 #[derive(Subcommand)]
 pub(crate) enum ObligationsCommand {
@@ -142,7 +142,7 @@ pub(crate) async fn run(
                 }
                 OutputFormat::Csv => doctors_csv(&list)?,
                 OutputFormat::Xlsx => {
-                    require_output(output.as_deref())?;
+                    binary_destination(output.as_deref())?;
                     let sheet = ob::sheets(&list).into_iter().next().unwrap_or_else(|| {
                         chiiki_tabular::Sheet {
                             name: "医師".into(),
@@ -170,7 +170,7 @@ pub(crate) async fn run(
             let format = format.unwrap_or(OutputFormat::Table);
             let bytes = match format {
                 OutputFormat::Xlsx => {
-                    require_output(output.as_deref())?;
+                    binary_destination(output.as_deref())?;
                     chiiki_tabular::sheets_to_xlsx(
                         "義務の履行状況（コホート表）",
                         &ob::sheets(&list),
@@ -285,15 +285,6 @@ pub(crate) async fn run(
             }
         }
     }
-}
-
-fn require_output(output: Option<&Path>) -> anyhow::Result<()> {
-    if output.is_none() {
-        return Err(bad(
-            "xlsx は --output でファイルを指定してください / give a file with --output for xlsx",
-        ));
-    }
-    Ok(())
 }
 
 fn rule_count(s: &SchemeDefinition) -> usize {
