@@ -1,0 +1,291 @@
+//! The placement instance, validated: every index in range, no duplicates, ranks
+//! precomputed so that mechanisms ask "does f prefer d to d'?" in O(1).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+/// A doctor to place, with the facilities they accept, best first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Doctor {
+    pub id: String,
+    /// Facility indices, most preferred first; a facility not listed is unacceptable.
+    pub preferences: Vec<usize>,
+}
+
+/// A facility with its posts and its priority order over doctors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Facility {
+    pub id: String,
+    pub capacity: u32,
+    pub region: Option<usize>,
+    /// Doctor indices, highest priority first; a doctor not listed is unacceptable.
+    pub priority: Vec<usize>,
+}
+
+/// A region (for example a secondary medical area or a prefecture): at most `cap` doctors in
+/// its facilities, and at least `floor` when the mechanism honours floors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub id: String,
+    pub cap: Option<u32>,
+    pub floor: u32,
+}
+
+/// Two doctors who must be placed in the same region (or both unplaced).
+pub type Couple = (usize, usize);
+
+/// A problem of an instance, said in Japanese and English with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{path}: {en} / {ja}")]
+pub struct InstanceError {
+    /// Where, as a JSON path (`doctors[3].preferences[1]`).
+    pub path: String,
+    pub ja: String,
+    pub en: String,
+}
+
+/// A validated instance. Build it with [`Instance::new`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Instance {
+    pub doctors: Vec<Doctor>,
+    pub facilities: Vec<Facility>,
+    pub regions: Vec<Region>,
+    pub couples: Vec<Couple>,
+    /// `doctor_rank[d][f]`: the position of facility f in doctor d's list.
+    #[serde(skip)]
+    doctor_rank: Vec<HashMap<usize, u32>>,
+    /// `facility_rank[f][d]`: the position of doctor d in facility f's list.
+    #[serde(skip)]
+    facility_rank: Vec<HashMap<usize, u32>>,
+}
+
+impl Instance {
+    /// Checks and indexes an instance: indices in range, no duplicate in a list, capacities
+    /// and caps as given (unsigned), each doctor in at most one couple, not with themself.
+    /// Every problem is reported.
+    pub fn new(
+        doctors: Vec<Doctor>,
+        facilities: Vec<Facility>,
+        regions: Vec<Region>,
+        couples: Vec<Couple>,
+    ) -> Result<Instance, Vec<InstanceError>> {
+        let mut errors = Vec::new();
+        let err = |path: String, ja: String, en: String| InstanceError { path, ja, en };
+        let mut doctor_rank = Vec::with_capacity(doctors.len());
+        for (d, doc) in doctors.iter().enumerate() {
+            let mut rank = HashMap::with_capacity(doc.preferences.len());
+            for (k, &f) in doc.preferences.iter().enumerate() {
+                if f >= facilities.len() {
+                    errors.push(err(
+                        format!("doctors[{d}].preferences[{k}]"),
+                        format!("医療機関の番号 {f} がありません"),
+                        format!("no facility number {f}"),
+                    ));
+                } else if rank.insert(f, k as u32).is_some() {
+                    errors.push(err(
+                        format!("doctors[{d}].preferences[{k}]"),
+                        format!("{} が希望に二度あります", facilities[f].id),
+                        format!("{} is listed twice", facilities[f].id),
+                    ));
+                }
+            }
+            doctor_rank.push(rank);
+        }
+        let mut facility_rank = Vec::with_capacity(facilities.len());
+        for (f, fac) in facilities.iter().enumerate() {
+            let mut rank = HashMap::with_capacity(fac.priority.len());
+            for (k, &d) in fac.priority.iter().enumerate() {
+                if d >= doctors.len() {
+                    errors.push(err(
+                        format!("facilities[{f}].priority[{k}]"),
+                        format!("医師の番号 {d} がありません"),
+                        format!("no doctor number {d}"),
+                    ));
+                } else if rank.insert(d, k as u32).is_some() {
+                    errors.push(err(
+                        format!("facilities[{f}].priority[{k}]"),
+                        format!("{} が優先順位に二度あります", doctors[d].id),
+                        format!("{} is listed twice", doctors[d].id),
+                    ));
+                }
+            }
+            if let Some(r) = fac.region
+                && r >= regions.len()
+            {
+                errors.push(err(
+                    format!("facilities[{f}].region"),
+                    format!("地域の番号 {r} がありません"),
+                    format!("no region number {r}"),
+                ));
+            }
+            facility_rank.push(rank);
+        }
+        for (r, reg) in regions.iter().enumerate() {
+            if let Some(cap) = reg.cap
+                && cap < reg.floor
+            {
+                errors.push(err(
+                    format!("regions[{r}]"),
+                    format!("{}: 下限 {} が上限 {cap} を超えています", reg.id, reg.floor),
+                    format!("{}: the floor {} is above the cap {cap}", reg.id, reg.floor),
+                ));
+            }
+        }
+        let mut in_couple = vec![false; doctors.len()];
+        for (k, &(a, b)) in couples.iter().enumerate() {
+            if a >= doctors.len() || b >= doctors.len() || a == b {
+                errors.push(err(
+                    format!("couples[{k}]"),
+                    "組は異なる2人の医師です".into(),
+                    "a couple is two different doctors".into(),
+                ));
+                continue;
+            }
+            for x in [a, b] {
+                if std::mem::replace(&mut in_couple[x], true) {
+                    errors.push(err(
+                        format!("couples[{k}]"),
+                        format!("{} は二つの組にいます", doctors[x].id),
+                        format!("{} is in two couples", doctors[x].id),
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Instance {
+            doctors,
+            facilities,
+            regions,
+            couples,
+            doctor_rank,
+            facility_rank,
+        })
+    }
+
+    /// The position of facility `f` in doctor `d`'s list; `None` when unacceptable to `d`.
+    pub fn doctor_rank(&self, d: usize, f: usize) -> Option<u32> {
+        self.doctor_rank.get(d)?.get(&f).copied()
+    }
+
+    /// The position of doctor `d` in facility `f`'s list; `None` when unacceptable to `f`.
+    pub fn facility_rank(&self, f: usize, d: usize) -> Option<u32> {
+        self.facility_rank.get(f)?.get(&d).copied()
+    }
+
+    /// Whether `d` and `f` accept each other.
+    pub fn acceptable(&self, d: usize, f: usize) -> bool {
+        self.doctor_rank(d, f).is_some() && self.facility_rank(f, d).is_some()
+    }
+
+    /// The couple partner of a doctor.
+    pub fn partner(&self, d: usize) -> Option<usize> {
+        self.couples.iter().find_map(|&(a, b)| {
+            if a == d {
+                Some(b)
+            } else if b == d {
+                Some(a)
+            } else {
+                None
+            }
+        })
+    }
+}
+
+/// A matching: each doctor's facility, or none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Matching {
+    pub assignment: Vec<Option<usize>>,
+}
+
+impl Matching {
+    pub fn empty(doctors: usize) -> Matching {
+        Matching {
+            assignment: vec![None; doctors],
+        }
+    }
+
+    /// The doctors at each facility.
+    pub fn at_facilities(&self, facilities: usize) -> Vec<Vec<usize>> {
+        let mut out = vec![Vec::new(); facilities];
+        for (d, f) in self.assignment.iter().enumerate() {
+            if let Some(f) = f
+                && let Some(list) = out.get_mut(*f)
+            {
+                list.push(d);
+            }
+        }
+        out
+    }
+
+    /// The number of doctors in each region.
+    pub fn region_counts(&self, instance: &Instance) -> Vec<u32> {
+        let mut out = vec![0u32; instance.regions.len()];
+        for f in self.assignment.iter().flatten() {
+            if let Some(r) = instance.facilities.get(*f).and_then(|x| x.region)
+                && let Some(c) = out.get_mut(r)
+            {
+                *c += 1;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, prefs: &[usize]) -> Doctor {
+        Doctor {
+            id: id.into(),
+            preferences: prefs.to_vec(),
+        }
+    }
+
+    fn fac(id: &str, cap: u32, prio: &[usize]) -> Facility {
+        Facility {
+            id: id.into(),
+            capacity: cap,
+            region: None,
+            priority: prio.to_vec(),
+        }
+    }
+
+    #[test]
+    fn ranks_and_errors() {
+        let i = Instance::new(
+            vec![doc("d1", &[0, 1]), doc("d2", &[1])],
+            vec![fac("f1", 1, &[0]), fac("f2", 1, &[1, 0])],
+            vec![],
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(i.doctor_rank(0, 1), Some(1));
+        assert!(i.acceptable(0, 0) && !i.acceptable(1, 0));
+        let e = Instance::new(
+            vec![doc("d1", &[0, 0, 5])],
+            vec![fac("f1", 1, &[3])],
+            vec![Region {
+                id: "r".into(),
+                cap: Some(1),
+                floor: 2,
+            }],
+            vec![(0, 0)],
+        )
+        .unwrap_err();
+        let paths: Vec<&str> = e.iter().map(|x| x.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "doctors[0].preferences[1]",
+                "doctors[0].preferences[2]",
+                "facilities[0].priority[0]",
+                "regions[0]",
+                "couples[0]"
+            ]
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Annual placement of obligated doctors, pure: an [`Instance`] (doctors with ranked
+//! preferences over facilities, facilities with capacities and priority orders, regions with
+//! caps and floors, couples) is solved by a mechanism into a [`Matching`], which an
+//! independent checker verifies and which is explained doctor by doctor and facility by
+//! facility.
+//!
+//! Indices: doctors, facilities and regions are numbered by their position in the instance
+//! (`usize`); ids are kept for input and output only.
+
+pub mod instance;
+
+pub use instance::{Couple, Doctor, Facility, Instance, InstanceError, Matching, Region};
