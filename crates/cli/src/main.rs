@@ -45,6 +45,7 @@ enum OutputFormat {
 }
 
 mod obligations;
+mod place;
 
 #[derive(Subcommand)]
 enum Command {
@@ -116,6 +117,18 @@ enum Command {
         #[command(subcommand)]
         what: obligations::ObligationsCommand,
     },
+    /// Place doctors: solve a placement instance (JSON exchange format) and write the
+    /// result with its checked guarantees and explanations.
+    Place {
+        /// The instance: doctors, facilities, optional regions and couples.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// The result file; standard output when left out.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "da")]
+        algorithm: place::Algorithm,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -137,6 +150,20 @@ enum BenchCommand {
     GenerateDoctors {
         n: usize,
         file: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Write a synthetic placement instance (the `chiiki place` exchange format): Iwate's
+    /// scale (185 doctors) with `--prefecture`, else national scale with N doctors (about
+    /// N/10 facilities in 47 capped regions, lists of 10–20).
+    GeneratePlacement {
+        /// Doctors at national scale (ignored with --prefecture).
+        #[arg(default_value_t = 10_000)]
+        n: usize,
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        #[arg(long)]
+        prefecture: bool,
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -356,6 +383,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { what } => user(&cli.db, what).await,
+        Command::Place {
+            input,
+            output,
+            algorithm,
+        } => {
+            place::run(&input, output.as_deref(), algorithm)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Obligations { what } => {
             obligations::run(&cli.db, cli.format, what).await?;
             Ok(ExitCode::SUCCESS)
@@ -562,6 +597,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "{n}人の架空の医師を書き出しました / wrote {n} synthetic doctors to {}",
                 file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::GeneratePlacement {
+                    n,
+                    output,
+                    prefecture,
+                    seed,
+                },
+        } => {
+            let instance = if prefecture {
+                chiiki_placement::generate::prefecture(seed)
+            } else {
+                chiiki_placement::generate::national(n, seed)
+            };
+            std::fs::write(&output, chiiki_placement::exchange::input_json(&instance))
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!(
+                "配置の問題を書き出しました（医師 {}、医療機関 {}、地域 {}） / wrote a placement instance to {}",
+                instance.doctors.len(),
+                instance.facilities.len(),
+                instance.regions.len(),
+                output.display()
             );
             Ok(ExitCode::SUCCESS)
         }

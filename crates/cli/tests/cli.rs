@@ -556,3 +556,81 @@ fn obligations_validate_scheme_files() {
     let schemes = ok(&chiiki(&db, &["obligations", "schemes"]));
     assert!(schemes.contains("mie-late-training") && schemes.contains("gifu-type2"));
 }
+
+#[test]
+fn place_solves_the_exchange_format_with_each_mechanism() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let input = dir.path().join("i.json");
+    std::fs::write(
+        &input,
+        r#"{"doctors": [{"id": "d1", "preferences": ["f1", "f2"]},
+                        {"id": "d2", "preferences": ["f1", "f2"]},
+                        {"id": "d3", "preferences": ["f2", "f1"]}],
+            "facilities": [{"id": "f1", "capacity": 1, "region": "r1", "priority": ["d2", "d1", "d3"]},
+                           {"id": "f2", "capacity": 2, "region": "r2", "priority": ["d1", "d3", "d2"]}],
+            "regions": [{"id": "r1", "cap": 10, "floor": 0}, {"id": "r2", "cap": 10, "floor": 1}],
+            "couples": []}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("r.json");
+    // The doctor-optimal stable matching: d2 at f1 (its top priority), d1 and d3 at f2.
+    ok(&chiiki(
+        &db,
+        &[
+            "place",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--algorithm",
+            "da",
+        ],
+    ));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(r["assignment"]["d1"], "f2");
+    assert_eq!(r["assignment"]["d2"], "f1");
+    assert_eq!(r["assignment"]["d3"], "f2");
+    assert!(
+        r["guarantees"].to_string().contains("stable"),
+        "{}",
+        r["guarantees"]
+    );
+    assert!(
+        r["promised"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["verified"] != false)
+    );
+    assert!(r.get("explanations").is_some() && r.get("stats").is_some());
+    for algorithm in ["regional-caps", "floors", "couples", "optimise"] {
+        let out = ok(&chiiki(
+            &db,
+            &[
+                "place",
+                "--input",
+                input.to_str().unwrap(),
+                "--algorithm",
+                algorithm,
+            ],
+        ));
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(r["algorithm"], algorithm);
+        assert_eq!(r["assignment"].as_object().unwrap().len(), 3, "{algorithm}");
+    }
+    // Bad input: an unknown facility, a negative capacity — each named by its path.
+    std::fs::write(
+        &input,
+        r#"{"doctors": [{"id": "d1", "preferences": ["f9"]}],
+            "facilities": [{"id": "f1", "capacity": -1, "priority": ["d1"]}]}"#,
+    )
+    .unwrap();
+    let out = chiiki(&db, &["place", "--input", input.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("doctors[0].preferences[0]") && stderr.contains("facilities[0].capacity"),
+        "{stderr}"
+    );
+}

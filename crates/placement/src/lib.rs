@@ -7,6 +7,20 @@
 //! Indices: doctors, facilities and regions are numbered by their position in the instance
 //! (`usize`); ids are kept for input and output only.
 
+pub mod caps;
+pub mod check;
+pub mod couples;
+pub mod da;
+pub mod exchange;
+pub mod explain;
+pub mod floors;
+pub mod generate;
 pub mod instance;
+pub mod optimise;
+pub mod promise;
 
+pub use check::{BlockingPair, Guarantee, Report, check};
+pub use da::deferred_acceptance;
+pub use explain::{Context, Explanations, explain};
 pub use instance::{Couple, Doctor, Facility, Instance, InstanceError, Matching, Region};
+pub use promise::{Instability, InstabilityKind, Placement, Promise};
