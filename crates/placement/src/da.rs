@@ -74,19 +74,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn doc(id: &str, prefs: &[usize]) -> Doctor {
-        Doctor {
-            id: id.into(),
-            preferences: prefs.to_vec(),
-        }
+        Doctor::new(id, prefs)
     }
 
     fn fac(id: &str, cap: u32, prio: &[usize]) -> Facility {
-        Facility {
-            id: id.into(),
-            capacity: cap,
-            region: None,
-            priority: prio.to_vec(),
-        }
+        Facility::new(id, cap, None, prio)
     }
 
     #[test]

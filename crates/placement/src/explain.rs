@@ -774,19 +774,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn doc(id: &str, prefs: &[usize]) -> Doctor {
-        Doctor {
-            id: id.into(),
-            preferences: prefs.to_vec(),
-        }
+        Doctor::new(id, prefs)
     }
 
     fn fac(id: &str, cap: u32, region: Option<usize>, prio: &[usize]) -> Facility {
-        Facility {
-            id: id.into(),
-            capacity: cap,
-            region,
-            priority: prio.to_vec(),
-        }
+        Facility::new(id, cap, region, prio)
     }
 
     #[test]

@@ -13,6 +13,15 @@ pub struct Doctor {
     pub preferences: Vec<usize>,
 }
 
+impl Doctor {
+    pub fn new(id: impl Into<String>, preferences: &[usize]) -> Doctor {
+        Doctor {
+            id: id.into(),
+            preferences: preferences.to_vec(),
+        }
+    }
+}
+
 /// A facility with its posts and its priority order over doctors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Facility {
@@ -21,6 +30,22 @@ pub struct Facility {
     pub region: Option<usize>,
     /// Doctor indices, highest priority first; a doctor not listed is unacceptable.
     pub priority: Vec<usize>,
+}
+
+impl Facility {
+    pub fn new(
+        id: impl Into<String>,
+        capacity: u32,
+        region: Option<usize>,
+        priority: &[usize],
+    ) -> Facility {
+        Facility {
+            id: id.into(),
+            capacity,
+            region,
+            priority: priority.to_vec(),
+        }
+    }
 }
 
 /// A region (for example a secondary medical area or a prefecture): at most `cap` doctors in
@@ -239,19 +264,11 @@ mod tests {
     use super::*;
 
     fn doc(id: &str, prefs: &[usize]) -> Doctor {
-        Doctor {
-            id: id.into(),
-            preferences: prefs.to_vec(),
-        }
+        Doctor::new(id, prefs)
     }
 
     fn fac(id: &str, cap: u32, prio: &[usize]) -> Facility {
-        Facility {
-            id: id.into(),
-            capacity: cap,
-            region: None,
-            priority: prio.to_vec(),
-        }
+        Facility::new(id, cap, None, prio)
     }
 
     #[test]

@@ -16,19 +16,11 @@ use proptest::prelude::*;
 // ---------------------------------------------------------------- building instances
 
 fn doc(id: &str, prefs: &[usize]) -> Doctor {
-    Doctor {
-        id: id.into(),
-        preferences: prefs.to_vec(),
-    }
+    Doctor::new(id, prefs)
 }
 
 fn fac(id: &str, capacity: u32, region: Option<usize>, priority: &[usize]) -> Facility {
-    Facility {
-        id: id.into(),
-        capacity,
-        region,
-        priority: priority.to_vec(),
-    }
+    Facility::new(id, capacity, region, priority)
 }
 
 fn reg(id: &str, cap: Option<u32>, floor: u32) -> Region {
