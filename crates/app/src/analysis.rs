@@ -357,6 +357,15 @@ pub fn population_in(p: &[f64; 7], year: i32) -> Option<f64> {
     Some(p[k] + (p[k + 1] - p[k]) * t)
 }
 
+/// The class of an area by the 2024 cut-offs; for a published value on a cut-off after
+/// rounding, the published class decides.
+pub fn published_class(i: &refdata::PublishedIndex) -> Class {
+    match Class::parse_published(&i.classification) {
+        Some(c) if CutOffs::R6.on_the_line(i.index) => c,
+        _ => CutOffs::R6.classify(i.index),
+    }
+}
+
 /// The figures of all areas of the reference data.
 pub fn compute(reference: &refdata::ReferenceData) -> Result<Vec<AreaAnalysis>, AppError> {
     Ok(compute_with(
@@ -425,11 +434,7 @@ pub fn compute_with(
                     None
                 }
             };
-            // A published value on a cut-off after rounding: the published class decides.
-            let class = match Class::parse_published(&i.classification) {
-                Some(c) if CutOffs::R6.on_the_line(i.index) => c,
-                _ => CutOffs::R6.classify(i.index),
-            };
+            let class = published_class(i);
             let projection = projected.get(&i.area).copied().flatten().map(|p| p.total);
             if projection.is_none() {
                 gaps.push("人口推計：区域の市町村に個別の推計がない（社人研は福島県浜通りを一括で推計）か、区域に市町村がない / population projection: a municipality of the area has no projection of its own (IPSS projects 福島県浜通り as one group), or the area has no municipalities".to_string());

@@ -57,14 +57,49 @@ pub struct NotEvaluated {
 /// The areas classed as shortage areas (医師少数区域) in the published index: service there
 /// is service in a shortage area.
 fn shortage_areas() -> Result<HashSet<AreaCode>, AppError> {
-    let reference = crate::refdata::national()?;
-    Ok(
-        crate::analysis::compute_with(reference, crate::outlook::national()?)
-            .into_iter()
-            .filter(|a| a.class == chiiki_analytics::Class::Shortage)
-            .filter_map(|a| AreaCode::parse(&a.area_code).ok())
-            .collect(),
-    )
+    Ok(crate::refdata::national()?
+        .index
+        .iter()
+        .filter(|i| crate::analysis::published_class(i) == chiiki_analytics::Class::Shortage)
+        .map(|i| i.area)
+        .collect())
+}
+
+/// The version of the timeline's scheme in force when the loan started (at graduation
+/// without a loan): a doctor stays under the version they enrolled in.
+fn scheme_for<'r>(
+    registry: &'r Registry,
+    t: &Timeline,
+) -> Result<&'r chiiki_obligations::SchemeDefinition, chiiki_domain::Msg> {
+    let enrolled = t.loan.map_or(t.graduation_date, |l| l.start());
+    registry.version_for(&t.scheme, enrolled).map_err(|e| {
+        use chiiki_domain::Explain;
+        let (problem, fix) = (e.problem(), e.fix());
+        chiiki_domain::Msg::new(
+            format!("{} — {}", problem.ja, fix.ja),
+            format!("{} — {}", problem.en, fix.en),
+        )
+    })
+}
+
+/// Adds to `facilities` those of the assignments' registered workplaces it lacks, read whole
+/// (a hospital outside the principal's scope): their prefecture and group decide what
+/// counts.
+async fn add_workplaces(
+    store: &dyn Store,
+    assignments: &[&Assignment],
+    facilities: &mut HashMap<FacilityId, Facility>,
+) -> Result<(), AppError> {
+    for a in assignments {
+        if let Some(Workplace::Registered { facility }) = &a.place
+            && !facilities.contains_key(facility)
+            && let Some(Record::Facility(f)) =
+                store.get(Entity::Facilities, facility.as_str()).await?
+        {
+            facilities.insert(facility.clone(), f);
+        }
+    }
+    Ok(())
 }
 
 /// A doctor's timeline from the register. `None` for a doctor without an enrolment.
@@ -149,14 +184,7 @@ pub fn check_timeline_with(
     t: &Timeline,
     as_of: NaiveDate,
 ) -> Result<Evaluation, AppError> {
-    let enrolled = t.loan.map_or(t.graduation_date, |l| l.start());
-    let scheme = registry.version_for(&t.scheme, enrolled).map_err(|e| {
-        use chiiki_domain::Explain;
-        AppError::Rejected(chiiki_domain::Msg::new(
-            format!("{} — {}", e.problem().ja, e.fix().ja),
-            format!("{} — {}", e.problem().en, e.fix().en),
-        ))
-    })?;
+    let scheme = scheme_for(registry, t).map_err(AppError::Rejected)?;
     Ok(evaluate(scheme, t, as_of, None))
 }
 
@@ -207,22 +235,13 @@ pub async fn evaluate_register_with(
             _ => None,
         })
         .collect();
-    // Facilities outside the principal's scope (a hospital in another prefecture) are read
-    // whole: their prefecture and group decide what counts.
-    for a in &assignments {
-        if let Some(Workplace::Registered { facility }) = &a.place
-            && !facilities.contains_key(facility)
-            && let Some(Record::Facility(f)) =
-                store.get(Entity::Facilities, facility.as_str()).await?
-        {
-            facilities.insert(facility.clone(), f);
-        }
-    }
+    let all: Vec<&Assignment> = assignments.iter().collect();
+    add_workplaces(store, &all, &mut facilities).await?;
     let mut by_doctor: HashMap<&chiiki_domain::DoctorId, Vec<&Assignment>> = HashMap::new();
     for a in &assignments {
         by_doctor.entry(&a.doctor).or_default().push(a);
     }
-    let shortage = shortage_areas_once()?;
+    let shortage = &shortage_areas()?;
     let mut out = Vec::with_capacity(doctors.len());
     let mut skipped = Vec::new();
     for d in &doctors {
@@ -234,13 +253,12 @@ pub async fn evaluate_register_with(
             });
             continue;
         };
-        let enrolled = t.loan.map_or(t.graduation_date, |l| l.start());
-        let scheme = match registry.version_for(&t.scheme, enrolled) {
+        let scheme = match scheme_for(registry, &t) {
             Ok(s) => s,
-            Err(e) => {
+            Err(reason) => {
                 skipped.push(NotEvaluated {
                     doctor: d.id.to_string(),
-                    reason: e.to_string(),
+                    reason: reason.to_string(),
                 });
                 continue;
             }
@@ -647,16 +665,6 @@ pub enum DoctorEvaluation {
     NotEvaluated(chiiki_domain::Msg),
 }
 
-/// The shortage areas, computed once per process (the reference data is embedded).
-fn shortage_areas_once() -> Result<&'static HashSet<AreaCode>, AppError> {
-    static SHORTAGE: std::sync::OnceLock<Result<HashSet<AreaCode>, String>> =
-        std::sync::OnceLock::new();
-    SHORTAGE
-        .get_or_init(|| shortage_areas().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| AppError::Internal(format!("shortage areas: {e}")))
-}
-
 /// Evaluates one doctor the principal may see as of a date, as [`evaluate_register`]
 /// evaluates each; `None` when the doctor is out of scope or has no enrolment. The
 /// facilities of their assignments are read whole, as [`register::doctor_timeline`] reads
@@ -670,34 +678,18 @@ pub async fn evaluate_doctor(
     let Some((doctor, assignments)) = register::doctor_timeline(store, who, id).await? else {
         return Ok(None);
     };
-    let mut facilities: HashMap<FacilityId, Facility> = HashMap::new();
-    for (a, _) in &assignments {
-        if let Some(Workplace::Registered { facility }) = &a.place
-            && !facilities.contains_key(facility)
-            && let Some(Record::Facility(f)) =
-                store.get(Entity::Facilities, facility.as_str()).await?
-        {
-            facilities.insert(facility.clone(), f);
-        }
-    }
     let mine: Vec<&Assignment> = assignments.iter().map(|(a, _)| a).collect();
-    let Some(t) = timeline_of(&doctor, &mine, &facilities, shortage_areas_once()?) else {
+    let mut facilities: HashMap<FacilityId, Facility> = HashMap::new();
+    add_workplaces(store, &mine, &mut facilities).await?;
+    let Some(t) = timeline_of(&doctor, &mine, &facilities, &shortage_areas()?) else {
         return Ok(None);
     };
-    let enrolled = t.loan.map_or(t.graduation_date, |l| l.start());
-    Ok(Some(match registry()?.version_for(&t.scheme, enrolled) {
+    Ok(Some(match scheme_for(registry()?, &t) {
         Ok(scheme) => DoctorEvaluation::Evaluated {
             scheme,
             evaluation: evaluate(scheme, &t, as_of, Some(doctor.status)),
         },
-        Err(e) => {
-            use chiiki_domain::Explain;
-            let (problem, fix) = (e.problem(), e.fix());
-            DoctorEvaluation::NotEvaluated(chiiki_domain::Msg::new(
-                format!("{} — {}", problem.ja, fix.ja),
-                format!("{} — {}", problem.en, fix.en),
-            ))
-        }
+        Err(reason) => DoctorEvaluation::NotEvaluated(reason),
     }))
 }
 

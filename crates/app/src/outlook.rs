@@ -32,7 +32,7 @@ use chiiki_analytics::cohort::{self, CohortInputs, Constraint};
 use chiiki_analytics::demand::{AgeGroups, DemandKind, demand_index};
 use chiiki_analytics::formula::{UtilisationRates, expected_utilisation};
 use chiiki_analytics::supply;
-use chiiki_analytics::{Gap, NATIONAL_INDEX_2024, Population, round1};
+use chiiki_analytics::{NATIONAL_INDEX_2024, Population, round1};
 use chiiki_domain::AreaCode;
 use serde::Serialize;
 
@@ -397,11 +397,6 @@ fn moved_ratio(
     }
     let r = published * (a1 / a0) / (j1 / j0);
     r.is_finite().then_some(r)
-}
-
-/// Why a figure is missing, for the gaps list.
-pub fn gap_text(g: Gap) -> String {
-    g.message().to_string()
 }
 
 /// A utilisation-rate table given by the user (for example the adjusted rates of the

@@ -83,6 +83,21 @@ fn page_of<T: Serialize>(
     }
 }
 
+/// A list of the register in the principal's scope, converted for the API.
+async fn listed<T: Serialize>(
+    s: &AppState,
+    who: &chiiki_app::access::Principal,
+    entity: Entity,
+    filter: &ListFilter,
+    paging: Paging,
+    convert: impl Fn(&Record) -> Option<T>,
+) -> Response {
+    page_of(
+        register::list(s.store.as_ref(), who, entity, filter, paging).await,
+        convert,
+    )
+}
+
 /// A page of results.
 #[derive(Serialize, ToSchema)]
 pub struct Page<T> {
@@ -322,22 +337,22 @@ pub(crate) async fn me(Auth(session): Auth) -> Json<Me> {
 /// Secondary medical areas in the user's scope.
 #[utoipa::path(get, path = "/api/areas", tag = "register", responses((status = 200, body = Page<Area>), (status = 401, body = ApiError)))]
 pub(crate) async fn areas(State(s): State<AppState>, Auth(session): Auth) -> Response {
-    let result = register::list(
-        s.store.as_ref(),
+    listed(
+        &s,
         &session.principal,
         Entity::Areas,
         &ListFilter::default(),
         Paging::default(),
+        |r| match r {
+            Record::Area(a) => Some(Area {
+                code: a.code.to_string(),
+                name: a.name.to_string(),
+                pref: a.pref().to_string(),
+            }),
+            _ => None,
+        },
     )
-    .await;
-    page_of(result, |r| match r {
-        Record::Area(a) => Some(Area {
-            code: a.code.to_string(),
-            name: a.name.to_string(),
-            pref: a.pref().to_string(),
-        }),
-        _ => None,
-    })
+    .await
 }
 
 /// Municipalities in the user's scope (of one area with `area`).
@@ -347,69 +362,69 @@ pub(crate) async fn municipalities(
     Auth(session): Auth,
     Query(q): Query<ListParams>,
 ) -> Response {
-    let result = register::list(
-        s.store.as_ref(),
+    listed(
+        &s,
         &session.principal,
         Entity::Municipalities,
         &q.filter(),
         Paging::default(),
+        |r| match r {
+            Record::Municipality(m) => Some(Municipality {
+                code: m.code().code5(),
+                code6: m.code().code6(),
+                name: m.name().to_string(),
+                area: m.area().to_string(),
+                kind: m.kind().code().to_string(),
+            }),
+            _ => None,
+        },
     )
-    .await;
-    page_of(result, |r| match r {
-        Record::Municipality(m) => Some(Municipality {
-            code: m.code().code5(),
-            code6: m.code().code6(),
-            name: m.name().to_string(),
-            area: m.area().to_string(),
-            kind: m.kind().code().to_string(),
-        }),
-        _ => None,
-    })
+    .await
 }
 
 /// Obligation schemes in the user's scope.
 #[utoipa::path(get, path = "/api/schemes", tag = "register", responses((status = 200, body = Page<Scheme>), (status = 401, body = ApiError)))]
 pub(crate) async fn schemes(State(s): State<AppState>, Auth(session): Auth) -> Response {
-    let result = register::list(
-        s.store.as_ref(),
+    listed(
+        &s,
         &session.principal,
         Entity::Schemes,
         &ListFilter::default(),
         Paging::default(),
+        |r| match r {
+            Record::Scheme(x) => Some(Scheme {
+                id: x.id.to_string(),
+                name: x.name.to_string(),
+                pref: x.pref.to_string(),
+                sponsor: x.sponsor.to_string(),
+                service_years: x.service_years,
+            }),
+            _ => None,
+        },
     )
-    .await;
-    page_of(result, |r| match r {
-        Record::Scheme(x) => Some(Scheme {
-            id: x.id.to_string(),
-            name: x.name.to_string(),
-            pref: x.pref.to_string(),
-            sponsor: x.sponsor.to_string(),
-            service_years: x.service_years,
-        }),
-        _ => None,
-    })
+    .await
 }
 
 /// Training and career programmes in the user's scope.
 #[utoipa::path(get, path = "/api/programmes", tag = "register", responses((status = 200, body = Page<Programme>), (status = 401, body = ApiError)))]
 pub(crate) async fn programmes(State(s): State<AppState>, Auth(session): Auth) -> Response {
-    let result = register::list(
-        s.store.as_ref(),
+    listed(
+        &s,
         &session.principal,
         Entity::Programmes,
         &ListFilter::default(),
         Paging::default(),
+        |r| match r {
+            Record::Programme(x) => Some(Programme {
+                id: x.id.to_string(),
+                name: x.name.to_string(),
+                pref: x.pref.to_string(),
+                scheme: x.scheme.as_ref().map(|s| s.to_string()),
+            }),
+            _ => None,
+        },
     )
-    .await;
-    page_of(result, |r| match r {
-        Record::Programme(x) => Some(Programme {
-            id: x.id.to_string(),
-            name: x.name.to_string(),
-            pref: x.pref.to_string(),
-            scheme: x.scheme.as_ref().map(|s| s.to_string()),
-        }),
-        _ => None,
-    })
+    .await
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -432,21 +447,21 @@ pub(crate) async fn assignment_list(
             .and_then(|f| FacilityId::parse(f).ok()),
         ..Default::default()
     };
-    let result = register::list(
-        s.store.as_ref(),
+    listed(
+        &s,
         &session.principal,
         Entity::Assignments,
         &filter,
         Paging::default(),
+        |r| {
+            if let Record::Assignment(a) = r {
+                Some(assignment(a, None))
+            } else {
+                None
+            }
+        },
     )
-    .await;
-    page_of(result, |r| {
-        if let Record::Assignment(a) = r {
-            Some(assignment(a, None))
-        } else {
-            None
-        }
-    })
+    .await
 }
 
 /// Facilities in the user's scope.
@@ -456,21 +471,21 @@ pub(crate) async fn facilities(
     Auth(session): Auth,
     Query(q): Query<ListParams>,
 ) -> Response {
-    let result = register::list(
-        s.store.as_ref(),
+    listed(
+        &s,
         &session.principal,
         Entity::Facilities,
         &q.filter(),
         q.paging(),
+        |r| {
+            if let Record::Facility(f) = r {
+                Some(facility(f))
+            } else {
+                None
+            }
+        },
     )
-    .await;
-    page_of(result, |r| {
-        if let Record::Facility(f) = r {
-            Some(facility(f))
-        } else {
-            None
-        }
-    })
+    .await
 }
 
 /// One facility.
@@ -504,21 +519,21 @@ pub(crate) async fn doctors(
     Auth(session): Auth,
     Query(q): Query<ListParams>,
 ) -> Response {
-    let result = register::list(
-        s.store.as_ref(),
+    listed(
+        &s,
         &session.principal,
         Entity::Doctors,
         &q.filter(),
         q.paging(),
+        |r| {
+            if let Record::Doctor(d) = r {
+                Some(doctor(d))
+            } else {
+                None
+            }
+        },
     )
-    .await;
-    page_of(result, |r| {
-        if let Record::Doctor(d) = r {
-            Some(doctor(d))
-        } else {
-            None
-        }
-    })
+    .await
 }
 
 /// One doctor with their assignments.
