@@ -299,7 +299,7 @@ pub async fn put_account(
     password: Option<&str>,
 ) -> Result<Account, AppError> {
     by.require(Permission::ManageAccounts)?;
-    let account = Account::new(fields).map_err(AppError::Invalid)?;
+    let account = Account::new(fields).map_err(AppError::invalid)?;
     let hash = match password {
         Some(pw) => {
             check_password(&account.username, pw).map_err(AppError::Rejected)?;
@@ -369,7 +369,7 @@ pub async fn set_disabled(
     };
     let mut fields = account.fields().clone();
     fields.disabled = disabled;
-    let account = Account::new(fields).map_err(AppError::Invalid)?;
+    let account = Account::new(fields).map_err(AppError::invalid)?;
     store.put_account(by.actor(), &account, None).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod demo;
 pub mod obligations;
 pub mod outlook;
+pub mod placement;
 pub mod refdata;
 pub mod register;
 
@@ -39,7 +40,7 @@ pub enum AppError {
     Denied(#[from] access::Denied),
     /// A value that does not validate.
     #[error("{0}")]
-    Invalid(chiiki_domain::ValueError),
+    Invalid(Box<chiiki_domain::ValueError>),
     /// A request refused, with the reason in both languages.
     #[error("{}", .0.en)]
     Rejected(chiiki_domain::Msg),
@@ -47,10 +48,19 @@ pub enum AppError {
     Internal(String),
 }
 
+impl AppError {
+    /// A value that does not validate.
+    pub fn invalid(v: chiiki_domain::ValueError) -> AppError {
+        AppError::Invalid(Box::new(v))
+    }
+}
+
 /// A demo account and its new password (random, shown once).
 pub type DemoAccount = (chiiki_domain::Username, chiiki_domain::Role, String);
 
-/// Loads the demo into an empty store (actor `demo`) and returns how many records it loaded.
+/// Loads the demo into an empty store (actor `demo`) — the register and the placement round
+/// of the year after its histories, with requests and preferences — and returns how many
+/// register records it loaded.
 pub async fn load_demo(store: &dyn Store) -> Result<u64, AppError> {
     if store.counts().await?.values().any(|n| *n > 0) {
         return Err(AppError::NotEmpty);
@@ -62,6 +72,7 @@ pub async fn load_demo(store: &dyn Store) -> Result<u64, AppError> {
     let applied = store
         .apply("demo", changes, chiiki_store::Mode::Commit)
         .await?;
+    placement::demo_round(store).await?;
     Ok(applied.total_created())
 }
 

@@ -56,7 +56,7 @@ pub struct NotEvaluated {
 
 /// The areas classed as shortage areas (医師少数区域) in the published index: service there
 /// is service in a shortage area.
-fn shortage_areas() -> Result<HashSet<AreaCode>, AppError> {
+pub(crate) fn shortage_areas() -> Result<HashSet<AreaCode>, AppError> {
     Ok(crate::refdata::national()?
         .index
         .iter()
@@ -67,7 +67,7 @@ fn shortage_areas() -> Result<HashSet<AreaCode>, AppError> {
 
 /// The version of the timeline's scheme in force when the loan started (at graduation
 /// without a loan): a doctor stays under the version they enrolled in.
-fn scheme_for<'r>(
+pub(crate) fn scheme_for<'r>(
     registry: &'r Registry,
     t: &Timeline,
 ) -> Result<&'r chiiki_obligations::SchemeDefinition, chiiki_domain::Msg> {
@@ -85,7 +85,7 @@ fn scheme_for<'r>(
 /// Adds to `facilities` those of the assignments' registered workplaces it lacks, read whole
 /// (a hospital outside the principal's scope): their prefecture and group decide what
 /// counts.
-async fn add_workplaces(
+pub(crate) async fn add_workplaces(
     store: &dyn Store,
     assignments: &[&Assignment],
     facilities: &mut HashMap<FacilityId, Facility>,

@@ -126,8 +126,11 @@ enum Command {
         /// The result file; standard output when left out.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
-        #[arg(long, value_enum, default_value = "da")]
-        algorithm: place::Algorithm,
+        /// The mechanism: da (deferred acceptance, doctor-optimal stable), regional-caps
+        /// (flexible DA, Kamada–Kojima), floors (meets regional floors), couples (same
+        /// region, instabilities reported) or optimise (maximum shortage coverage).
+        #[arg(long, default_value = "da", value_parser = place::algorithm)]
+        algorithm: chiiki_placement::Algorithm,
     },
     /// Manage accounts.
     User {

@@ -7,44 +7,20 @@ use std::path::Path;
 
 use anyhow::Context;
 use chiiki_domain::Msg;
-use chiiki_placement::caps::{FlexibleConfig, flexible_da};
-use chiiki_placement::couples::place_couples;
 use chiiki_placement::exchange;
-use chiiki_placement::explain::{Context as Why, explain};
-use chiiki_placement::floors::place_with_floors;
-use chiiki_placement::optimise::maximise_shortage_coverage;
-use chiiki_placement::promise::{Instability, Promise};
-use chiiki_placement::{Guarantee, Instance, Matching, Report, check, deferred_acceptance};
-use clap::ValueEnum;
+use chiiki_placement::explain::explain;
+use chiiki_placement::promise::Instability;
+use chiiki_placement::{Algorithm, Checked, PromiseCheck, solve_checked};
 use serde::Serialize;
 
 use crate::bad;
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Algorithm {
-    /// Doctor-proposing deferred acceptance: the doctor-optimal stable matching.
-    Da,
-    /// Flexible deferred acceptance with regional caps (Kamada–Kojima).
-    RegionalCaps,
-    /// Deferred acceptance that meets the regions' floors where they can be met.
-    Floors,
-    /// Couples placed in the same region (Roth–Peranson style; instabilities reported).
-    Couples,
-    /// Maximise doctors in shortage regions (regions with a floor) subject to caps and
-    /// individual rationality; every blocking pair it creates is reported.
-    Optimise,
-}
-
-impl Algorithm {
-    fn code(self) -> &'static str {
-        match self {
-            Algorithm::Da => "da",
-            Algorithm::RegionalCaps => "regional-caps",
-            Algorithm::Floors => "floors",
-            Algorithm::Couples => "couples",
-            Algorithm::Optimise => "optimise",
-        }
-    }
+/// Reads `--algorithm`.
+pub(crate) fn algorithm(s: &str) -> Result<Algorithm, String> {
+    Algorithm::parse(s).ok_or_else(|| {
+        let known: Vec<&str> = Algorithm::ALL.iter().map(|a| a.code()).collect();
+        format!("'{s}' is not a mechanism; use one of {}", known.join(", "))
+    })
 }
 
 /// The result file: the exchange output, what the mechanism promised, and whether the
@@ -56,29 +32,6 @@ struct Run<'a> {
     promised: Vec<PromiseCheck>,
     instabilities: Vec<Instability>,
     notes: Vec<Msg>,
-}
-
-#[derive(Serialize)]
-struct PromiseCheck {
-    promise: Promise,
-    /// `true`/`false` as checked on the output; `null` for a property of the mechanism that
-    /// one output cannot show (strategy-proofness).
-    verified: Option<bool>,
-}
-
-/// Whether the checker's report shows a promise on this output. Caps, floors and couples
-/// hold trivially when the instance has none.
-fn verified(p: Promise, r: &Report) -> Option<bool> {
-    let g = match p {
-        Promise::Stable => Guarantee::Stable,
-        Promise::StableUpToCaps => Guarantee::StableUpToCaps,
-        Promise::CapsRespected => return Some(r.caps_respected != Some(false)),
-        Promise::FloorsMet => return Some(r.floors_met != Some(false)),
-        Promise::CouplesTogether => return Some(r.couples_together != Some(false)),
-        Promise::IndividuallyRational => Guarantee::IndividuallyRational,
-        _ => return None,
-    };
-    Some(r.holds(g))
 }
 
 fn refused(errors: Vec<chiiki_placement::InstanceError>) -> anyhow::Error {
@@ -97,27 +50,18 @@ pub(crate) fn run(input: &Path, output: Option<&Path>, algorithm: Algorithm) -> 
         ))
     })?;
     let (instance, _ids) = exchange::read(&bytes).map_err(refused)?;
-    let (matching, promises, instabilities, notes) = solve(&instance, algorithm)?;
-    let report = check(&instance, &matching);
-    let why = Why {
-        caps: instance.regions.iter().any(|r| r.cap.is_some()) && algorithm != Algorithm::Da,
-        floors: matches!(algorithm, Algorithm::Floors | Algorithm::Optimise),
-        couples: matches!(algorithm, Algorithm::Couples),
-        ineligible: &[],
-    };
-    let explanations = explain(&instance, &matching, &why);
-    let promised: Vec<PromiseCheck> = promises
-        .iter()
-        .map(|&p| PromiseCheck {
-            promise: p,
-            verified: verified(p, &report),
-        })
-        .collect();
-    let broken: Vec<String> = promised
-        .iter()
-        .filter(|p| p.verified == Some(false))
-        .map(|p| format!("{:?}", p.promise))
-        .collect();
+    let checked = solve_checked(&instance, algorithm).map_err(refused)?;
+    for note in &checked.placement.notes {
+        eprintln!("注意: {} / note: {}", note.ja, note.en);
+    }
+    let broken: Vec<String> = checked.broken().iter().map(|p| format!("{p:?}")).collect();
+    let Checked {
+        placement,
+        report,
+        promised,
+    } = checked;
+    let matching = placement.matching;
+    let explanations = explain(&instance, &matching, &algorithm.context(&instance, &[]));
     let run = Run {
         output: exchange::write(
             &instance,
@@ -127,8 +71,8 @@ pub(crate) fn run(input: &Path, output: Option<&Path>, algorithm: Algorithm) -> 
             &explanations,
         ),
         promised,
-        instabilities,
-        notes,
+        instabilities: placement.instabilities,
+        notes: placement.notes,
     };
     match output {
         Some(path) => {
@@ -158,48 +102,4 @@ pub(crate) fn run(input: &Path, output: Option<&Path>, algorithm: Algorithm) -> 
         );
     }
     Ok(())
-}
-
-type Solved = (Matching, Vec<Promise>, Vec<Instability>, Vec<Msg>);
-
-fn solve(instance: &Instance, algorithm: Algorithm) -> anyhow::Result<Solved> {
-    let config = FlexibleConfig::default();
-    let from = |p: chiiki_placement::promise::Placement| {
-        (p.matching, p.promises, p.instabilities, p.notes)
-    };
-    Ok(match algorithm {
-        Algorithm::Da => {
-            if !instance.couples.is_empty()
-                || instance
-                    .regions
-                    .iter()
-                    .any(|r| r.cap.is_some() || r.floor > 0)
-            {
-                eprintln!(
-                    "注意: da は地域の上限・下限と組を無視します / note: da ignores regional caps, floors and couples"
-                );
-            }
-            (
-                deferred_acceptance(instance),
-                vec![
-                    Promise::Stable,
-                    Promise::StrategyProofForDoctors,
-                    Promise::IndividuallyRational,
-                ],
-                Vec::new(),
-                Vec::new(),
-            )
-        }
-        Algorithm::RegionalCaps => from(flexible_da(instance, &config).map_err(refused)?),
-        Algorithm::Floors => from(
-            place_with_floors(instance, &config)
-                .map_err(refused)?
-                .placement,
-        ),
-        Algorithm::Couples => from(place_couples(instance, &config).map_err(refused)?),
-        Algorithm::Optimise => {
-            let shortage: Vec<bool> = instance.regions.iter().map(|r| r.floor > 0).collect();
-            from(maximise_shortage_coverage(instance, &shortage).map_err(refused)?)
-        }
-    })
 }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod facility;
 pub mod labels;
 pub mod name;
+pub mod placement;
 pub mod quantity;
 pub mod region;
 #[cfg(any(test, feature = "samples"))]
@@ -42,6 +43,9 @@ pub use labels::{
     WorkHourLevel,
 };
 pub use name::{Email, Kana, Name, Phone};
+pub use placement::{
+    AreaLimit, Decision, PostRequest, PreferenceList, PriorityRule, Rationale, Round, RoundId, Run,
+};
 pub use quantity::{Amount, Beds, Coordinates, Fte, parse_count};
 pub use region::{Municipality, MunicipalityKind, SecondaryArea};
 pub use scheme::{Programme, Scheme};

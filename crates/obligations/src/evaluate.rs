@@ -790,6 +790,77 @@ fn stays(t: &Timeline, kinds: &[AssignmentKind], as_of: NaiveDate) -> Vec<(Strin
     out
 }
 
+/// Service days that can still be worked from the day after `as_of` to the deadline, less the
+/// service days still owed: the obligation's slack (negative when it can no longer be met).
+/// `None` without a deadline or when nothing is owed.
+pub fn slack_days(e: &Evaluation) -> Option<i64> {
+    let d = e.deadline.as_ref()?;
+    let owed = e.remaining.service_days.max(e.remaining.designated_days);
+    if owed <= 0.0 {
+        return None;
+    }
+    let available = span::service_days(e.as_of.succ_opt().unwrap_or(e.as_of), d.deadline);
+    Some(i64::from(available) - owed.ceil() as i64)
+}
+
+/// Whether a doctor may take a post for a period (the year of a placement round): `Err`
+/// with the rule when the post would break a rule the timeline does not already break as of
+/// `horizon` (the end of the period), or would leave more designated service owed than
+/// days remain before the deadline — a doctor who must serve designated years next year is
+/// eligible only for designated posts.
+pub fn eligible(
+    scheme: &SchemeDefinition,
+    t: &Timeline,
+    post: &ServicePeriod,
+    horizon: NaiveDate,
+) -> Result<(), Finding> {
+    let with = what_if(scheme, t, std::slice::from_ref(post), horizon).map_err(|e| Finding {
+        rule: "rules.limits",
+        source: String::new(),
+        explanation_ja: e.problem.ja.clone(),
+        explanation_en: e.problem.en.clone(),
+        periods: e.periods.clone(),
+    })?;
+    let before = evaluate(scheme, t, horizon, None);
+    if let Some(new) = with
+        .violations
+        .iter()
+        .find(|v| !before.violations.iter().any(|b| b.rule == v.rule))
+    {
+        return Err(new.clone());
+    }
+    if let (Some(d), Some(rule)) = (&with.deadline, &scheme.rules.designated)
+        && counts(scheme, post)
+        && !designated(scheme, post)
+        && with.remaining.designated_days > 0.0
+    {
+        let available = f64::from(span::service_days(
+            horizon.succ_opt().unwrap_or(horizon),
+            d.deadline,
+        ));
+        if with.remaining.designated_days > available {
+            return Err(Finding {
+                rule: "rules.designated",
+                source: rule.source.clone(),
+                explanation_ja: format!(
+                    "医師不足地域等での勤務があと {} 年必要で、期限 {} までに残る期間（{} 年）ではこの勤務先の後に終えられません。この年度は指定された勤務先に限られます。",
+                    y(with.remaining.designated_days),
+                    format_iso(d.deadline),
+                    y(available)
+                ),
+                explanation_en: format!(
+                    "{} more years of designated service are owed and only {} years remain before the deadline of {} after this post: this year must be served at a designated post.",
+                    y(with.remaining.designated_days),
+                    y(available),
+                    format_iso(d.deadline)
+                ),
+                periods: Vec::new(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A proposal that cannot be added: it overlaps the timeline above full time.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{problem}")]

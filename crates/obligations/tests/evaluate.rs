@@ -645,3 +645,86 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_doctor_who_must_serve_designated_years_now_is_eligible_only_for_designated_posts() {
+    use chiiki_obligations::evaluate::{eligible, slack_days};
+    let s = example();
+    let university = (
+        "2017-04-01",
+        Some("2026-03-31"),
+        "specialist_training",
+        "三重大学医学部附属病院",
+        "university",
+        true,
+        1.0,
+    );
+    let t = timeline("example-loan", "2015-03-31", None, &[RES, university]);
+    let post = |group: &str| {
+        timeline(
+            "example-loan",
+            "2015-03-31",
+            None,
+            &[(
+                "2026-04-01",
+                Some("2027-03-31"),
+                "designated_service",
+                "どこか",
+                group,
+                true,
+                1.0,
+            )],
+        )
+        .periods
+        .remove(0)
+    };
+    let horizon = d("2027-03-31");
+    // Four designated years owed, three left after 2027-03-31 (deadline 2030-03-31).
+    let e = eligible(&s, &t, &post("university"), horizon).unwrap_err();
+    assert_eq!(e.rule, "rules.designated");
+    assert!(
+        e.explanation_en.contains("2030-03-31"),
+        "{}",
+        e.explanation_en
+    );
+    assert!(eligible(&s, &t, &post("designated"), horizon).is_ok());
+    // With years to spare, any post will do.
+    let early = timeline("example-loan", "2015-03-31", None, &[RES]);
+    let next = timeline(
+        "example-loan",
+        "2015-03-31",
+        None,
+        &[(
+            "2017-04-01",
+            Some("2018-03-31"),
+            "specialist_training",
+            "大学",
+            "university",
+            true,
+            1.0,
+        )],
+    )
+    .periods;
+    assert!(eligible(&s, &early, &next[0], d("2018-03-31")).is_ok());
+    // Slack: the earlier doctor has more of it.
+    let tight = slack_days(&evaluate(&s, &t, d("2026-03-31"), None)).unwrap();
+    let loose = slack_days(&evaluate(&s, &early, d("2017-03-31"), None)).unwrap();
+    assert!(tight < loose, "{tight} {loose}");
+    // A post overlapping existing work is refused with the overlap.
+    let clash = timeline(
+        "example-loan",
+        "2015-03-31",
+        None,
+        &[(
+            "2025-04-01",
+            Some("2026-03-31"),
+            "designated_service",
+            "x",
+            "designated",
+            true,
+            1.0,
+        )],
+    )
+    .periods;
+    assert!(eligible(&s, &t, &clash[0], horizon).is_err());
+}

@@ -17,10 +17,15 @@ pub mod floors;
 pub mod generate;
 pub mod instance;
 pub mod optimise;
+pub mod priority;
 pub mod promise;
+pub mod run;
+pub mod summary;
 
 pub use check::{BlockingPair, Guarantee, Report, check};
 pub use da::deferred_acceptance;
 pub use explain::{Context, Explanations, explain};
 pub use instance::{Couple, Doctor, Facility, Instance, InstanceError, Matching, Region};
 pub use promise::{Instability, InstabilityKind, Placement, Promise};
+pub use run::{Algorithm, Checked, PromiseCheck, solve, solve_checked};
+pub use summary::{Fill, Summary};

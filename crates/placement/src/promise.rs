@@ -15,7 +15,9 @@ use crate::instance::{Instance, InstanceError, Matching};
 /// A promise is made only when it holds for this matching: by a theorem about the mechanism
 /// (strategy-proofness is a property of the mechanism, promised by the mechanisms that have
 /// it on every input), by construction, or because the mechanism checked it on the result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Promise {
     /// No blocking pair at all: no doctor and facility would both rather be together (the

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    Account, AreaCode, Assignment, Doctor, Entity, Facility, Municipality, PrefCode, Programme,
-    Record, Scheme, SecondaryArea, Username,
+    Account, AreaCode, Assignment, Decision, Doctor, Entity, Facility, FacilityId, Municipality,
+    PostRequest, PrefCode, PreferenceList, Programme, Record, Round, RoundId, Run, Scheme,
+    SecondaryArea, Username,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -21,7 +22,9 @@ use sqlx::sqlite::{
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row as _};
 
-use crate::rows::{Row, Table, Val, decode, from_data, table, to_row};
+use crate::rows::{
+    Placement, Row, Table, Val, decode, from_data, placement_data, placement_from, table, to_row,
+};
 use crate::{
     Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DoctorFilter, Event,
     FacilityFilter, Mode, Page, Paging, SessionRecord, Store, StoreError,
@@ -262,6 +265,65 @@ fn assignment_doctor(data: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What the placement triggers say when a write would change a decided round (the store
+/// checks first; the triggers are the second line of defence, for any client).
+const DECIDED_MARK: &str = "placement round is decided";
+
+fn round_phrase(id: RoundId) -> String {
+    format!("the placement round {id}")
+}
+
+fn missing_round(id: RoundId) -> StoreError {
+    StoreError::Missing {
+        what: round_phrase(id),
+    }
+}
+
+fn decided(id: RoundId) -> StoreError {
+    StoreError::RoundDecided {
+        round: id.to_string(),
+    }
+}
+
+/// A database error of a write to the round `id`: `RoundDecided` when a trigger refused it
+/// because the round is decided.
+fn refused(e: sqlx::Error, id: RoundId) -> StoreError {
+    match e.as_database_error() {
+        Some(d) if d.message().contains(DECIDED_MARK) => decided(id),
+        _ => StoreError::Database(e),
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}
+
+/// The inputs of a round that facilities and doctors enter: requests and preference lists.
+struct Input {
+    /// Its table: `placement_requests`, `placement_preferences`.
+    table: &'static str,
+    /// The column of the one who entered it, and the table it refers to.
+    owner: &'static str,
+    owners: &'static str,
+    /// The owner as a phrase, for `Missing`: `facility`, `doctor`.
+    noun: &'static str,
+}
+
+const REQUESTS: Input = Input {
+    table: "placement_requests",
+    owner: "facility",
+    owners: "facilities",
+    noun: "facility",
+};
+
+const PREFERENCES: Input = Input {
+    table: "placement_preferences",
+    owner: "doctor",
+    owners: "doctors",
+    noun: "doctor",
+};
+
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:expr) => {
         impl $store {
@@ -444,21 +506,142 @@ macro_rules! impl_store {
                 }
                 Ok(())
             }
-        }
 
-        #[async_trait]
-        impl Store for $store {
-            fn backend(&self) -> Backend {
-                $backend
+            /// Begins a transaction that writes to a placement round. On SQLite it takes the
+            /// write lock at once (`BEGIN IMMEDIATE`), so that what it reads (is the round
+            /// decided, the next run number) still holds when it writes, even against
+            /// another process; on PostgreSQL [`Self::lock_round`] locks the round's row.
+            async fn begin_round_write(&self) -> Result<sqlx::Transaction<'static, $db>, StoreError> {
+                let begin = match $backend {
+                    Backend::Sqlite => "BEGIN IMMEDIATE",
+                    Backend::Postgres => "BEGIN",
+                };
+                Ok(self.pool.begin_with(begin).await?)
             }
 
-            async fn apply(&self, actor: &str, changes: Vec<Change>, mode: Mode) -> Result<Applied, StoreError> {
-                let (puts, deletes) = sort_changes(changes);
+            /// The stored round and whether it is decided, its row locked until the
+            /// transaction ends (PostgreSQL: `FOR UPDATE`, so that writes to one round run one
+            /// after the other; SQLite: the transaction holds the database's write lock).
+            async fn lock_round(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: RoundId,
+            ) -> Result<Option<(Round, bool)>, StoreError> {
+                let select = match $backend {
+                    Backend::Sqlite => "SELECT data FROM placement_rounds WHERE id = $1",
+                    Backend::Postgres => "SELECT data FROM placement_rounds WHERE id = $1 FOR UPDATE",
+                };
+                let key = id.to_string();
+                let Some(row) = sqlx::query(select).bind(&key).fetch_optional(&mut **tx).await? else {
+                    return Ok(None);
+                };
+                let Json(data): Json<Value> = row.try_get(0)?;
+                let round: Round = placement_from(&key, data)?;
+                let decided = sqlx::query("SELECT round FROM placement_decisions WHERE round = $1")
+                    .bind(&key)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .is_some();
+                Ok(Some((round, decided)))
+            }
+
+            /// The round, locked, which must exist and be undecided.
+            async fn open_round(tx: &mut sqlx::Transaction<'_, $db>, id: RoundId) -> Result<Round, StoreError> {
+                match Self::lock_round(tx, id).await? {
+                    None => Err(missing_round(id)),
+                    Some((_, true)) => Err(decided(id)),
+                    Some((round, false)) => Ok(round),
+                }
+            }
+
+            /// The placement records that `query` selects as (key, data) rows, each validated.
+            async fn placements<T: Placement>(
+                &self,
+                query: sqlx::query::Query<'_, $db, <$db as sqlx::Database>::Arguments>,
+            ) -> Result<Vec<T>, StoreError> {
+                let rows = query.fetch_all(&self.pool).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let key: String = r.try_get(0)?;
+                    let Json(data): Json<Value> = r.try_get(1)?;
+                    out.push(placement_from(&key, data)?);
+                }
+                Ok(out)
+            }
+
+            /// Creates or replaces a request or a preference list `x`, entered by `owner`.
+            async fn put_input<T: Placement>(
+                &self,
+                actor: &str,
+                input: &Input,
+                x: &T,
+                round: RoundId,
+                owner: String,
+            ) -> Result<(), StoreError> {
+                let data = placement_data(x)?;
                 let _guard = self.write_lock.lock().await;
-                let at = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_round_write().await?;
+                Self::open_round(&mut tx, round).await?;
+                let owner_exists = sqlx::query(trusted(format!("SELECT id FROM {} WHERE id = $1", input.owners)))
+                    .bind(&owner)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if !owner_exists {
+                    return Err(StoreError::Missing {
+                        what: format!("the {} {owner}", input.noun),
+                    });
+                }
+                let old = sqlx::query(trusted(format!(
+                    "SELECT data FROM {} WHERE round = $1 AND {} = $2",
+                    input.table, input.owner
+                )))
+                .bind(round.to_string())
+                .bind(&owner)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let before: Option<Value> = match old {
+                    Some(r) => Some(r.try_get::<Json<Value>, _>(0)?.0),
+                    None => None,
+                };
+                if before.as_ref() == Some(&data) {
+                    return Ok(());
+                }
+                sqlx::query(trusted(format!(
+                    "INSERT INTO {} (round, {}, data) VALUES ($1, $2, $3) \
+                     ON CONFLICT (round, {}) DO UPDATE SET data = excluded.data",
+                    input.table, input.owner, input.owner
+                )))
+                .bind(round.to_string())
+                .bind(&owner)
+                .bind(Json(&data))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| refused(e, round))?;
+                let event = PendingAudit {
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: T::TABLE,
+                    key: x.audit_id(),
+                    pref: Some(round.pref().to_string()),
+                    before,
+                    after: Some(data),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            /// The work of [`Store::apply`] inside its transaction: deletions, then the puts
+            /// per entity in dependency order, with their audit events when `commit` (else it
+            /// only counts). Also what [`Store::decide`] puts the decided assignments with.
+            async fn apply_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                actor: &str,
+                at: chrono::DateTime<chrono::Utc>,
+                puts: &Puts,
+                deletes: &[String],
+                commit: bool,
+            ) -> Result<Applied, StoreError> {
                 let mut applied = Applied::default();
-                let commit = mode == Mode::Commit;
 
                 // Prefectures of the doctors written here, for scoping assignments' events.
                 let mut doctor_prefs: HashMap<String, String> = HashMap::new();
@@ -471,15 +654,15 @@ macro_rules! impl_store {
                 let t = table(Entity::Assignments);
                 for chunk in deletes.chunks(CHUNK) {
                     let keys: Vec<&str> = chunk.iter().map(String::as_str).collect();
-                    let old = Self::existing(&mut tx, t, &keys).await?;
+                    let old = Self::existing(tx, t, &keys).await?;
                     let doctors: Vec<String> = old.values().filter_map(assignment_doctor).collect();
                     let refs: Vec<&str> = doctors.iter().map(String::as_str).collect();
-                    doctor_prefs.extend(Self::prefs_of_doctors(&mut tx, &refs).await?);
+                    doctor_prefs.extend(Self::prefs_of_doctors(tx, &refs).await?);
                     let mut audit = Vec::new();
                     for key in chunk {
                         let Some(before) = old.get(key) else { continue };
                         if commit {
-                            sqlx::query("DELETE FROM assignments WHERE id = $1").bind(key).execute(&mut *tx).await?;
+                            sqlx::query("DELETE FROM assignments WHERE id = $1").bind(key).execute(&mut **tx).await?;
                         }
                         *applied.deleted.entry(Entity::Assignments).or_default() += 1;
                         audit.push(PendingAudit {
@@ -492,17 +675,17 @@ macro_rules! impl_store {
                         });
                     }
                     if commit {
-                        Self::write_audit(&mut tx, actor, at, &audit).await?;
+                        Self::write_audit(tx, actor, at, &audit).await?;
                     }
                 }
 
                 // Chunk by chunk, so that memory stays bounded for large imports.
-                for (entity, records) in &puts {
+                for (entity, records) in puts {
                     let t = table(*entity);
                     for chunk in records.chunks(CHUNK) {
                         let rows: Vec<Row> = chunk.iter().map(to_row).collect::<Result<_, _>>()?;
                         let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-                        let old = Self::existing(&mut tx, t, &keys).await?;
+                        let old = Self::existing(tx, t, &keys).await?;
                         if *entity == Entity::Assignments {
                             let missing: HashSet<String> = rows
                                 .iter()
@@ -510,7 +693,7 @@ macro_rules! impl_store {
                                 .filter(|d| !doctor_prefs.contains_key(d))
                                 .collect();
                             let refs: Vec<&str> = missing.iter().map(String::as_str).collect();
-                            doctor_prefs.extend(Self::prefs_of_doctors(&mut tx, &refs).await?);
+                            doctor_prefs.extend(Self::prefs_of_doctors(tx, &refs).await?);
                         }
                         let mut write = Vec::new();
                         let mut audit = Vec::new();
@@ -545,12 +728,29 @@ macro_rules! impl_store {
                             }
                         }
                         if !write.is_empty() {
-                            Self::upsert(&mut tx, t, write).await?;
-                            Self::write_audit(&mut tx, actor, at, &audit).await?;
+                            Self::upsert(tx, t, write).await?;
+                            Self::write_audit(tx, actor, at, &audit).await?;
                         }
                     }
                 }
 
+                Ok(applied)
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn apply(&self, actor: &str, changes: Vec<Change>, mode: Mode) -> Result<Applied, StoreError> {
+                let (puts, deletes) = sort_changes(changes);
+                let _guard = self.write_lock.lock().await;
+                let at = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                let commit = mode == Mode::Commit;
+                let applied = Self::apply_in(&mut tx, actor, at, &puts, &deletes, commit).await?;
                 if commit {
                     tx.commit().await?;
                 } else {
@@ -926,6 +1126,272 @@ macro_rules! impl_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn create_round(&self, actor: &str, round: &Round) -> Result<(), StoreError> {
+                let data = placement_data(round)?;
+                let exists = || StoreError::Exists { what: round_phrase(round.id) };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let key = round.id.to_string();
+                let old = sqlx::query("SELECT id FROM placement_rounds WHERE id = $1")
+                    .bind(&key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if old.is_some() {
+                    return Err(exists());
+                }
+                sqlx::query("INSERT INTO placement_rounds (id, pref, fiscal_year, data) VALUES ($1, $2, $3, $4)")
+                    .bind(&key)
+                    .bind(round.id.pref().to_string())
+                    .bind(round.id.fiscal_year().year())
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { exists() } else { e.into() })?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: Round::TABLE,
+                    key,
+                    pref: Some(round.id.pref().to_string()),
+                    before: None,
+                    after: Some(data),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn update_round(&self, actor: &str, round: &Round) -> Result<(), StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let stored = Self::open_round(&mut tx, round.id).await?;
+                let new = Round {
+                    title: round.title.clone(),
+                    priority: round.priority,
+                    lottery_seed: round.lottery_seed,
+                    limits: round.limits.clone(),
+                    ..stored.clone()
+                };
+                let before = placement_data(&stored)?;
+                let after = placement_data(&new)?;
+                if before == after {
+                    return Ok(());
+                }
+                sqlx::query("UPDATE placement_rounds SET data = $2 WHERE id = $1")
+                    .bind(round.id.to_string())
+                    .bind(Json(&after))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| refused(e, round.id))?;
+                let event = PendingAudit {
+                    action: "update",
+                    entity: Round::TABLE,
+                    key: round.id.to_string(),
+                    pref: Some(round.id.pref().to_string()),
+                    before: Some(before),
+                    after: Some(after),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_round(&self, id: RoundId) -> Result<Option<Round>, StoreError> {
+                let rows = self
+                    .placements(sqlx::query("SELECT id, data FROM placement_rounds WHERE id = $1").bind(id.to_string()))
+                    .await?;
+                Ok(rows.into_iter().next())
+            }
+
+            async fn list_rounds(&self, pref: Option<PrefCode>) -> Result<Vec<Round>, StoreError> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT id, data FROM placement_rounds");
+                let mut conds = Vec::new();
+                pref_cond(pref, &mut conds);
+                Self::push_where(&mut qb, conds);
+                qb.push(" ORDER BY fiscal_year DESC, pref");
+                self.placements(qb.build()).await
+            }
+
+            async fn put_request(&self, actor: &str, request: &PostRequest) -> Result<(), StoreError> {
+                self.put_input(actor, &REQUESTS, request, request.round, request.facility.to_string()).await
+            }
+
+            async fn delete_request(&self, actor: &str, round: RoundId, facility: &FacilityId) -> Result<bool, StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                match Self::lock_round(&mut tx, round).await? {
+                    None => return Ok(false),
+                    Some((_, true)) => return Err(decided(round)),
+                    Some((_, false)) => {}
+                }
+                let old = sqlx::query("SELECT data FROM placement_requests WHERE round = $1 AND facility = $2")
+                    .bind(round.to_string())
+                    .bind(facility.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(old) = old else { return Ok(false) };
+                let Json(before): Json<Value> = old.try_get(0)?;
+                sqlx::query("DELETE FROM placement_requests WHERE round = $1 AND facility = $2")
+                    .bind(round.to_string())
+                    .bind(facility.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| refused(e, round))?;
+                let event = PendingAudit {
+                    action: "delete",
+                    entity: PostRequest::TABLE,
+                    key: format!("{round}/{facility}"),
+                    pref: Some(round.pref().to_string()),
+                    before: Some(before),
+                    after: None,
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn list_requests(&self, round: RoundId) -> Result<Vec<PostRequest>, StoreError> {
+                self.placements(
+                    sqlx::query(
+                        "SELECT round || '/' || facility, data FROM placement_requests \
+                         WHERE round = $1 ORDER BY facility",
+                    )
+                    .bind(round.to_string()),
+                )
+                .await
+            }
+
+            async fn put_preference(&self, actor: &str, list: &PreferenceList) -> Result<(), StoreError> {
+                self.put_input(actor, &PREFERENCES, list, list.round, list.doctor.to_string()).await
+            }
+
+            async fn list_preferences(&self, round: RoundId) -> Result<Vec<PreferenceList>, StoreError> {
+                self.placements(
+                    sqlx::query(
+                        "SELECT round || '/' || doctor, data FROM placement_preferences \
+                         WHERE round = $1 ORDER BY doctor",
+                    )
+                    .bind(round.to_string()),
+                )
+                .await
+            }
+
+            async fn add_run(&self, actor: &str, run: &Run) -> Result<Run, StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                Self::open_round(&mut tx, run.round).await?;
+                // The round's row is locked (or, on SQLite, the database): no other run of the
+                // round can take this number before the transaction ends.
+                let next: i64 = sqlx::query(
+                    "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM placement_runs WHERE round = $1",
+                )
+                .bind(run.round.to_string())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+                let seq = u32::try_from(next).map_err(|e| StoreError::Corrupt {
+                    entity: Run::TABLE.to_string(),
+                    key: format!("{}#{next}", run.round),
+                    reason: e.to_string(),
+                })?;
+                let stored = Run { seq, ..run.clone() };
+                let data = placement_data(&stored)?;
+                sqlx::query("INSERT INTO placement_runs (round, seq, algorithm, data) VALUES ($1, $2, $3, $4)")
+                    .bind(run.round.to_string())
+                    .bind(next)
+                    .bind(&stored.algorithm)
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| refused(e, run.round))?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: Run::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(run.round.pref().to_string()),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "seq": stored.seq,
+                        "label": stored.label,
+                        "algorithm": stored.algorithm,
+                        "summary": stored.summary,
+                    })),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn list_runs(&self, round: RoundId) -> Result<Vec<Run>, StoreError> {
+                self.placements(
+                    sqlx::query(
+                        "SELECT round || '#' || CAST(seq AS TEXT), data FROM placement_runs \
+                         WHERE round = $1 ORDER BY seq",
+                    )
+                    .bind(round.to_string()),
+                )
+                .await
+            }
+
+            async fn get_run(&self, round: RoundId, seq: u32) -> Result<Option<Run>, StoreError> {
+                let rows = self
+                    .placements(
+                        sqlx::query(
+                            "SELECT round || '#' || CAST(seq AS TEXT), data FROM placement_runs \
+                             WHERE round = $1 AND seq = $2",
+                        )
+                        .bind(round.to_string())
+                        .bind(i64::from(seq)),
+                    )
+                    .await?;
+                Ok(rows.into_iter().next())
+            }
+
+            async fn decide(&self, actor: &str, decision: &Decision, assignments: Vec<Assignment>) -> Result<Applied, StoreError> {
+                let data = placement_data(decision)?;
+                let id = decision.round;
+                let (puts, deletes) = sort_changes(assignments.into_iter().map(|a| Change::Put(a.into())).collect());
+                let _guard = self.write_lock.lock().await;
+                let at = chrono::Utc::now();
+                let mut tx = self.begin_round_write().await?;
+                Self::open_round(&mut tx, id).await?;
+                let run = sqlx::query("SELECT seq FROM placement_runs WHERE round = $1 AND seq = $2")
+                    .bind(id.to_string())
+                    .bind(i64::from(decision.run))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if run.is_none() {
+                    return Err(StoreError::Missing {
+                        what: format!("the run {} of {}", decision.run, round_phrase(id)),
+                    });
+                }
+                sqlx::query("INSERT INTO placement_decisions (round, run, data) VALUES ($1, $2, $3)")
+                    .bind(id.to_string())
+                    .bind(i64::from(decision.run))
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { decided(id) } else { e.into() })?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: Decision::TABLE,
+                    key: id.to_string(),
+                    pref: Some(id.pref().to_string()),
+                    before: None,
+                    after: Some(data),
+                };
+                Self::write_audit(&mut tx, actor, at, &[event]).await?;
+                let applied = Self::apply_in(&mut tx, actor, at, &puts, &deletes, true).await?;
+                tx.commit().await?;
+                Ok(applied)
+            }
+
+            async fn get_decision(&self, round: RoundId) -> Result<Option<Decision>, StoreError> {
+                let rows = self
+                    .placements(sqlx::query("SELECT round, data FROM placement_decisions WHERE round = $1").bind(round.to_string()))
+                    .await?;
+                Ok(rows.into_iter().next())
             }
         }
     };

@@ -2,10 +2,13 @@
 //! (embedded, a file, the default) and PostgreSQL (for many offices) — chosen by the
 //! `--db` value, each with its own migrations. Only this crate knows SQL.
 //!
-//! Every write goes through [`Store::apply`], which runs one transaction that writes the
-//! records and, in the same transaction, an audit event per changed record (actor, action,
-//! entity, id, before and after as JSON, time). Reads return validated domain values: a
-//! stored record that no longer validates is reported, never passed on.
+//! Every write of the register goes through [`Store::apply`], which runs one transaction that
+//! writes the records and, in the same transaction, an audit event per changed record (actor,
+//! action, entity, id, before and after as JSON, time). Placement rounds (their settings,
+//! requests, preference lists, runs and decision) have their own methods, each one
+//! transaction with its audit events too; once a round is decided, the store and the database
+//! itself (triggers) refuse to change it. Reads return validated domain values: a stored
+//! record that no longer validates is reported, never passed on.
 
 mod backend;
 mod rows;
@@ -16,9 +19,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    Account, AreaCode, Assignment, AssignmentId, Doctor, DoctorId, Entity, Facility, FacilityId,
-    FacilityKind, LgCode, Municipality, NaiveDate, PrefCode, Programme, Record, RegisterStatus,
-    Scheme, SecondaryArea, Username,
+    Account, AreaCode, Assignment, AssignmentId, Decision, Doctor, DoctorId, Entity, Facility,
+    FacilityId, FacilityKind, LgCode, Municipality, NaiveDate, PostRequest, PrefCode,
+    PreferenceList, Programme, Record, RegisterStatus, Round, RoundId, Run, Scheme, SecondaryArea,
+    Username,
 };
 use serde::Serialize;
 
@@ -167,6 +171,23 @@ pub enum StoreError {
     NoPassword,
     #[error("cannot open the database '{target}': {reason}")]
     Open { target: String, reason: String },
+    #[error(
+        "the placement round {round} is decided: its inputs, runs and decision can no longer change"
+    )]
+    RoundDecided {
+        /// The round's id, `03-2027`.
+        round: String,
+    },
+    #[error("{what} already exists")]
+    Exists {
+        /// What, as a phrase: `the placement round 03-2027`.
+        what: String,
+    },
+    #[error("{what} does not exist")]
+    Missing {
+        /// What, as a phrase: `the placement round 03-2027`, `the facility F-1`.
+        what: String,
+    },
 }
 
 /// A login session, kept by the SHA-256 of its token.
@@ -267,6 +288,57 @@ pub trait Store: Send + Sync + 'static {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError>;
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+
+    // Placement rounds. Each write is one transaction with its audit event (entity
+    // `placement_rounds`, `placement_requests`, `placement_preferences`, `placement_runs` or
+    // `placement_decisions`; id `03-2027`, `03-2027/F-1`, `03-2027/D-1`, `03-2027#3`; the
+    // round's prefecture as `pref`). A record that does not validate is refused as
+    // [`StoreError::Corrupt`], on the way in as on the way out.
+
+    /// Creates a round; `Exists` when the prefecture already has one for the year.
+    async fn create_round(&self, actor: &str, round: &Round) -> Result<(), StoreError>;
+    /// Replaces a round's settings (title, priority rule, seed, limits), keeping who created
+    /// it and when; `Missing`, or `RoundDecided` once decided. Equal settings write nothing.
+    async fn update_round(&self, actor: &str, round: &Round) -> Result<(), StoreError>;
+    async fn get_round(&self, id: RoundId) -> Result<Option<Round>, StoreError>;
+    /// The rounds of a prefecture (all when None), newest fiscal year first.
+    async fn list_rounds(&self, pref: Option<PrefCode>) -> Result<Vec<Round>, StoreError>;
+    /// Creates or replaces a facility's request; `Missing` (round or facility),
+    /// `RoundDecided`. A request equal to the stored one writes nothing.
+    async fn put_request(&self, actor: &str, request: &PostRequest) -> Result<(), StoreError>;
+    /// Withdraws a request; Ok(false) when there was none; `RoundDecided`.
+    async fn delete_request(
+        &self,
+        actor: &str,
+        round: RoundId,
+        facility: &FacilityId,
+    ) -> Result<bool, StoreError>;
+    /// The requests of a round, by facility id.
+    async fn list_requests(&self, round: RoundId) -> Result<Vec<PostRequest>, StoreError>;
+    /// Creates or replaces a doctor's preference list; `Missing` (round or doctor),
+    /// `RoundDecided`. A list equal to the stored one writes nothing.
+    async fn put_preference(&self, actor: &str, list: &PreferenceList) -> Result<(), StoreError>;
+    /// The preference lists of a round, by doctor id.
+    async fn list_preferences(&self, round: RoundId) -> Result<Vec<PreferenceList>, StoreError>;
+    /// Adds a run with the next sequence number of its round (1, 2, …, given in the same
+    /// transaction, which holds the round's lock; the `seq` passed is ignored) and returns it
+    /// as stored; `Missing`, `RoundDecided`. Its audit event keeps only `seq`, `label`,
+    /// `algorithm` and `summary` (input and result are large).
+    async fn add_run(&self, actor: &str, run: &Run) -> Result<Run, StoreError>;
+    /// The runs of a round, by sequence number.
+    async fn list_runs(&self, round: RoundId) -> Result<Vec<Run>, StoreError>;
+    async fn get_run(&self, round: RoundId, seq: u32) -> Result<Option<Run>, StoreError>;
+    /// Records the committee's decision and, in the same transaction, puts the assignments it
+    /// creates (each with its audit event, exactly as `apply` with `Mode::Commit` does);
+    /// `RoundDecided` when the round already has a decision, `Missing` when the round or the
+    /// run does not exist. All or nothing.
+    async fn decide(
+        &self,
+        actor: &str,
+        decision: &Decision,
+        assignments: Vec<Assignment>,
+    ) -> Result<Applied, StoreError>;
+    async fn get_decision(&self, round: RoundId) -> Result<Option<Decision>, StoreError>;
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

@@ -1,7 +1,9 @@
 //! How records map to table rows: the one place that knows each table's columns. Both back
 //! ends use it, so the two schemas hold the same values.
 
-use chiiki_domain::{Entity, NaiveDate, Record, Workplace};
+use chiiki_domain::{
+    Decision, Entity, NaiveDate, PostRequest, PreferenceList, Record, Round, Run, Workplace,
+};
 use serde_json::Value;
 
 use crate::StoreError;
@@ -204,4 +206,102 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         key: key.to_string(),
         reason: e.to_string(),
     })
+}
+
+/// A record of a placement round (the round, a request, a preference list, a run, the
+/// decision): kept whole in `data` of its table, beside its key columns.
+pub(crate) trait Placement: serde::Serialize + serde::de::DeserializeOwned {
+    /// Its table, which is also the entity of its audit events and errors.
+    const TABLE: &'static str;
+    /// Its id in the audit trail and in errors: `03-2027`, `03-2027/F-1`, `03-2027#3`.
+    fn audit_id(&self) -> String;
+    /// Its invariants.
+    fn check(&self) -> Result<(), String>;
+}
+
+impl Placement for Round {
+    const TABLE: &'static str = "placement_rounds";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn check(&self) -> Result<(), String> {
+        self.validate().map_err(|e| e.to_string())
+    }
+}
+
+impl Placement for PostRequest {
+    const TABLE: &'static str = "placement_requests";
+    fn audit_id(&self) -> String {
+        format!("{}/{}", self.round, self.facility)
+    }
+    fn check(&self) -> Result<(), String> {
+        self.validate().map_err(|e| e.to_string())
+    }
+}
+
+impl Placement for PreferenceList {
+    const TABLE: &'static str = "placement_preferences";
+    fn audit_id(&self) -> String {
+        format!("{}/{}", self.round, self.doctor)
+    }
+    fn check(&self) -> Result<(), String> {
+        self.validate().map_err(|e| e.to_string())
+    }
+}
+
+impl Placement for Run {
+    const TABLE: &'static str = "placement_runs";
+    fn audit_id(&self) -> String {
+        format!("{}#{}", self.round, self.seq)
+    }
+    fn check(&self) -> Result<(), String> {
+        if self.seq == 0 {
+            return Err("a run's sequence number starts at 1".to_string());
+        }
+        Ok(())
+    }
+}
+
+impl Placement for Decision {
+    const TABLE: &'static str = "placement_decisions";
+    fn audit_id(&self) -> String {
+        self.round.to_string()
+    }
+    fn check(&self) -> Result<(), String> {
+        if self.run == 0 {
+            return Err("a decision chooses a run, numbered from 1".to_string());
+        }
+        Ok(())
+    }
+}
+
+fn corrupt(entity: &str, key: &str, reason: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        entity: entity.to_string(),
+        key: key.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// A placement record as JSON for `data`, once it validates (a record that would not read
+/// back is not written).
+pub(crate) fn placement_data<T: Placement>(x: &T) -> Result<Value, StoreError> {
+    x.check().map_err(|e| corrupt(T::TABLE, &x.audit_id(), e))?;
+    serde_json::to_value(x).map_err(|e| corrupt(T::TABLE, &x.audit_id(), e))
+}
+
+/// Reads a placement record back from `data`: it must deserialise, validate and be the record
+/// its key columns (`key`, as [`Placement::audit_id`] writes it) name.
+pub(crate) fn placement_from<T: Placement>(key: &str, data: Value) -> Result<T, StoreError> {
+    let x: T = decode(T::TABLE, key, data)?;
+    x.check().map_err(|e| corrupt(T::TABLE, key, e))?;
+    let id = x.audit_id();
+    if id != key {
+        return Err(corrupt(
+            T::TABLE,
+            key,
+            format!("the record stored under this key is {id}"),
+        ));
+    }
+    Ok(x)
 }

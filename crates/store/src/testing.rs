@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
-use crate::{PgStore, SqliteStore, Store};
+use crate::{PgStore, SqliteStore, Store, StoreError};
 
 /// A store for a test, with what keeps it alive. (Its fields are reached through methods,
 /// so that a closure using the store captures the whole value, temporary directory included.)
@@ -36,6 +37,37 @@ impl TestStore {
     /// `sqlite` or `postgres`.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Runs one SQL statement on the database directly, past the store (on a connection of
+    /// its own), with text parameters `$1`, `$2`, …: for tests that play another client, or
+    /// a damaged database. Returns the rows affected.
+    pub async fn execute_raw(&self, sql: &str, params: &[&str]) -> Result<u64, StoreError> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        let done = if self.name == "postgres" {
+            let mut conn = sqlx::PgConnection::connect(&self.target).await?;
+            let mut q = sqlx::query(sql);
+            for p in params {
+                q = q.bind(*p);
+            }
+            let done = q.execute(&mut conn).await;
+            let _ = conn.close().await;
+            done?.rows_affected()
+        } else {
+            let options = SqliteConnectOptions::new()
+                .filename(&self.target)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let mut conn = SqliteConnection::connect_with(&options).await?;
+            let mut q = sqlx::query(sql);
+            for p in params {
+                q = q.bind(*p);
+            }
+            let done = q.execute(&mut conn).await;
+            let _ = conn.close().await;
+            done?.rows_affected()
+        };
+        Ok(done)
     }
 }
 

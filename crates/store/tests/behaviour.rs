@@ -4,7 +4,8 @@
 use chiiki_domain::*;
 use chiiki_store::testing::{self, TestStore};
 use chiiki_store::{
-    AssignmentFilter, AuditFilter, Change, DoctorFilter, FacilityFilter, Mode, Paging, StoreError,
+    AssignmentFilter, AuditEvent, AuditFilter, Change, DoctorFilter, FacilityFilter, Mode, Paging,
+    StoreError,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -642,4 +643,650 @@ async fn accounts_are_audited_without_their_passwords() {
         assert_eq!(s.list_accounts().await.unwrap(), vec![alice]);
     })
     .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Placement rounds
+
+fn rid(s: &str) -> RoundId {
+    RoundId::parse(s).unwrap()
+}
+
+fn placement_round(id: &str, seed: u64) -> Round {
+    let id = rid(id);
+    let limits = if id.pref().to_string() == "03" {
+        vec![AreaLimit::new(AreaCode::parse("0306").unwrap(), Some(2), 1).unwrap()]
+    } else {
+        vec![]
+    };
+    Round {
+        id,
+        title: Name::parse("令和9年度 配属（架空テスト）").unwrap(),
+        priority: PriorityRule::default(),
+        lottery_seed: seed,
+        limits,
+        created_by: "centre".into(),
+        created_at: chrono::Utc::now(),
+    }
+}
+
+fn request(round: &str, facility: &str, posts: u32) -> PostRequest {
+    PostRequest {
+        round: rid(round),
+        facility: FacilityId::parse(facility).unwrap(),
+        posts,
+        department: Some(Name::parse("総合診療科").unwrap()),
+        priority: vec![DoctorId::parse("D-2").unwrap()],
+        note: None,
+        updated_by: "facility".into(),
+        updated_at: chrono::Utc::now(),
+    }
+}
+
+fn preference(round: &str, doctor: &str, facilities: &[&str]) -> PreferenceList {
+    PreferenceList {
+        round: rid(round),
+        doctor: DoctorId::parse(doctor).unwrap(),
+        facilities: facilities
+            .iter()
+            .map(|f| FacilityId::parse(f).unwrap())
+            .collect(),
+        partner: None,
+        updated_by: "doctor".into(),
+        updated_at: chrono::Utc::now(),
+    }
+}
+
+fn run(round: &str, label: &str) -> Run {
+    Run {
+        round: rid(round),
+        seq: 99,
+        label: Name::parse(label).unwrap(),
+        algorithm: "da".into(),
+        input: serde_json::json!({"doctors": ["D-1", "D-2"], "facilities": ["F-1", "F-2"]}),
+        result: serde_json::json!({"matching": {"D-1": "F-2", "D-2": "F-1"}}),
+        summary: serde_json::json!({"placed": 2, "unplaced": 0}),
+        created_by: "centre".into(),
+        created_at: chrono::Utc::now(),
+    }
+}
+
+fn decision(round: &str, run: u32) -> Decision {
+    Decision {
+        round: rid(round),
+        run,
+        rationale: Rationale::parse("地域枠の充足率が最も高い案（架空テスト）").unwrap(),
+        decided_by: "committee".into(),
+        decided_at: chrono::Utc::now(),
+    }
+}
+
+/// The audit events of one record, newest first.
+async fn audit_of(s: &dyn chiiki_store::Store, entity: &str, id: &str) -> Vec<AuditEvent> {
+    s.list_audit(&AuditFilter {
+        entity: Some(entity.into()),
+        entity_id: Some(id.into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .items
+}
+
+/// The register of `base()` and the round 03-2027.
+async fn with_round(s: &dyn chiiki_store::Store) -> Round {
+    s.apply("setup", base(), Mode::Commit).await.unwrap();
+    let round = placement_round("03-2027", 42);
+    s.create_round("centre", &round).await.unwrap();
+    round
+}
+
+#[tokio::test]
+async fn placement_rounds_are_created_listed_and_updated() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let r27 = placement_round("03-2027", 42);
+        s.create_round("centre", &r27).await.unwrap();
+        s.create_round("centre", &placement_round("03-2026", 1))
+            .await
+            .unwrap();
+        s.create_round("other", &placement_round("04-2027", 2))
+            .await
+            .unwrap();
+        let again = s
+            .create_round("centre", &placement_round("03-2027", 7))
+            .await
+            .unwrap_err();
+        assert!(matches!(&again, StoreError::Exists { .. }), "{again}");
+        assert_eq!(
+            again.to_string(),
+            "the placement round 03-2027 already exists"
+        );
+
+        assert_eq!(
+            s.get_round(rid("03-2027")).await.unwrap(),
+            Some(r27.clone())
+        );
+        assert_eq!(s.get_round(rid("03-2030")).await.unwrap(), None);
+        let ids = |rounds: Vec<Round>| rounds.iter().map(|r| r.id.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(s.list_rounds(PrefCode::parse("03").ok()).await.unwrap()),
+            ["03-2027", "03-2026"]
+        );
+        assert_eq!(
+            ids(s.list_rounds(None).await.unwrap()),
+            ["03-2027", "04-2027", "03-2026"]
+        );
+        assert!(
+            s.list_rounds(PrefCode::parse("05").ok())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // New settings; who created the round and when stay.
+        let mut changed = r27.clone();
+        changed.title = Name::parse("令和9年度 配属（改）").unwrap();
+        changed.lottery_seed = 4242;
+        changed.priority = PriorityRule::Lottery;
+        changed.limits = vec![];
+        changed.created_by = "someone else".into();
+        s.update_round("chair", &changed).await.unwrap();
+        let got = s.get_round(rid("03-2027")).await.unwrap().unwrap();
+        assert_eq!(
+            (got.lottery_seed, got.priority, got.limits.len()),
+            (4242, PriorityRule::Lottery, 0)
+        );
+        assert_eq!(got.title, changed.title);
+        assert_eq!(
+            (got.created_by.as_str(), got.created_at),
+            ("centre", r27.created_at)
+        );
+        // The same settings again write nothing.
+        s.update_round("chair", &changed).await.unwrap();
+        let events = audit_of(s, "placement_rounds", "03-2027").await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["update", "create"]);
+        assert_eq!(events[0].actor, "chair");
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        assert_eq!(events[0].before.as_ref().unwrap()["lottery_seed"], 42);
+        assert_eq!(events[0].after.as_ref().unwrap()["lottery_seed"], 4242);
+
+        let missing = s
+            .update_round("chair", &placement_round("03-2030", 1))
+            .await
+            .unwrap_err();
+        assert!(matches!(&missing, StoreError::Missing { .. }), "{missing}");
+        assert_eq!(
+            missing.to_string(),
+            "the placement round 03-2030 does not exist"
+        );
+
+        // A round that does not validate (an area twice) is not written.
+        let mut bad = placement_round("03-2031", 1);
+        bad.limits.push(bad.limits[0]);
+        let err = s.create_round("centre", &bad).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        assert_eq!(s.get_round(rid("03-2031")).await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn placement_requests_and_preferences_are_put_replaced_listed_and_withdrawn() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_round(s).await;
+
+        s.put_request("f2", &request("03-2027", "F-2", 2))
+            .await
+            .unwrap();
+        s.put_request("f1", &request("03-2027", "F-1", 1))
+            .await
+            .unwrap();
+        let replaced = request("03-2027", "F-2", 3);
+        s.put_request("f2", &replaced).await.unwrap();
+        s.put_request("f2", &replaced).await.unwrap(); // unchanged: no event
+        let listed = s.list_requests(rid("03-2027")).await.unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|r| (r.facility.to_string(), r.posts))
+                .collect::<Vec<_>>(),
+            [("F-1".to_string(), 1), ("F-2".to_string(), 3)]
+        );
+        assert_eq!(listed[1], replaced);
+        let events = audit_of(s, "placement_requests", "03-2027/F-2").await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["update", "create"]);
+        assert_eq!(events[0].before.as_ref().unwrap()["posts"], 2);
+        assert_eq!(events[0].after.as_ref().unwrap()["posts"], 3);
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+
+        // The facility and the round must exist.
+        let err = s
+            .put_request("f9", &request("03-2027", "F-9", 1))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(err.to_string(), "the facility F-9 does not exist");
+        let err = s
+            .put_request("f1", &request("03-2030", "F-1", 1))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        // A request that does not validate is not written.
+        let err = s
+            .put_request("f1", &request("03-2027", "F-1", 0))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+
+        // Withdrawing.
+        assert!(
+            s.delete_request("f1", rid("03-2027"), &FacilityId::parse("F-1").unwrap())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.delete_request("f1", rid("03-2027"), &FacilityId::parse("F-1").unwrap())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.delete_request("f1", rid("03-2030"), &FacilityId::parse("F-1").unwrap())
+                .await
+                .unwrap()
+        );
+        assert_eq!(s.list_requests(rid("03-2027")).await.unwrap().len(), 1);
+        let events = audit_of(s, "placement_requests", "03-2027/F-1").await;
+        assert_eq!(events[0].action, "delete");
+        assert_eq!(events[0].before.as_ref().unwrap()["posts"], 1);
+        assert!(events[0].after.is_none());
+
+        // Preference lists.
+        let mut d1 = preference("03-2027", "D-1", &["F-2", "F-1"]);
+        d1.partner = DoctorId::parse("D-2").ok();
+        s.put_preference("d1", &d1).await.unwrap();
+        s.put_preference("d2", &preference("03-2027", "D-2", &["F-1"]))
+            .await
+            .unwrap();
+        let d1_new = preference("03-2027", "D-1", &["F-1"]);
+        s.put_preference("d1", &d1_new).await.unwrap();
+        let lists = s.list_preferences(rid("03-2027")).await.unwrap();
+        assert_eq!(
+            lists
+                .iter()
+                .map(|l| l.doctor.to_string())
+                .collect::<Vec<_>>(),
+            ["D-1", "D-2"]
+        );
+        assert_eq!(lists[0], d1_new);
+        let events = audit_of(s, "placement_preferences", "03-2027/D-1").await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["update", "create"]);
+        assert_eq!(events[1].after.as_ref().unwrap()["partner"], "D-2");
+        let err = s
+            .put_preference("d9", &preference("03-2027", "D-9", &["F-1"]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "the doctor D-9 does not exist");
+        let err = s
+            .put_preference("d1", &preference("03-2027", "D-1", &["F-1", "F-1"]))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        assert!(s.list_preferences(rid("03-2026")).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn placement_runs_are_numbered_within_their_round_and_never_change() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_round(s).await;
+        s.create_round("centre", &placement_round("03-2028", 1))
+            .await
+            .unwrap();
+        let mut seqs = Vec::new();
+        for label in ["案A", "案B", "案C"] {
+            seqs.push(
+                s.add_run("centre", &run("03-2027", label))
+                    .await
+                    .unwrap()
+                    .seq,
+            );
+        }
+        assert_eq!(seqs, [1, 2, 3]);
+        let other = s
+            .add_run("centre", &run("03-2028", "別年度"))
+            .await
+            .unwrap();
+        assert_eq!(other.seq, 1);
+
+        let runs = s.list_runs(rid("03-2027")).await.unwrap();
+        assert_eq!(runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(runs[1].label.as_str(), "案B");
+        let second = s.get_run(rid("03-2027"), 2).await.unwrap().unwrap();
+        assert_eq!(second, runs[1]);
+        assert_eq!(second.input, run("03-2027", "x").input);
+        assert_eq!(s.get_run(rid("03-2027"), 4).await.unwrap(), None);
+
+        let err = s
+            .add_run("centre", &run("03-2030", "なし"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+
+        // The audit trail keeps the run's figures, not its input and result.
+        let events = audit_of(s, "placement_runs", "03-2027#3").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, "create");
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        let after = events[0].after.as_ref().unwrap().as_object().unwrap();
+        let mut keys: Vec<&str> = after.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["algorithm", "label", "seq", "summary"]);
+        assert_eq!(after["seq"], 3);
+        assert_eq!(after["summary"]["placed"], 2);
+
+        // The database itself refuses to change or remove a run, decided or not.
+        for sql in [
+            "DELETE FROM placement_runs",
+            "UPDATE placement_runs SET algorithm = 'optimise'",
+        ] {
+            let err = t.execute_raw(sql, &[]).await.unwrap_err();
+            assert!(err.to_string().contains("never changed"), "{sql}: {err}");
+        }
+        assert_eq!(s.list_runs(rid("03-2027")).await.unwrap(), runs);
+        // The inputs of an undecided round can still change, by any client.
+        s.put_request("f1", &request("03-2027", "F-1", 1))
+            .await
+            .unwrap();
+        assert_eq!(
+            t.execute_raw(
+                "DELETE FROM placement_requests WHERE facility = $1",
+                &["F-1"]
+            )
+            .await
+            .unwrap(),
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_decision_creates_its_assignments_and_freezes_the_round() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let round = with_round(s).await;
+        s.put_request("f2", &request("03-2027", "F-2", 1))
+            .await
+            .unwrap();
+        s.put_preference("d3", &preference("03-2027", "D-3", &["F-2"]))
+            .await
+            .unwrap();
+        s.add_run("centre", &run("03-2027", "案A")).await.unwrap();
+        s.add_run("centre", &run("03-2027", "案B")).await.unwrap();
+        assert_eq!(s.get_decision(rid("03-2027")).await.unwrap(), None);
+
+        let chosen = decision("03-2027", 2);
+        let placed = assignment("A-10", "D-3", "F-2", "2027-04-01", Some("2028-03-31"));
+        let applied = s
+            .decide("chair", &chosen, vec![placed.clone()])
+            .await
+            .unwrap();
+        assert_eq!(applied.total_created(), 1);
+        assert_eq!(
+            applied.changed_keys[&Entity::Assignments],
+            vec!["A-10".to_string()]
+        );
+        assert_eq!(s.get_decision(rid("03-2027")).await.unwrap(), Some(chosen));
+        let of_d3 = s
+            .list_assignments(&AssignmentFilter {
+                doctors: Some(vec![DoctorId::parse("D-3").unwrap()]),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(of_d3, vec![placed]);
+        let events = audit_of(s, "placement_decisions", "03-2027").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].actor.as_str()),
+            ("create", "chair")
+        );
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        assert_eq!(events[0].after.as_ref().unwrap()["run"], 2);
+        let events = audit_of(s, "assignments", "A-10").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].actor.as_str()),
+            ("create", "chair")
+        );
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+
+        // Decided: nothing of the round changes any more.
+        let audit = s.list_audit(&AuditFilter::default()).await.unwrap().total;
+        let is_decided = |r: Result<(), StoreError>| match r {
+            Err(StoreError::RoundDecided { round }) => assert_eq!(round, "03-2027"),
+            other => panic!("expected RoundDecided, got {other:?}"),
+        };
+        is_decided(s.decide("chair", &decision("03-2027", 1), vec![]).await.map(|_| ()));
+        is_decided(s.put_request("f1", &request("03-2027", "F-1", 1)).await);
+        is_decided(s.put_request("f2", &request("03-2027", "F-2", 5)).await);
+        is_decided(
+            s.put_preference("d1", &preference("03-2027", "D-1", &["F-1"]))
+                .await,
+        );
+        is_decided(s.add_run("centre", &run("03-2027", "案C")).await.map(|_| ()));
+        let mut changed = round.clone();
+        changed.lottery_seed = 1;
+        is_decided(s.update_round("chair", &changed).await);
+        is_decided(
+            s.delete_request("f2", rid("03-2027"), &FacilityId::parse("F-2").unwrap())
+                .await
+                .map(|_| ()),
+        );
+        let err = s
+            .decide("chair", &decision("03-2027", 1), vec![])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the placement round 03-2027 is decided: its inputs, runs and decision can no longer change"
+        );
+        assert_eq!(
+            s.list_audit(&AuditFilter::default()).await.unwrap().total,
+            audit
+        );
+        assert_eq!(s.get_round(rid("03-2027")).await.unwrap(), Some(round));
+        assert_eq!(s.list_runs(rid("03-2027")).await.unwrap().len(), 2);
+
+        // The database refuses too, whoever writes.
+        let decided_mark = "placement round is decided";
+        let refused: [(&str, &[&str], &str); 8] = [
+            ("UPDATE placement_decisions SET run = 1", &[], "never changed"),
+            ("DELETE FROM placement_decisions", &[], "never changed"),
+            ("DELETE FROM placement_runs", &[], "never changed"),
+            ("UPDATE placement_rounds SET fiscal_year = fiscal_year", &[], decided_mark),
+            ("DELETE FROM placement_requests", &[], decided_mark),
+            ("UPDATE placement_preferences SET doctor = doctor", &[], decided_mark),
+            (
+                "INSERT INTO placement_requests (round, facility, data) VALUES ($1, $2, '{}')",
+                &["03-2027", "F-1"],
+                decided_mark,
+            ),
+            (
+                "INSERT INTO placement_preferences (round, doctor, data) VALUES ($1, $2, '{}')",
+                &["03-2027", "D-1"],
+                decided_mark,
+            ),
+        ];
+        for (sql, params, says) in refused {
+            let err = t.execute_raw(sql, params).await.unwrap_err();
+            assert!(err.to_string().contains(says), "{sql}: {err}");
+        }
+        assert_eq!(
+            s.get_decision(rid("03-2027")).await.unwrap().unwrap().run,
+            2
+        );
+        assert_eq!(s.list_requests(rid("03-2027")).await.unwrap().len(), 1);
+
+        // Other rounds are not frozen.
+        s.create_round("centre", &placement_round("03-2028", 1))
+            .await
+            .unwrap();
+        s.put_request("f1", &request("03-2028", "F-1", 1))
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_decision_that_fails_writes_nothing() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_round(s).await;
+        s.add_run("centre", &run("03-2027", "案A")).await.unwrap();
+        let audit = s.list_audit(&AuditFilter::default()).await.unwrap().total;
+        let placed = assignment("A-10", "D-3", "F-2", "2027-04-01", None);
+
+        // A run that does not exist.
+        let err = s
+            .decide("chair", &decision("03-2027", 7), vec![placed.clone()])
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the run 7 of the placement round 03-2027 does not exist"
+        );
+        // A round that does not exist.
+        let err = s
+            .decide("chair", &decision("03-2030", 1), vec![placed.clone()])
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        // An assignment that cannot be written (its doctor does not exist): the decision
+        // goes with it.
+        let err = s
+            .decide(
+                "chair",
+                &decision("03-2027", 1),
+                vec![
+                    placed.clone(),
+                    assignment("A-11", "D-missing", "F-1", "2027-04-01", None),
+                ],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Database(_)), "{err}");
+
+        assert_eq!(s.get_decision(rid("03-2027")).await.unwrap(), None);
+        assert!(s.get(Entity::Assignments, "A-10").await.unwrap().is_none());
+        assert_eq!(
+            s.list_audit(&AuditFilter::default()).await.unwrap().total,
+            audit
+        );
+        // The round is still open.
+        s.put_request("f1", &request("03-2027", "F-1", 1))
+            .await
+            .unwrap();
+        let applied = s
+            .decide("chair", &decision("03-2027", 1), vec![placed])
+            .await
+            .unwrap();
+        assert_eq!(applied.total_created(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stored_placement_record_that_does_not_validate_is_reported() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let round = with_round(s).await;
+        let set_data = if t.name() == "postgres" {
+            "UPDATE placement_rounds SET data = CAST($1 AS JSONB) WHERE id = $2"
+        } else {
+            "UPDATE placement_rounds SET data = $1 WHERE id = $2"
+        };
+        // An area limited twice.
+        let mut twice = round.clone();
+        twice.limits.push(twice.limits[0]);
+        let json = serde_json::to_string(&twice).unwrap();
+        t.execute_raw(set_data, &[&json, "03-2027"]).await.unwrap();
+        for err in [
+            s.get_round(rid("03-2027")).await.unwrap_err(),
+            s.list_rounds(None).await.unwrap_err(),
+            s.add_run("centre", &run("03-2027", "案A"))
+                .await
+                .unwrap_err(),
+        ] {
+            match err {
+                StoreError::Corrupt { entity, key, .. } => {
+                    assert_eq!(
+                        (entity.as_str(), key.as_str()),
+                        ("placement_rounds", "03-2027")
+                    )
+                }
+                other => panic!("expected Corrupt, got {other}"),
+            }
+        }
+        // Another round's record under this key.
+        let elsewhere = placement_round("03-2028", 1);
+        let json = serde_json::to_string(&elsewhere).unwrap();
+        t.execute_raw(set_data, &[&json, "03-2027"]).await.unwrap();
+        let err = s.get_round(rid("03-2027")).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        // Not JSON of a round at all.
+        t.execute_raw(set_data, &["{\"id\": 3}", "03-2027"])
+            .await
+            .unwrap();
+        let err = s.get_round(rid("03-2027")).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_runs_get_distinct_numbers() {
+    for t in testing::all().await {
+        eprintln!("-- on {}", t.name());
+        with_round(t.store()).await;
+        // Eight stores on the same database (as eight processes would be), one run each.
+        let mut stores = Vec::new();
+        for _ in 0..8 {
+            let s: std::sync::Arc<dyn chiiki_store::Store> =
+                chiiki_store::open(t.target()).await.unwrap().into();
+            stores.push(s);
+        }
+        let tasks: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                tokio::spawn(async move {
+                    s.add_run(&format!("worker-{i}"), &run("03-2027", "並行"))
+                        .await
+                        .unwrap()
+                        .seq
+                })
+            })
+            .collect();
+        let mut seqs = Vec::new();
+        for task in tasks {
+            seqs.push(task.await.unwrap());
+        }
+        seqs.sort();
+        assert_eq!(seqs, (1..=8).collect::<Vec<u32>>());
+        let stored = t.store().list_runs(rid("03-2027")).await.unwrap();
+        assert_eq!(
+            stored.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            (1..=8).collect::<Vec<u32>>()
+        );
+    }
 }

@@ -170,7 +170,7 @@ pub(crate) async fn create(
         })
     })();
     let r = match fields {
-        Err(v) => Err(AppError::Invalid(v)),
+        Err(v) => Err(AppError::invalid(v)),
         Ok(fields) => match s.store.get_account(&fields.username).await {
             Ok(Some(_)) => Err(AppError::Rejected(chiiki_domain::Msg::new(
                 "そのユーザー名は使われています",

@@ -13,6 +13,7 @@ mod files;
 mod i18n;
 mod obligations;
 mod pages;
+mod placement;
 mod session;
 
 use std::net::SocketAddr;
@@ -75,6 +76,15 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/obligations", get(obligations::page))
         .route("/obligations.xlsx", get(obligations::xlsx))
         .route("/obligations.csv", get(obligations::csv))
+        .route("/placement", get(placement::list).post(placement::open))
+        .route("/placement/{id}", get(placement::round))
+        .route("/placement/{id}/settings", post(placement::settings))
+        .route("/placement/{id}/requests", post(placement::request))
+        .route("/placement/{id}/preferences", post(placement::preferences))
+        .route("/placement/{id}/runs", post(placement::run))
+        .route("/placement/{id}/runs/{seq}", get(placement::run_page))
+        .route("/placement/{id}/decision", post(placement::decide))
+        .route("/placement/{id}/pack.xlsx", get(placement::pack))
         .route("/audit", get(pages::audit))
         .route(
             "/import",

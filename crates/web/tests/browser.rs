@@ -1211,3 +1211,79 @@ async fn coordinators_read_the_obligations_and_a_doctor_reads_their_own() {
 
     b.close().await;
 }
+
+/// The placement round of the Iwate demo, as the coordinator and a doctor use it: the
+/// doctor ranks facilities; the coordinator runs deferred acceptance and the floors variant,
+/// compares them, records the decision, and the doctor's placement is in their timeline.
+#[tokio::test]
+async fn coordinator_runs_the_iwate_round_compares_and_decides() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+
+    // The doctor ranks three facilities.
+    b.log_in(&app, "doctor").await;
+    b.click("header.site nav a[href='/placement']").await;
+    b.wait_for_path("/placement").await;
+    b.click("#rounds a[href='/placement/03-2027']").await;
+    b.wait_for_path("/placement/03-2027").await;
+    b.wait_for_text("#my-prefs-h", "あなたの希望").await;
+    assert!(b.all("#runs").await.is_empty(), "no runs for a doctor");
+    let first = b
+        .attr("select[name=choice_1] option:nth-child(2)", "value")
+        .await
+        .expect("a facility to choose");
+    b.select("select[name=choice_1]", &first).await;
+    b.click("#preferences-form button[type=submit]").await;
+    b.wait_for_path("/placement/03-2027").await;
+    b.wait_for_text("#my-prefs-h", "あなたの希望").await;
+    assert_eq!(b.value("select[name=choice_1]").await, first);
+    b.screenshot("placement-doctor").await;
+    b.log_out().await;
+
+    // The coordinator: two runs, side by side, and the doctors they place differently.
+    b.log_in(&app, "iwate").await;
+    b.goto(&app.url("/placement/03-2027")).await;
+    b.wait_for_text("main h1", "配属").await;
+    for (algorithm, label) in [("da", "DA"), ("floors", "下限")] {
+        b.select("#run-form select[name=algorithm]", algorithm)
+            .await;
+        b.type_into("#run-form input[name=label]", label).await;
+        b.click("#run-form button[type=submit]").await;
+        b.wait_for_text("#runs thead", label).await;
+    }
+    assert!(
+        b.all("#runs li.broken").await.is_empty(),
+        "no broken promise"
+    );
+    assert!(
+        !b.all("#runs li.verified").await.is_empty(),
+        "promises checked"
+    );
+    b.click("#compare-form button[type=submit]").await;
+    b.wait_for_text("#differences", "配属が異なる医師").await;
+    b.screenshot("placement-runs").await;
+    b.phone_screenshot("placement-runs", Some("#runs")).await;
+
+    // The decision: a reason is required; then the round is closed.
+    b.select("#decision-form select[name=run]", "2").await;
+    b.type_into(
+        "#decision-form textarea[name=rationale]",
+        "医師少数区域の下限を満たすため",
+    )
+    .await;
+    b.click("#decision-form button[type=submit]").await;
+    b.wait_for_text("#decision", "医師少数区域の下限を満たすため")
+        .await;
+    assert!(b.all("#run-form").await.is_empty());
+    b.screenshot("placement-decided").await;
+    b.log_out().await;
+
+    // The doctor's own page: the decided placement in the timeline, if they were placed.
+    b.log_in(&app, "doctor").await;
+    b.goto(&app.url("/placement/03-2027")).await;
+    b.wait_for_text("#decision", "#2").await;
+    b.goto(&app.url("/doctors/DEMO-2018-001")).await;
+    b.wait_for_text("main h2", "勤務の経過").await;
+}

@@ -1486,3 +1486,147 @@ async fn a_doctor_page_shows_the_obligation_and_the_doctor_sees_their_own() {
     assert!(en.contains(">Obligation</h2>") && en.contains("What counts: the scheme&#39;s rules"));
     assert!(!en.contains("義務の履行状況") && !en.contains("義務年限"));
 }
+
+/// A placement round in the browser, on both back ends: a facility enters its request, the
+/// coordinator runs two mechanisms, compares them, downloads the committee pack and records
+/// the decision, whose assignments appear on the doctors' pages; a doctor sees their own
+/// preferences and no runs; a decided round refuses changes.
+#[tokio::test]
+async fn a_coordinator_runs_a_round_compares_decides_and_downloads_the_pack() {
+    for t in testing::all().await {
+        let name = t.name();
+        let s = spawn(t).await;
+        let base = &s.base;
+        let round = format!("{base}/placement/03-2027");
+        let c = logged_in(base, "iwate").await;
+        let (st, list) = get(&c, &format!("{base}/placement")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        assert!(list.contains(r#"<a href="/placement/03-2027">03-2027</a>"#));
+
+        // The facility's request.
+        let f = logged_in(base, "kamaishi").await;
+        let (st, page) = get(&f, &round).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(page.contains(r#"id="request-form""#) && !page.contains(r#"id="runs""#));
+        let r = f
+            .post(format!("{round}/requests"))
+            .form(&[
+                ("csrf", csrf_of(&page).as_str()),
+                ("facility", "R7-0306-14"),
+                ("posts", "3"),
+                ("department", "内科"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+        // Not for another facility.
+        let r = f
+            .post(format!("{round}/requests"))
+            .form(&[
+                ("csrf", csrf_of(&page).as_str()),
+                ("facility", "R7-0301-1"),
+                ("posts", "3"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{name}");
+
+        // Two runs, side by side.
+        let (_, page) = get(&c, &round).await;
+        assert!(page.contains(r#"<span id="missing">0</span>"#), "{name}");
+        let token = csrf_of(&page);
+        for (algorithm, label) in [("da", "DA"), ("floors", "下限あり")] {
+            let r = c
+                .post(format!("{round}/runs"))
+                .form(&[
+                    ("csrf", token.as_str()),
+                    ("algorithm", algorithm),
+                    ("label", label),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name} {algorithm}");
+        }
+        let (st, page) = get(&c, &format!("{round}?a=1&b=2")).await;
+        assert_eq!(st, StatusCode::OK);
+        let runs = table(&page, "runs");
+        assert!(
+            runs.contains("#1 DA") && runs.contains("#2 下限あり"),
+            "{name}"
+        );
+        assert!(
+            runs.contains(r#"class="verified""#),
+            "checked guarantees shown"
+        );
+        assert!(!runs.contains(r#"class="broken""#), "no promise broken");
+        assert!(page.contains(r#"id="diff-table""#));
+        let (st, detail) = get(&c, &format!("{round}/runs/2")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(detail.contains(r#"id="outcomes""#) && detail.contains("DEMO-"));
+
+        // The pack.
+        let r = c.get(format!("{round}/pack.xlsx")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("spreadsheetml")
+        );
+        let bytes = r.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK"));
+
+        // A decision needs a reason; then it is recorded once.
+        let decide = |why: &'static str| {
+            c.post(format!("{round}/decision")).form(&[
+                ("csrf", token.clone()),
+                ("run", "2".to_string()),
+                ("rationale", why.to_string()),
+            ])
+        };
+        let r = decide(" ").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains(r#"id="problem""#));
+        let r = decide("下限を満たし、第1希望も多い").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+        let (_, page) = get(&c, &round).await;
+        assert!(page.contains(r#"id="decision""#) && page.contains("下限を満たし"));
+        assert!(!page.contains(r#"id="run-form""#), "no more runs");
+        let r = decide("もう一度").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("決定済み"));
+
+        // The assignments of the new year are on the doctors' pages.
+        let placed = detail
+            .split(r#"<tr id="o-"#)
+            .skip(1)
+            .find(|row| !row.contains("未配置"))
+            .map(|row| row[..row.find('"').unwrap()].to_string())
+            .expect("someone is placed");
+        let (_, doctor_page) = get(&c, &format!("{base}/doctors/{placed}")).await;
+        assert!(
+            doctor_page.contains(&format!(
+                "/doctors/{placed}/assignments/P2027-{placed}/edit"
+            )),
+            "{name}: {placed}"
+        );
+
+        // The doctor sees the round and their own preferences, not the runs.
+        let d = logged_in(base, "doctor").await;
+        let (st, page) = get(&d, &round).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(!page.contains(r#"id="runs""#) && !page.contains(r#"id="due""#));
+        let r = d
+            .post(format!("{round}/runs"))
+            .form(&[("csrf", csrf_of(&page).as_str()), ("algorithm", "da")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let (st, _) = get(&d, &format!("{round}/pack.xlsx")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+    }
+}
