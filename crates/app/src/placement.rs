@@ -1404,7 +1404,8 @@ pub fn differences(a: &Run, b: &Run) -> Vec<Difference> {
 }
 
 /// The demo's round: Iwate, fiscal year 2027 (the year after the demo's histories). Its
-/// requests come from the hospitals with 30 or more full-time doctors (two to four posts) and
+/// requests come from the hospitals with 5 or more full-time doctors (about one post per twelve
+/// doctors) and
 /// the synthetic clinics (one post), its preferences from every doctor due in the round
 /// (seeded: most rank hospitals of Morioka and their own area first), two couples, a cap on
 /// Morioka and floors on the shortage areas. Nothing is run or decided.
@@ -1443,7 +1444,7 @@ pub async fn demo_round(store: &dyn Store) -> Result<RoundId, AppError> {
         .facilities
         .values()
         .filter(|f| f.area.pref() == pref)
-        .filter(|f| f.doctors_fulltime.get() >= 30.0 || f.synthetic)
+        .filter(|f| f.doctors_fulltime.get() >= 5.0 || f.synthetic)
         .collect();
     facilities.sort_by(|a, b| a.id.cmp(&b.id));
     for f in &facilities {
@@ -1572,6 +1573,20 @@ mod tests {
             assert_eq!(f.summary.doctors, view.preferences.len());
             assert!(f.summary.placed > 0);
         }
+        eprintln!(
+            "demo round: {} due, {} posts; DA placed {} (floors met {}/{}, 1st choice {}), floors placed {} (floors met {}/{}, 1st choice {}), {} pairs ruled out by rules",
+            view.due.len(),
+            fa.summary.posts.posts,
+            fa.summary.placed,
+            fa.summary.floors_met,
+            fa.summary.floors,
+            fa.summary.within_choice(1),
+            fb.summary.placed,
+            fb.summary.floors_met,
+            fb.summary.floors,
+            fb.summary.within_choice(1),
+            fb.ineligible
+        );
         // The floors mechanism meets every floor that DA leaves unmet, where it can.
         assert!(fb.summary.floors_met >= fa.summary.floors_met);
         // Ineligible pairs are never placed.
