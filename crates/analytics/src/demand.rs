@@ -193,16 +193,6 @@ impl DemandKind {
     }
 }
 
-/// Σ persons × medical weight ([`MEDICAL_WEIGHTS`]).
-pub fn medical_weight(g: &AgeGroups) -> f64 {
-    DemandKind::Medical.weight(g)
-}
-
-/// Σ persons × care weight ([`CARE_WEIGHTS`]).
-pub fn care_weight(g: &AgeGroups) -> f64 {
-    DemandKind::Care.weight(g)
-}
-
 /// 100 × weight(year) ÷ weight(base). [`Gap::InvalidInput`] for a negative or non-finite
 /// count; [`Gap::NoPopulation`] when the base has no weight (no persons, or for care none aged
 /// 40 and over).
@@ -252,8 +242,8 @@ mod tests {
     #[test]
     fn weights_and_indices() {
         let g = groups([10.0, 10.0, 10.0, 10.0, 10.0]);
-        assert!((medical_weight(&g) - 82.0).abs() < 1e-12);
-        assert!((care_weight(&g) - 980.0).abs() < 1e-12);
+        assert!((DemandKind::Medical.weight(&g) - 82.0).abs() < 1e-12);
+        assert!((DemandKind::Care.weight(&g) - 980.0).abs() < 1e-12);
         let older = groups([10.0, 0.0, 10.0, 10.0, 20.0]);
         let m = demand_index(&g, &older, DemandKind::Medical).unwrap();
         assert!((m - 100.0 * (82.0 - 4.0 + 39.0) / 82.0).abs() < 1e-9);

@@ -207,17 +207,8 @@ pub struct WorkHourRatios {
 impl WorkHourRatios {
     /// A ratio for every sex and band; each must be finite and above 0.
     pub fn new(male: [f64; BANDS], female: [f64; BANDS]) -> Result<Self, TableError> {
-        for (sex, bands) in [("M", &male), ("F", &female)] {
-            for (b, &r) in bands.iter().enumerate() {
-                if !r.is_finite() || r <= 0.0 {
-                    return Err(bad_value(
-                        format!("{sex} {}", BAND_LABELS[b]),
-                        r,
-                        FINITE_POSITIVE,
-                    ));
-                }
-            }
-        }
+        check_bands("M", &male, true)?;
+        check_bands("F", &female, true)?;
         Ok(WorkHourRatios {
             male: male.map(Some),
             female: female.map(Some),
@@ -317,17 +308,8 @@ pub struct DoctorCounts {
 
 impl DoctorCounts {
     pub fn new(male: [f64; BANDS], female: [f64; BANDS]) -> Result<Self, TableError> {
-        for (sex, bands) in [("M", &male), ("F", &female)] {
-            for (b, &n) in bands.iter().enumerate() {
-                if !n.is_finite() || n < 0.0 {
-                    return Err(bad_value(
-                        format!("{sex} {}", BAND_LABELS[b]),
-                        n,
-                        FINITE_NOT_NEGATIVE,
-                    ));
-                }
-            }
-        }
+        check_bands("M", &male, false)?;
+        check_bands("F", &female, false)?;
         Ok(DoctorCounts { male, female })
     }
 
@@ -393,7 +375,7 @@ pub const PUBLISHED_AGES: [&str; 20] = [
 impl UtilisationRates {
     /// One rate per band for both sexes.
     pub fn both_sexes(rates: [f64; BANDS]) -> Result<Self, TableError> {
-        check_rates("T", &rates)?;
+        check_bands("T", &rates, false)?;
         Ok(UtilisationRates {
             male: rates,
             female: rates,
@@ -402,8 +384,8 @@ impl UtilisationRates {
     }
 
     pub fn by_sex(male: [f64; BANDS], female: [f64; BANDS]) -> Result<Self, TableError> {
-        check_rates("M", &male)?;
-        check_rates("F", &female)?;
+        check_bands("M", &male, false)?;
+        check_bands("F", &female, false)?;
         Ok(UtilisationRates {
             male,
             female,
@@ -459,12 +441,20 @@ impl UtilisationRates {
     }
 }
 
-fn check_rates(sex: &str, rates: &[f64; BANDS]) -> Result<(), TableError> {
-    match rates.iter().position(|r| !r.is_finite() || *r < 0.0) {
+/// The first band of one sex whose value is not a finite number of 0 or more (above 0 when
+/// `positive`), as an error naming sex and band.
+fn check_bands(sex: &str, values: &[f64; BANDS], positive: bool) -> Result<(), TableError> {
+    let expected = if positive {
+        FINITE_POSITIVE
+    } else {
+        FINITE_NOT_NEGATIVE
+    };
+    let bad = |v: f64| !v.is_finite() || v < 0.0 || (positive && v == 0.0);
+    match values.iter().position(|v| bad(*v)) {
         Some(b) => Err(bad_value(
             format!("{sex} {}", BAND_LABELS[b]),
-            rates[b],
-            FINITE_NOT_NEGATIVE,
+            values[b],
+            expected,
         )),
         None => Ok(()),
     }
@@ -688,15 +678,9 @@ pub(crate) fn finite(x: f64) -> Result<f64, Gap> {
 /// [`Gap::InvalidInput`] for a population with a negative or non-finite count (its fields
 /// are public, so [`Population::new`] may have been bypassed).
 pub(crate) fn check_population(p: &Population) -> Result<(), Gap> {
-    if p.male
-        .iter()
-        .chain(&p.female)
-        .all(|x| x.is_finite() && *x >= 0.0)
-    {
-        Ok(())
-    } else {
-        Err(Gap::InvalidInput)
-    }
+    Population::new(p.male, p.female)
+        .map(|_| ())
+        .map_err(|_| Gap::InvalidInput)
 }
 
 /// A table the formula uses.

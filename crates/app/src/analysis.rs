@@ -491,7 +491,7 @@ pub fn compute_with(
                     .collect(),
                 utilisation_ratio_inpatient: ratio_inpatient,
                 utilisation_ratio_difference: ratio_inpatient
-                    .map(|r| ((r - i.standardized_utilization_ratio) * 1000.0).round() / 1000.0),
+                    .map(|r| chiiki_analytics::round3(r - i.standardized_utilization_ratio)),
                 years: outlook.map(|o| o.years.clone()).unwrap_or_default(),
                 beds: outlook.map(|o| o.beds.clone()).unwrap_or_default(),
                 ages_2025: outlook.and_then(|o| o.ages_2025),

@@ -116,16 +116,8 @@ fn value<T>(
     field: &'static str,
     errors: &mut FieldErrors,
 ) -> Option<T> {
-    r.map_err(|e| {
-        errors.push(
-            Some(field),
-            Msg::new(
-                format!("{} — {}", e.problem.ja, e.fix.ja),
-                format!("{} — {}", e.problem.en, e.fix.en),
-            ),
-        )
-    })
-    .ok()
+    r.map_err(|e| errors.push(Some(field), e.problem.with_fix(&e.fix)))
+        .ok()
 }
 
 /// Saves an assignment of `doctor`: a new one when `id` is `None`. The user must be allowed
@@ -243,13 +235,7 @@ pub async fn save(
         (Some(s), Some(e)) => match Period::new(s, e) {
             Ok(p) => Some(p),
             Err(e) => {
-                errors.push(
-                    Some("end"),
-                    Msg::new(
-                        format!("{} — {}", e.problem.ja, e.fix.ja),
-                        format!("{} — {}", e.problem.en, e.fix.en),
-                    ),
-                );
+                errors.push(Some("end"), e.problem.with_fix(&e.fix));
                 None
             }
         },
@@ -271,13 +257,7 @@ pub async fn save(
     }) {
         Ok(a) => a,
         Err(e) => {
-            errors.push(
-                Some("facility"),
-                Msg::new(
-                    format!("{} — {}", e.problem.ja, e.fix.ja),
-                    format!("{} — {}", e.problem.en, e.fix.en),
-                ),
-            );
+            errors.push(Some("facility"), e.problem.with_fix(&e.fix));
             return Err(SaveError::Invalid(errors));
         }
     };
@@ -296,13 +276,7 @@ pub async fn save(
     for o in overloads(all) {
         if o.assignments.contains(&assignment.id) {
             let (problem, fix) = o.explain();
-            errors.push(
-                Some("fte"),
-                Msg::new(
-                    format!("{} — {}", problem.ja, fix.ja),
-                    format!("{} — {}", problem.en, fix.en),
-                ),
-            );
+            errors.push(Some("fte"), problem.with_fix(&fix));
         }
     }
     if !errors.is_empty() {

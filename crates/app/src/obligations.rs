@@ -74,11 +74,7 @@ pub(crate) fn scheme_for<'r>(
     let enrolled = t.loan.map_or(t.graduation_date, |l| l.start());
     registry.version_for(&t.scheme, enrolled).map_err(|e| {
         use chiiki_domain::Explain;
-        let (problem, fix) = (e.problem(), e.fix());
-        chiiki_domain::Msg::new(
-            format!("{} — {}", problem.ja, fix.ja),
-            format!("{} — {}", problem.en, fix.en),
-        )
+        e.said()
     })
 }
 

@@ -329,7 +329,7 @@ pub fn outlook(
                 aged_75_plus: aged_75.map(f64::round),
                 medical_demand_index: index_of(DemandKind::Medical),
                 care_demand_index: index_of(DemandKind::Care),
-                utilisation_ratio: ratio.map(|r| (r * 1000.0).round() / 1000.0),
+                utilisation_ratio: ratio.map(chiiki_analytics::round3),
                 doctors_needed: needed.map(round1),
                 supply: (k > 0).then_some(supply),
                 gap: needed.filter(|_| k > 0).map(|n| round1(supply - n)),
@@ -367,7 +367,7 @@ pub fn outlook(
             .and_then(|p| expected_utilisation(&rates, &p).ok())
             .zip(national_e[0])
             .and_then(|(a, n)| chiiki_analytics::formula::utilisation_ratio(a, n).ok())
-            .map(|r| (r * 1000.0).round() / 1000.0);
+            .map(chiiki_analytics::round3);
         out.insert(
             i.area,
             AreaOutlook {
@@ -520,7 +520,7 @@ pub fn recomputed_ratios(
                 .and_then(|p| expected_utilisation(rates, p).ok())
                 .zip(national)
                 .and_then(|(a, n)| chiiki_analytics::formula::utilisation_ratio(a, n).ok())
-                .map(|r| (r * 1000.0).round() / 1000.0);
+                .map(chiiki_analytics::round3);
             (*area, r)
         })
         .collect())

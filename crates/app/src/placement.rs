@@ -18,7 +18,7 @@ use chiiki_domain::{
     NaiveDate, Name, Period, PostRequest, PrefCode, PreferenceList, PriorityRule, Rationale,
     Record, RegisterStatus, Role, Round, RoundId, Run, Workplace,
 };
-use chiiki_obligations::evaluate::{Status, eligible, evaluate, slack_days};
+use chiiki_obligations::evaluate::{Eligibility, Status, evaluate, slack_days};
 use chiiki_obligations::timeline::ServicePeriod;
 use chiiki_placement::exchange;
 use chiiki_placement::priority::{Standing, centre_order};
@@ -94,6 +94,11 @@ fn require_manage(who: &Principal, round: RoundId) -> Result<(), AppError> {
             "you are not allowed to manage placement rounds",
         ))))
     }
+}
+
+/// Whether the principal may open a round: a coordinator, for their prefecture.
+pub fn may_open_rounds(who: &Principal) -> bool {
+    who.pref.is_some() && who.can(Permission::WriteRegister)
 }
 
 /// The rounds the principal may see, newest year first.
@@ -213,8 +218,9 @@ pub struct RoundView {
     pub due: Vec<DueDoctor>,
     pub runs: Vec<Run>,
     pub decision: Option<Decision>,
-    /// The facilities a doctor may rank: those with a request.
     pub area_names: BTreeMap<AreaCode, String>,
+    /// The names of the doctors with preferences (marked when synthetic), for the staff.
+    pub doctor_names: HashMap<DoctorId, String>,
 }
 
 /// What the register holds for a round's prefecture, read once.
@@ -413,6 +419,15 @@ pub async fn round_view(
     } else {
         Vec::new()
     };
+    let doctor_names = preferences
+        .iter()
+        .filter(|_| access.read_all)
+        .filter_map(|p| {
+            let d = reg.doctors.get(&p.doctor)?;
+            let mark = if d.synthetic { "（架空）" } else { "" };
+            Some((d.id.clone(), format!("{}{mark}", d.name)))
+        })
+        .collect();
     Ok(RoundView {
         decision: store.get_decision(id).await?,
         round,
@@ -422,6 +437,7 @@ pub async fn round_view(
         due,
         runs,
         area_names: reg.area_names,
+        doctor_names,
     })
 }
 
@@ -679,6 +695,7 @@ async fn build(store: &dyn Store, round: &Round) -> Result<Built, AppError> {
     for (d, p) in lists.iter().enumerate() {
         let Some(o) = &obligations[d] else { continue };
         let doctor = &reg.doctors[&p.doctor];
+        let rules = Eligibility::new(o.scheme, &o.timeline, last);
         for fid in &p.facilities {
             let (Some(&f), Some(fac)) = (f_index.get(fid), reg.facilities.get(fid)) else {
                 continue;
@@ -692,7 +709,7 @@ async fn build(store: &dyn Store, round: &Round) -> Result<Built, AppError> {
                 in_shortage_area: shortage.contains(&fac.area),
                 fte: Fte::FULL,
             };
-            if let Err(finding) = eligible(o.scheme, &o.timeline, &post, last) {
+            if let Err(finding) = rules.check(&post) {
                 ruled_out.insert((d, f));
                 ineligible.push((
                     d,
@@ -1053,7 +1070,7 @@ pub async fn pack(
     let chosen = run
         .or(view.decision.as_ref().map(|d| d.run))
         .or(view.runs.last().map(|r| r.seq));
-    let sheets = pack_sheets(&view, chosen, store).await?;
+    let sheets = pack_sheets(&view, chosen)?;
     let bytes = chiiki_tabular::sheets_to_xlsx(&format!("配属 {id}"), &sheets)?;
     store
         .record_event(
@@ -1070,10 +1087,9 @@ pub async fn pack(
     Ok(bytes)
 }
 
-async fn pack_sheets(
+fn pack_sheets(
     view: &RoundView,
     chosen: Option<u32>,
-    store: &dyn Store,
 ) -> Result<Vec<chiiki_tabular::Sheet>, AppError> {
     use chiiki_tabular::{Cell, Sheet};
     let t = |s: &str| Cell::Text(s.to_string());
@@ -1221,7 +1237,7 @@ async fn pack_sheets(
             what: format!("実行 / run #{seq}"),
         }));
     };
-    let names = doctor_names(store, view).await?;
+    let outcomes = outcomes(run);
     let facilities: HashMap<&str, &RequestRow> = view
         .requests
         .iter()
@@ -1233,13 +1249,16 @@ async fn pack_sheets(
         "surplus" => "医師多数区域",
         _ => "",
     };
-    let doctor_rows = outcomes(run)
-        .into_iter()
+    let doctor_rows = outcomes
+        .iter()
         .map(|o| {
             let f = o.facility.as_deref().and_then(|f| facilities.get(f));
             vec![
                 t(&o.doctor),
-                t(names.get(o.doctor.as_str()).map_or("", |s| s.as_str())),
+                t(DoctorId::parse(&o.doctor)
+                    .ok()
+                    .and_then(|d| view.doctor_names.get(&d))
+                    .map_or("", |s| s.as_str())),
                 t(f.map_or("（未配置）", |f| f.facility_name.as_str())),
                 t(f.map_or("", |f| f.area_name.as_str())),
                 t(f.map_or("", |f| class_ja(f.class))),
@@ -1271,14 +1290,10 @@ async fn pack_sheets(
         .to_vec(),
         rows: doctor_rows,
     });
-    let at: HashMap<String, u64> =
-        outcomes(run)
-            .into_iter()
-            .filter_map(|o| o.facility)
-            .fold(HashMap::new(), |mut m, f| {
-                *m.entry(f).or_default() += 1;
-                m
-            });
+    let mut at: HashMap<&str, u64> = HashMap::new();
+    for f in outcomes.iter().filter_map(|o| o.facility.as_deref()) {
+        *at.entry(f).or_default() += 1;
+    }
     let vacancy: HashMap<String, Msg> = vacancies(run)
         .into_iter()
         .map(|v| (v.facility, v.text))
@@ -1342,21 +1357,6 @@ async fn pack_sheets(
     Ok(sheets)
 }
 
-/// Doctors' names (marked when synthetic), for the pack.
-async fn doctor_names(
-    store: &dyn Store,
-    view: &RoundView,
-) -> Result<HashMap<String, String>, AppError> {
-    let mut out = HashMap::new();
-    for p in &view.preferences {
-        if let Some(Record::Doctor(d)) = store.get(Entity::Doctors, p.doctor.as_str()).await? {
-            let mark = if d.synthetic { "（架空）" } else { "" };
-            out.insert(d.id.to_string(), format!("{}{mark}", d.name));
-        }
-    }
-    Ok(out)
-}
-
 /// Two runs of a round compared doctor by doctor: who is placed differently.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Difference {
@@ -1369,44 +1369,39 @@ pub struct Difference {
 
 /// The doctors placed differently by two runs.
 pub fn differences(a: &Run, b: &Run) -> Vec<Difference> {
-    let bs: HashMap<String, Outcome> = outcomes(b)
-        .into_iter()
-        .map(|o| (o.doctor.clone(), o))
-        .collect();
-    let mut out: Vec<Difference> = outcomes(a)
-        .into_iter()
-        .filter_map(|o| {
-            let other = bs.get(&o.doctor);
-            let (bf, bc) = other.map_or((None, None), |x| (x.facility.clone(), x.choice));
-            (bf != o.facility).then(|| Difference {
-                doctor: o.doctor.clone(),
-                a: o.facility,
-                a_choice: o.choice,
-                b: bf,
-                b_choice: bc,
+    let (a, b) = (outcomes(a), outcomes(b));
+    let at_b: HashMap<&str, &Outcome> = b.iter().map(|o| (o.doctor.as_str(), o)).collect();
+    let in_a: HashSet<&str> = a.iter().map(|o| o.doctor.as_str()).collect();
+    let from_a = a.iter().map(|o| {
+        (
+            o.doctor.as_str(),
+            Some(o),
+            at_b.get(o.doctor.as_str()).copied(),
+        )
+    });
+    let only_b = b
+        .iter()
+        .filter(|o| !in_a.contains(o.doctor.as_str()))
+        .map(|o| (o.doctor.as_str(), None, Some(o)));
+    from_a
+        .chain(only_b)
+        .filter_map(|(doctor, x, y)| {
+            let (a, a_choice) = x.map_or((None, None), |o| (o.facility.clone(), o.choice));
+            let (b, b_choice) = y.map_or((None, None), |o| (o.facility.clone(), o.choice));
+            (a != b).then(|| Difference {
+                doctor: doctor.to_string(),
+                a,
+                a_choice,
+                b,
+                b_choice,
             })
         })
-        .collect();
-    let in_a: HashSet<String> = outcomes(a).into_iter().map(|o| o.doctor).collect();
-    out.extend(
-        outcomes(b)
-            .into_iter()
-            .filter(|o| !in_a.contains(&o.doctor))
-            .map(|o| Difference {
-                doctor: o.doctor,
-                a: None,
-                a_choice: None,
-                b: o.facility,
-                b_choice: o.choice,
-            }),
-    );
-    out
+        .collect()
 }
 
 /// The demo's round: Iwate, fiscal year 2027 (the year after the demo's histories). Its
 /// requests come from the hospitals with 5 or more full-time doctors (about one post per twelve
-/// doctors) and
-/// the synthetic clinics (one post), its preferences from every doctor due in the round
+/// doctors) and the synthetic clinics (one post), its preferences from every doctor due in the round
 /// (seeded: most rank hospitals of Morioka and their own area first), two couples, a cap on
 /// Morioka and floors on the shortage areas. Nothing is run or decided.
 pub async fn demo_round(store: &dyn Store) -> Result<RoundId, AppError> {

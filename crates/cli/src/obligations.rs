@@ -116,7 +116,7 @@ pub(crate) async fn run(
                         "1件の評価は table か json で出力します（登録簿全体は --timeline なしで） / one evaluation prints as table or json (leave out --timeline for the whole register)",
                     ));
                 }
-                OutputFormat::Table => explain(&e, None).into_bytes(),
+                OutputFormat::Table => explain(&e).into_bytes(),
             };
             write_out(&bytes, output.as_deref())
         }
@@ -197,10 +197,7 @@ pub(crate) async fn run(
                         header.extend(t.columns.iter().cloned());
                         header.push("計".into());
                         w.write_record(&header)?;
-                        for (r, label) in t.rows.iter().enumerate() {
-                            let mut row = vec![label.clone()];
-                            row.extend(t.cells[r].iter().map(u32::to_string));
-                            row.push(t.row_total(r).to_string());
+                        for row in rows_with_totals(&t) {
                             w.write_record(&row)?;
                         }
                         w.write_record([""])?;
@@ -216,10 +213,7 @@ pub(crate) async fn run(
                         header.extend(t.columns.iter().cloned());
                         header.push("計".into());
                         table.set_header(header);
-                        for (r, label) in t.rows.iter().enumerate() {
-                            let mut row = vec![label.clone()];
-                            row.extend(t.cells[r].iter().map(u32::to_string));
-                            row.push(t.row_total(r).to_string());
+                        for row in rows_with_totals(&t) {
                             table.add_row(row);
                         }
                         out.push_str(&format!("{} / {}\n{table}\n\n", t.title_ja, t.title_en));
@@ -264,13 +258,13 @@ pub(crate) async fn run(
             let mut problems = Vec::new();
             for (name, bytes) in &texts {
                 match SchemeDefinition::from_bytes(name, bytes) {
-                    Ok(s) => println!(
-                        "{name}: {} 版{} — 規則 {} 件 / {} rules, valid",
-                        s.id,
-                        s.version,
-                        rule_count(&s),
-                        rule_count(&s)
-                    ),
+                    Ok(s) => {
+                        let n = rule_count(&s);
+                        println!(
+                            "{name}: {} 版{} — 規則 {n} 件 / {n} rules, valid",
+                            s.id, s.version
+                        )
+                    }
                     Err(errors) => problems.extend(errors.into_inner()),
                 }
             }
@@ -285,6 +279,16 @@ pub(crate) async fn run(
             }
         }
     }
+}
+
+/// A cross-table's rows as text: the label, the counts and the row's total.
+fn rows_with_totals(t: &ob::CrossTable) -> impl Iterator<Item = Vec<String>> + '_ {
+    t.rows.iter().enumerate().map(|(r, label)| {
+        let mut row = vec![label.clone()];
+        row.extend(t.cells[r].iter().map(u32::to_string));
+        row.push(t.row_total(r).to_string());
+        row
+    })
 }
 
 fn rule_count(s: &SchemeDefinition) -> usize {
@@ -334,12 +338,11 @@ fn doctors_table(list: &[DoctorObligation]) -> String {
 }
 
 /// One evaluation in words, for the terminal.
-fn explain(e: &chiiki_obligations::evaluate::Evaluation, name: Option<&str>) -> String {
+fn explain(e: &chiiki_obligations::evaluate::Evaluation) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "{} {}（{} 版{}）{} 時点: {} / {}\n",
+        "{} （{} 版{}）{} 時点: {} / {}\n",
         e.doctor,
-        name.unwrap_or_default(),
         e.scheme,
         e.version,
         e.as_of,

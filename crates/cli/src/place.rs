@@ -88,11 +88,12 @@ pub(crate) fn run(input: &Path, output: Option<&Path>, algorithm: Algorithm) -> 
             let _ = writeln!(out);
         }
     }
-    let placed = matching.assignment.iter().filter(|a| a.is_some()).count();
+    let stats = &run.output.stats;
     eprintln!(
-        "{}: {placed}/{} 人を配置 / doctors placed; 阻止ペア / blocking pairs: {}",
+        "{}: {}/{} 人を配置 / doctors placed; 阻止ペア / blocking pairs: {}",
         algorithm.code(),
-        matching.assignment.len(),
+        stats.placed,
+        stats.doctors,
         report.blocking_pairs.len()
     );
     if !broken.is_empty() {

@@ -24,6 +24,14 @@ impl Msg {
             Lang::En => &self.en,
         }
     }
+
+    /// A problem and its fix as one sentence per language: `problem — fix`.
+    pub fn with_fix(&self, fix: &Msg) -> Msg {
+        Msg::new(
+            format!("{} — {}", self.ja, fix.ja),
+            format!("{} — {}", self.en, fix.en),
+        )
+    }
 }
 
 impl fmt::Display for Msg {
@@ -50,6 +58,10 @@ pub trait Explain {
     fn problem(&self) -> Msg;
     /// How to fix it.
     fn fix(&self) -> Msg;
+    /// What is wrong and how to fix it, as one message.
+    fn said(&self) -> Msg {
+        self.problem().with_fix(&self.fix())
+    }
 }
 
 #[cfg(test)]

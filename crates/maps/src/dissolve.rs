@@ -1,6 +1,7 @@
 //! Dissolving municipalities into areas: the topological merge, and the border meshes.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::MapError;
 use crate::topology::{ArcRef, Feature, Topology, point_key, ring_points};
@@ -30,7 +31,8 @@ pub struct Unmapped {
 /// Areas dissolved from a topology's features, with the arcs of the borders between them.
 #[derive(Debug, Clone)]
 pub struct AreaMap {
-    pub(crate) arcs: Vec<Vec<[f64; 2]>>,
+    /// The topology's arcs, shared with it.
+    pub(crate) arcs: Arc<[Vec<[f64; 2]>]>,
     pub(crate) areas: BTreeMap<String, Area>,
     pub(crate) unmapped: Vec<Unmapped>,
     pub(crate) area_borders: Vec<usize>,
@@ -143,7 +145,7 @@ impl AreaMap {
         }
 
         Ok(AreaMap {
-            arcs: arcs.to_vec(),
+            arcs: Arc::clone(&topology.arcs),
             areas,
             unmapped,
             area_borders,

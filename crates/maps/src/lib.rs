@@ -74,7 +74,7 @@ mod topology;
 
 pub use dissolve::{Area, AreaMap, Unmapped};
 pub use render::{AreaStyle, Bounds, Corner, LegendEntry, RenderOptions, Stroke};
-pub use topology::{ArcRef, Feature, PREFECTURES, Topology};
+pub use topology::{ArcRef, Feature, Topology};
 
 /// Why a topology could not be read or dissolved.
 #[derive(Debug, thiserror::Error)]

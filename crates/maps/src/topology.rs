@@ -3,63 +3,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::MapError;
+use chiiki_domain::codes::PREFECTURES;
 
-/// The 47 prefectures in JIS order: `PREFECTURES[i]` has the code `i + 1` (01 北海道 … 47 沖縄県).
-pub const PREFECTURES: [&str; 47] = [
-    "北海道",
-    "青森県",
-    "岩手県",
-    "宮城県",
-    "秋田県",
-    "山形県",
-    "福島県",
-    "茨城県",
-    "栃木県",
-    "群馬県",
-    "埼玉県",
-    "千葉県",
-    "東京都",
-    "神奈川県",
-    "新潟県",
-    "富山県",
-    "石川県",
-    "福井県",
-    "山梨県",
-    "長野県",
-    "岐阜県",
-    "静岡県",
-    "愛知県",
-    "三重県",
-    "滋賀県",
-    "京都府",
-    "大阪府",
-    "兵庫県",
-    "奈良県",
-    "和歌山県",
-    "鳥取県",
-    "島根県",
-    "岡山県",
-    "広島県",
-    "山口県",
-    "徳島県",
-    "香川県",
-    "愛媛県",
-    "高知県",
-    "福岡県",
-    "佐賀県",
-    "長崎県",
-    "熊本県",
-    "大分県",
-    "宮崎県",
-    "鹿児島県",
-    "沖縄県",
-];
+use crate::MapError;
 
 /// A reference to an arc from a ring: TopoJSON writes the reversed arc `i` as `!i` (`-i - 1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,7 +79,8 @@ impl Feature {
 /// of each object.
 #[derive(Debug, Clone)]
 pub struct Topology {
-    arcs: Vec<Vec<[f64; 2]>>,
+    /// Shared with every [`crate::AreaMap`] dissolved from it, so a dissolve never copies them.
+    pub(crate) arcs: Arc<[Vec<[f64; 2]>]>,
     objects: Vec<(String, Vec<Feature>)>,
 }
 
@@ -151,7 +104,10 @@ impl Topology {
             flatten(&name, geometry, &arcs, &mut counter, &mut features)?;
             objects.push((name, features));
         }
-        Ok(Topology { arcs, objects })
+        Ok(Topology {
+            arcs: arcs.into(),
+            objects,
+        })
     }
 
     /// The names of the topology's objects, in key order.
@@ -398,7 +354,7 @@ fn flatten(
         .map(str::to_owned)
         .or_else(|| {
             let n = prefecture_name.as_deref()?;
-            let i = PREFECTURES.iter().position(|p| *p == n)?;
+            let i = PREFECTURES.iter().position(|(ja, _)| *ja == n)?;
             Some(format!("{:02}", i + 1))
         });
     out.push(Feature {

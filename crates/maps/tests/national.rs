@@ -3,21 +3,26 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use chiiki_maps::{AreaMap, AreaStyle, LegendEntry, RenderOptions, Topology};
 
 const CREDIT: &str = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成";
 
-fn national() -> (Topology, HashMap<String, String>) {
-    let topo = Topology::from_json(&common::national_topojson()).expect("the bundled topology");
-    (topo, common::area_mapping())
+/// The topology and the mapping, decoded once for all the tests of this file.
+fn national() -> &'static (Topology, HashMap<String, String>) {
+    static NATIONAL: OnceLock<(Topology, HashMap<String, String>)> = OnceLock::new();
+    NATIONAL.get_or_init(|| {
+        let topo = Topology::from_json(&common::national_topojson()).expect("the bundled topology");
+        (topo, common::area_mapping())
+    })
 }
 
 #[test]
 fn every_area_but_kawasakis_two_gets_an_outline_and_the_unmapped_are_named() {
     let (topo, mapping) = national();
     assert_eq!(topo.object_names().collect::<Vec<_>>(), ["N03-21_210101"]);
-    let map = AreaMap::dissolve(&topo, None, |c| mapping.get(c).cloned(), None).unwrap();
+    let map = AreaMap::dissolve(topo, None, |c| mapping.get(c).cloned(), None).unwrap();
 
     let all = common::all_areas();
     assert_eq!(all.len(), 330);
@@ -75,7 +80,7 @@ fn every_area_but_kawasakis_two_gets_an_outline_and_the_unmapped_are_named() {
 fn iwate_alone_has_nine_areas_and_its_borders() {
     let (topo, mapping) = national();
     let map = AreaMap::dissolve(
-        &topo,
+        topo,
         None,
         |c| mapping.get(c).cloned(),
         Some(&["03".to_owned()]),
@@ -139,7 +144,7 @@ fn iwate_alone_has_nine_areas_and_its_borders() {
 #[test]
 fn the_national_svg_is_complete_and_small() {
     let (topo, mapping) = national();
-    let map = AreaMap::dissolve(&topo, None, |c| mapping.get(c).cloned(), None).unwrap();
+    let map = AreaMap::dissolve(topo, None, |c| mapping.get(c).cloned(), None).unwrap();
     let styles: HashMap<String, AreaStyle> = map
         .areas()
         .enumerate()

@@ -24,7 +24,7 @@ use chiiki_domain::{
 };
 use serde::Serialize;
 
-use crate::scheme::{ObligationStatus, Place, SchemeDefinition};
+use crate::scheme::{Cited, ObligationStatus, Place, SchemeDefinition, Suspension};
 use crate::span::{self, SERVICE_DAYS_PER_YEAR};
 use crate::timeline::{ServicePeriod, Timeline};
 
@@ -215,26 +215,24 @@ fn weight(scheme: &SchemeDefinition, p: &ServicePeriod) -> u32 {
 }
 
 fn designated(scheme: &SchemeDefinition, p: &ServicePeriod) -> bool {
-    let places = scheme
-        .rules
-        .designated
-        .as_ref()
-        .map(|d| d.places.clone())
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| Place::ALL.to_vec());
+    let places: &[Place] = match &scheme.rules.designated {
+        Some(d) if !d.places.is_empty() => &d.places,
+        _ => &Place::ALL,
+    };
     places.iter().any(|place| match place {
         Place::DesignatedFacility => p.facility_group == Some(FacilityGroup::DesignatedShortage),
         Place::ShortageArea => p.in_shortage_area,
     })
 }
 
-fn suspension_cap_days(scheme: &SchemeDefinition, kind: AssignmentKind) -> Option<Option<u32>> {
-    scheme
-        .rules
-        .suspensions
-        .iter()
-        .find(|s| s.kind == kind)
-        .map(|s| s.cap.map(|c| c.service_days()))
+/// The scheme's rule when the kind is an allowed suspension.
+fn suspension(scheme: &SchemeDefinition, kind: AssignmentKind) -> Option<&Cited<Suspension>> {
+    scheme.rules.suspensions.iter().find(|s| s.kind == kind)
+}
+
+/// The service days from the day after `as_of` to the deadline: what can still be worked.
+fn days_left(as_of: NaiveDate, deadline: NaiveDate) -> u32 {
+    span::service_days(as_of.succ_opt().unwrap_or(as_of), deadline)
 }
 
 fn calendar_days(first: NaiveDate, last: NaiveDate) -> u32 {
@@ -267,7 +265,7 @@ pub fn evaluate(
         if p.kind == AssignmentKind::InitialResidency {
             counted.initial_residency_days += calendar_days(first, last);
         }
-        if let Some(_cap) = suspension_cap_days(scheme, p.kind) {
+        if suspension(scheme, p.kind).is_some() {
             let entry = suspended_by_kind.entry(p.kind).or_default();
             entry.0 += calendar_days(first, last);
             entry.1.push(i);
@@ -299,7 +297,7 @@ pub fn evaluate(
         {
             violations.push(Finding {
                 rule: "rules.initial_residency",
-                source: rules.initial_residency.as_ref().map(|r| r.source.clone()).unwrap_or_default(),
+                source: rule.source.clone(),
                 explanation_ja: format!(
                     "初期研修は県内で行う決まりですが、{} の初期研修（{}）は県外です。",
                     p.period,
@@ -326,16 +324,16 @@ pub fn evaluate(
         counted
             .suspended_days
             .insert(kind.code().to_string(), *days);
-        let cap = suspension_cap_days(scheme, *kind).flatten();
+        let rule = suspension(scheme, *kind);
+        let cap = rule.and_then(|r| r.cap).map(|c| c.service_days());
         let allowed = cap.map_or(*days, |c| (*days).min(c));
         extension_days += allowed;
-        if let Some(cap) = cap
+        if let (Some(rule), Some(cap)) = (rule, cap)
             && *days > cap
         {
-            let rule = rules.suspensions.iter().find(|s| s.kind == *kind);
             violations.push(Finding {
                 rule: "rules.suspensions",
-                source: rule.map(|r| r.source.clone()).unwrap_or_default(),
+                source: rule.source.clone(),
                 explanation_ja: format!(
                     "{}は通算 {} 日までですが、{} 日になっています。",
                     kind.label(Lang::Ja),
@@ -417,10 +415,7 @@ pub fn evaluate(
                 periods: Vec::new(),
             });
         } else if !done && as_of <= d.deadline {
-            let available = f64::from(span::service_days(
-                as_of.succ_opt().unwrap_or(as_of),
-                d.deadline,
-            ));
+            let available = f64::from(days_left(as_of, d.deadline));
             if remaining_service > available {
                 risks.push(Finding {
                     rule: "rules.deadline",
@@ -710,7 +705,7 @@ pub fn evaluate(
         _ if done => Status::Completed,
         _ if current
             .iter()
-            .any(|p| suspension_cap_days(scheme, p.kind).is_some() || p.kind.is_leave()) =>
+            .any(|p| suspension(scheme, p.kind).is_some() || p.kind.is_leave()) =>
         {
             Status::Suspended
         }
@@ -799,66 +794,94 @@ pub fn slack_days(e: &Evaluation) -> Option<i64> {
     if owed <= 0.0 {
         return None;
     }
-    let available = span::service_days(e.as_of.succ_opt().unwrap_or(e.as_of), d.deadline);
-    Some(i64::from(available) - owed.ceil() as i64)
+    Some(i64::from(days_left(e.as_of, d.deadline)) - owed.ceil() as i64)
 }
 
 /// Whether a doctor may take a post for a period (the year of a placement round): `Err`
 /// with the rule when the post would break a rule the timeline does not already break as of
 /// `horizon` (the end of the period), or would leave more designated service owed than
 /// days remain before the deadline — a doctor who must serve designated years next year is
-/// eligible only for designated posts.
+/// eligible only for designated posts. To check several posts of one doctor, build one
+/// [`Eligibility`] and [`Eligibility::check`] each post.
 pub fn eligible(
     scheme: &SchemeDefinition,
     t: &Timeline,
     post: &ServicePeriod,
     horizon: NaiveDate,
 ) -> Result<(), Finding> {
-    let with = what_if(scheme, t, std::slice::from_ref(post), horizon).map_err(|e| Finding {
-        rule: "rules.limits",
-        source: String::new(),
-        explanation_ja: e.problem.ja.clone(),
-        explanation_en: e.problem.en.clone(),
-        periods: e.periods.clone(),
-    })?;
-    let before = evaluate(scheme, t, horizon, None);
-    if let Some(new) = with
-        .violations
-        .iter()
-        .find(|v| !before.violations.iter().any(|b| b.rule == v.rule))
-    {
-        return Err(new.clone());
-    }
-    if let (Some(d), Some(rule)) = (&with.deadline, &scheme.rules.designated)
-        && counts(scheme, post)
-        && !designated(scheme, post)
-        && with.remaining.designated_days > 0.0
-    {
-        let available = f64::from(span::service_days(
-            horizon.succ_opt().unwrap_or(horizon),
-            d.deadline,
-        ));
-        if with.remaining.designated_days > available {
-            return Err(Finding {
-                rule: "rules.designated",
-                source: rule.source.clone(),
-                explanation_ja: format!(
-                    "医師不足地域等での勤務があと {} 年必要で、期限 {} までに残る期間（{} 年）ではこの勤務先の後に終えられません。この年度は指定された勤務先に限られます。",
-                    y(with.remaining.designated_days),
-                    format_iso(d.deadline),
-                    y(available)
-                ),
-                explanation_en: format!(
-                    "{} more years of designated service are owed and only {} years remain before the deadline of {} after this post: this year must be served at a designated post.",
-                    y(with.remaining.designated_days),
-                    y(available),
-                    format_iso(d.deadline)
-                ),
-                periods: Vec::new(),
-            });
+    Eligibility::new(scheme, t, horizon).check(post)
+}
+
+/// One doctor's timeline ready to have posts checked against it as of `horizon`: the rules
+/// it already breaks without any post are found once ([`eligible`] for one post).
+#[derive(Debug, Clone)]
+pub struct Eligibility<'a> {
+    scheme: &'a SchemeDefinition,
+    timeline: &'a Timeline,
+    horizon: NaiveDate,
+    /// The rules the timeline breaks as of `horizon` without a post.
+    already_broken: Vec<&'static str>,
+}
+
+impl<'a> Eligibility<'a> {
+    pub fn new(scheme: &'a SchemeDefinition, timeline: &'a Timeline, horizon: NaiveDate) -> Self {
+        let before = evaluate(scheme, timeline, horizon, None);
+        Eligibility {
+            scheme,
+            timeline,
+            horizon,
+            already_broken: before.violations.iter().map(|v| v.rule).collect(),
         }
     }
-    Ok(())
+
+    /// Whether the doctor may take `post` (see [`eligible`]).
+    pub fn check(&self, post: &ServicePeriod) -> Result<(), Finding> {
+        let (scheme, horizon) = (self.scheme, self.horizon);
+        let with =
+            what_if(scheme, self.timeline, std::slice::from_ref(post), horizon).map_err(|e| {
+                Finding {
+                    rule: "rules.limits",
+                    source: String::new(),
+                    explanation_ja: e.problem.ja,
+                    explanation_en: e.problem.en,
+                    periods: e.periods,
+                }
+            })?;
+        if let Some(new) = with
+            .violations
+            .iter()
+            .find(|v| !self.already_broken.contains(&v.rule))
+        {
+            return Err(new.clone());
+        }
+        if let (Some(d), Some(rule)) = (&with.deadline, &scheme.rules.designated)
+            && counts(scheme, post)
+            && !designated(scheme, post)
+            && with.remaining.designated_days > 0.0
+        {
+            let available = f64::from(days_left(horizon, d.deadline));
+            if with.remaining.designated_days > available {
+                return Err(Finding {
+                    rule: "rules.designated",
+                    source: rule.source.clone(),
+                    explanation_ja: format!(
+                        "医師不足地域等での勤務があと {} 年必要で、期限 {} までに残る期間（{} 年）ではこの勤務先の後に終えられません。この年度は指定された勤務先に限られます。",
+                        y(with.remaining.designated_days),
+                        format_iso(d.deadline),
+                        y(available)
+                    ),
+                    explanation_en: format!(
+                        "{} more years of designated service are owed and only {} years remain before the deadline of {} after this post: this year must be served at a designated post.",
+                        y(with.remaining.designated_days),
+                        y(available),
+                        format_iso(d.deadline)
+                    ),
+                    periods: Vec::new(),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A proposal that cannot be added: it overlaps the timeline above full time.

@@ -1,8 +1,8 @@
 //! Obligation schemes as data, pure: what a doctor who took a scholarship loan (修学資金) or a
 //! regional-quota place (地域枠) owes, written by the support centre as a TOML file,
 //! versioned, and checked when it is read. No file I/O: callers pass the text; the schemes
-//! chiiki ships are embedded ([`SHIPPED`]). The evaluation of a doctor's timeline against
-//! these rules comes next and consumes the types of [`scheme`].
+//! chiiki ships are embedded ([`SHIPPED`]). A doctor's timeline ([`timeline`]) is measured
+//! against these rules by [`evaluate`].
 //!
 //! - [`SchemeDefinition::from_toml`] reads one file into one version of one scheme, or
 //!   returns every problem found ([`SchemeErrors`]): each names the file, the key path

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chiiki_domain::{
-    AssignmentKind, FacilityGroup, Fte, Lang, Msg, NaiveDate, PrefCode, SchemeId, parse_date,
+    AssignmentKind, Explain, FacilityGroup, Fte, Lang, Msg, NaiveDate, PrefCode, SchemeId,
+    parse_date,
 };
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -298,8 +299,11 @@ pub(crate) fn from_toml(file: &str, text: &str) -> Result<SchemeDefinition, Sche
         Some(def) if check.errors.is_empty() => Ok(def),
         _ => {
             let mut errors = check.errors;
-            for e in &mut errors {
-                e.position = locate(text, &e.key);
+            // The text is parsed once for all the errors' positions.
+            if let Ok(root) = toml::de::DeTable::parse(text) {
+                for e in &mut errors {
+                    e.position = locate_in(root.get_ref(), text, &e.key);
+                }
             }
             Err(SchemeErrors(errors))
         }
@@ -588,12 +592,20 @@ fn position(text: &str, offset: usize) -> Option<(usize, usize)> {
 /// The position of the deepest key of `path` (`rules.suspensions[1].cap_years`) found in
 /// the text.
 fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    if path.is_empty() {
+        return None;
+    }
+    let root = toml::de::DeTable::parse(text).ok()?;
+    locate_in(root.get_ref(), text, path)
+}
+
+/// [`locate`] in the text already parsed as `root`.
+fn locate_in(root: &toml::de::DeTable, text: &str, path: &str) -> Option<(usize, usize)> {
     use toml::de::{DeTable, DeValue};
     if path.is_empty() {
         return None;
     }
-    let root = DeTable::parse(text).ok()?;
-    let mut table: &DeTable = root.get_ref();
+    let mut table: &DeTable = root;
     let mut found = None;
     let mut segments = path.split('.').peekable();
     while let Some(segment) = segments.next() {
@@ -759,14 +771,13 @@ impl Check<'_> {
         }
     }
 
+    /// The value parsed, or its problem and fix recorded at `key`.
+    fn parsed<T>(&mut self, key: &str, r: Result<T, impl Explain>) -> Option<T> {
+        r.map_err(|e| self.invalid(key, e.problem(), e.fix())).ok()
+    }
+
     fn kind(&mut self, key: &str, s: &str) -> Option<AssignmentKind> {
-        match AssignmentKind::parse(s) {
-            Ok(k) => Some(k),
-            Err(e) => {
-                self.invalid(key, e.problem, e.fix);
-                None
-            }
-        }
+        self.parsed(key, AssignmentKind::parse(s))
     }
 
     /// A list of assignment kinds without repeats.
@@ -817,14 +828,7 @@ impl Check<'_> {
                 }
             },
         };
-        match parse_date(&text) {
-            Ok(date) => Some(date),
-            Err(e) => {
-                use chiiki_domain::Explain;
-                self.invalid(key, e.problem(), e.fix());
-                None
-            }
-        }
+        self.parsed(key, parse_date(&text))
     }
 
     fn choice<T: Copy>(
@@ -854,13 +858,7 @@ impl Check<'_> {
     // -- the file --------------------------------------------------------------------
 
     fn scheme(&mut self, raw: RawScheme) -> Option<SchemeDefinition> {
-        let id = match SchemeId::parse(&raw.id) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                self.invalid("id", e.problem, e.fix);
-                None
-            }
-        };
+        let id = self.parsed("id", SchemeId::parse(&raw.id));
         let version = self.count("version", raw.version, 1, 100_000);
         let effective_from = raw.effective_from.map(|d| self.date("effective_from", d));
         let effective_until = raw.effective_until.map(|d| self.date("effective_until", d));
@@ -876,13 +874,7 @@ impl Check<'_> {
             SchemeKind::parse,
             &SchemeKind::ALL.map(SchemeKind::code),
         );
-        let pref = match PrefCode::parse(&raw.pref.0) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                self.invalid("pref", e.problem, e.fix);
-                None
-            }
-        };
+        let pref = self.parsed("pref", PrefCode::parse(&raw.pref.0));
         let name = self.msg("name", raw.name);
         let sponsor = raw.sponsor.map(|s| self.text("sponsor", s));
         let source = self.text("source", raw.source);
@@ -1385,13 +1377,7 @@ impl Check<'_> {
         let mut ok = true;
         for (i, g) in r.groups.into_iter().enumerate() {
             let gk = format!("{key}.groups[{i}]");
-            let group = match FacilityGroup::parse(&g.group) {
-                Ok(group) => Some(group),
-                Err(e) => {
-                    self.invalid(&format!("{gk}.group"), e.problem, e.fix);
-                    None
-                }
-            };
+            let group = self.parsed(&format!("{gk}.group"), FacilityGroup::parse(&g.group));
             if let Some(group) = group
                 && groups.iter().any(|x| x.group == group)
             {

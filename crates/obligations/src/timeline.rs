@@ -121,21 +121,20 @@ impl Timeline {
             )]
         })?;
         let mut errors = Vec::new();
-        let date = |path: &str, text: &str, errors: &mut Vec<TimelineError>| match parse_date(text)
-        {
-            Ok(d) => Some(d),
-            Err(e) => {
-                errors.push(err(path, e.problem(), e.fix()));
-                None
-            }
+        // The value, or its problem and fix recorded at `path`.
+        fn ok<T>(
+            r: Result<T, impl Explain>,
+            errors: &mut Vec<TimelineError>,
+            err: impl Fn(&str, Msg, Msg) -> TimelineError,
+            path: &str,
+        ) -> Option<T> {
+            r.map_err(|e| errors.push(err(path, e.problem(), e.fix())))
+                .ok()
+        }
+        let date = |path: &str, text: &str, errors: &mut Vec<TimelineError>| {
+            ok(parse_date(text), errors, err, path)
         };
-        let scheme = match SchemeId::parse(&raw.scheme) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                errors.push(err("scheme", e.problem(), e.fix()));
-                None
-            }
-        };
+        let scheme = ok(SchemeId::parse(&raw.scheme), &mut errors, err, "scheme");
         if raw.doctor.trim().is_empty() {
             errors.push(err(
                 "doctor",
@@ -156,13 +155,7 @@ impl Timeline {
             .as_deref()
             .and_then(|t| date("loan_end", t, &mut errors));
         let loan = match (loan_start, loan_end) {
-            (Some(s), e) => match Period::new(s, e) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    errors.push(err("loan_end", e.problem(), e.fix()));
-                    None
-                }
-            },
+            (Some(s), e) => ok(Period::new(s, e), &mut errors, err, "loan_end"),
             (None, Some(_)) => {
                 errors.push(err(
                     "loan_start",
@@ -191,40 +184,31 @@ impl Timeline {
                 .end
                 .as_deref()
                 .and_then(|t| date(&at("end"), t, &mut errors));
-            let period = start.and_then(|s| match Period::new(s, end) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    errors.push(err(&at("end"), e.problem(), e.fix()));
-                    None
-                }
-            });
-            let kind = match AssignmentKind::parse(&p.kind) {
-                Ok(k) => Some(k),
-                Err(e) => {
-                    errors.push(err(&at("kind"), e.problem(), e.fix()));
-                    None
-                }
-            };
-            let group = match p
+            let period = start.and_then(|s| ok(Period::new(s, end), &mut errors, err, &at("end")));
+            let kind = ok(
+                AssignmentKind::parse(&p.kind),
+                &mut errors,
+                err,
+                &at("kind"),
+            );
+            let group = p
                 .facility_group
                 .as_deref()
                 .filter(|g| !g.trim().is_empty())
-                .map(FacilityGroup::parse)
-            {
-                None => None,
-                Some(Ok(g)) => Some(g),
-                Some(Err(e)) => {
-                    errors.push(err(&at("facility_group"), e.problem(), e.fix()));
-                    None
-                }
-            };
-            let fte = match Fte::from_f64(p.fte.unwrap_or(1.0)) {
-                Ok(f) => Some(f),
-                Err(e) => {
-                    errors.push(err(&at("fte"), e.problem(), e.fix()));
-                    None
-                }
-            };
+                .and_then(|g| {
+                    ok(
+                        FacilityGroup::parse(g),
+                        &mut errors,
+                        err,
+                        &at("facility_group"),
+                    )
+                });
+            let fte = ok(
+                Fte::from_f64(p.fte.unwrap_or(1.0)),
+                &mut errors,
+                err,
+                &at("fte"),
+            );
             if let (Some(period), Some(kind), Some(fte)) = (period, kind, fte) {
                 periods.push(ServicePeriod {
                     period,

@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{BlockingPair, Guarantee, Report};
 use crate::explain::Explanations;
+use crate::floors::unchecked_floor_report;
 use crate::instance::{Doctor, Facility, Instance, InstanceError, Matching, Region};
 
 /// Ids to indices, for everything named in the input.
@@ -608,48 +609,29 @@ fn resolve_list(
     out
 }
 
-/// Floors that cannot be met, each region alone and then all together.
+/// Floors that cannot be met, each region alone and then all together, from
+/// [`crate::floors::floor_report`].
 fn check_floors(instance: &Instance, errors: &mut Vec<InstanceError>) {
-    let nr = instance.regions.len();
     if instance.regions.iter().all(|r| r.floor == 0) {
         return;
     }
-    let mut posts = vec![0u64; nr];
-    for f in &instance.facilities {
-        if let Some(r) = f.region {
-            posts[r] += u64::from(f.capacity);
-        }
-    }
-    // Doctors who can be placed in each region: they and one of its facilities list each
-    // other (each doctor counted once per region).
-    let mut reachable = vec![0u64; nr];
-    let mut last_counted = vec![usize::MAX; nr];
-    for (d, doc) in instance.doctors.iter().enumerate() {
-        for &f in &doc.preferences {
-            if let Some(r) = instance.facilities[f].region
-                && last_counted[r] != d
-                && instance.acceptable(d, f)
-            {
-                last_counted[r] = d;
-                reachable[r] += 1;
-            }
-        }
-    }
+    let report = unchecked_floor_report(instance);
     let mut alone_ok = true;
-    for (k, r) in instance.regions.iter().enumerate() {
-        let floor = u64::from(r.floor);
-        if floor > posts[k] {
+    for x in &report.regions {
+        let (k, r) = (x.region, &instance.regions[x.region]);
+        let floor = u64::from(x.floor);
+        if floor > x.capacity {
             alone_ok = false;
             errors.push(error(
                 format!("regions[{k}].floor"),
                 Msg::new(
                     format!(
                         "地域 {} の下限 {floor} 人に対して、その地域の医療機関の定員は合計 {} です",
-                        r.id, posts[k]
+                        r.id, x.capacity
                     ),
                     format!(
                         "region {} needs at least {floor} doctors, but its facilities have {} posts in all",
-                        r.id, posts[k]
+                        r.id, x.capacity
                     ),
                 ),
                 Msg::new(
@@ -657,18 +639,18 @@ fn check_floors(instance: &Instance, errors: &mut Vec<InstanceError>) {
                     "lower the floor or add posts to the region's facilities",
                 ),
             ));
-        } else if floor > reachable[k] {
+        } else if floor > x.doctors {
             alone_ok = false;
             errors.push(error(
                 format!("regions[{k}].floor"),
                 Msg::new(
                     format!(
                         "地域 {} の下限 {floor} 人に対して、その地域の医療機関と互いに受け入れ可能な医師は {} 人です",
-                        r.id, reachable[k]
+                        r.id, x.doctors
                     ),
                     format!(
                         "region {} needs at least {floor} doctors, but only {} doctors and its facilities list each other",
-                        r.id, reachable[k]
+                        r.id, x.doctors
                     ),
                 ),
                 Msg::new(
@@ -681,7 +663,7 @@ fn check_floors(instance: &Instance, errors: &mut Vec<InstanceError>) {
     if !alone_ok {
         return;
     }
-    if let Some(short) = floor_shortfall(instance) {
+    if let Some(short) = &report.binding {
         let names: Vec<&str> = short
             .regions
             .iter()
@@ -693,11 +675,11 @@ fn check_floors(instance: &Instance, errors: &mut Vec<InstanceError>) {
             Msg::new(
                 format!(
                     "地域 {names} の下限は同時には満たせません: 合計 {} 人が必要ですが、配属できるのは最大 {} 人です",
-                    short.needed, short.possible
+                    short.need, short.at_most
                 ),
                 format!(
                     "the floors of regions {names} cannot all be met: they need {} doctors together, but at most {} can be placed there",
-                    short.needed, short.possible
+                    short.need, short.at_most
                 ),
             ),
             Msg::new(
@@ -705,193 +687,6 @@ fn check_floors(instance: &Instance, errors: &mut Vec<InstanceError>) {
                 "lower these floors, add posts, or have more doctors and these regions' facilities list each other",
             ),
         ));
-    }
-}
-
-/// Floors that cannot all be met together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FloorShortfall {
-    /// The binding regions: together their floors ask for more doctors than can be placed in
-    /// them (each doctor once, within posts and lists).
-    pub regions: Vec<usize>,
-    pub needed: u64,
-    pub possible: u64,
-}
-
-/// Whether every region's floor can be met at once (caps at or above floors, couples
-/// ignored): a maximum flow from the doctors through the facilities they and which accept
-/// each other to the regions, each region taking up to its floor. `None` when it can; else
-/// the regions that can still receive doctors in the final residual graph — a set whose
-/// floors together exceed what can reach it.
-pub fn floor_shortfall(instance: &Instance) -> Option<FloorShortfall> {
-    let nd = instance.doctors.len();
-    let nf = instance.facilities.len();
-    let nr = instance.regions.len();
-    let floor = |r: usize| u64::from(instance.regions[r].floor);
-    let needed: u64 = (0..nr).map(floor).sum();
-    if needed == 0 {
-        return None;
-    }
-    // Nodes: source, doctors, facilities, regions, sink.
-    let source = 0;
-    let doctor = |d: usize| 1 + d;
-    let facility = |f: usize| 1 + nd + f;
-    let region = |r: usize| 1 + nd + nf + r;
-    let sink = 1 + nd + nf + nr;
-    let mut g = Flow::new(sink + 1);
-    let floor_region = |f: usize| {
-        instance.facilities[f]
-            .region
-            .filter(|&r| r < nr && instance.regions[r].floor > 0)
-    };
-    for (d, doc) in instance.doctors.iter().enumerate() {
-        let mut any = false;
-        for &f in &doc.preferences {
-            if f < nf && floor_region(f).is_some() && instance.acceptable(d, f) {
-                g.add(doctor(d), facility(f), 1);
-                any = true;
-            }
-        }
-        if any {
-            g.add(source, doctor(d), 1);
-        }
-    }
-    for f in 0..nf {
-        if let Some(r) = floor_region(f) {
-            g.add(
-                facility(f),
-                region(r),
-                i64::from(instance.facilities[f].capacity),
-            );
-        }
-    }
-    for r in 0..nr {
-        if floor(r) > 0 {
-            g.add(region(r), sink, i64::from(instance.regions[r].floor));
-        }
-    }
-    let flow = u64::try_from(g.max_flow(source, sink)).unwrap_or(0);
-    if flow >= needed {
-        return None;
-    }
-    let reach = g.reaching(sink);
-    let regions: Vec<usize> = (0..nr)
-        .filter(|&r| floor(r) > 0 && reach[region(r)])
-        .collect();
-    let asked: u64 = regions.iter().map(|&r| floor(r)).sum();
-    Some(FloorShortfall {
-        regions,
-        needed: asked,
-        possible: asked.saturating_sub(needed - flow),
-    })
-}
-
-/// Dinic's maximum flow, iterative (no recursion, whatever the size).
-struct Flow {
-    adj: Vec<Vec<usize>>,
-    to: Vec<usize>,
-    cap: Vec<i64>,
-}
-
-impl Flow {
-    fn new(nodes: usize) -> Flow {
-        Flow {
-            adj: vec![Vec::new(); nodes],
-            to: Vec::new(),
-            cap: Vec::new(),
-        }
-    }
-
-    fn add(&mut self, u: usize, v: usize, c: i64) {
-        self.adj[u].push(self.to.len());
-        self.to.push(v);
-        self.cap.push(c);
-        self.adj[v].push(self.to.len());
-        self.to.push(u);
-        self.cap.push(0);
-    }
-
-    fn max_flow(&mut self, s: usize, t: usize) -> i64 {
-        let n = self.adj.len();
-        let mut total = 0;
-        loop {
-            // Levels by breadth-first search over edges with room.
-            let mut level = vec![usize::MAX; n];
-            level[s] = 0;
-            let mut queue = std::collections::VecDeque::from([s]);
-            while let Some(u) = queue.pop_front() {
-                for &e in &self.adj[u] {
-                    let v = self.to[e];
-                    if self.cap[e] > 0 && level[v] == usize::MAX {
-                        level[v] = level[u] + 1;
-                        queue.push_back(v);
-                    }
-                }
-            }
-            if level[t] == usize::MAX {
-                return total;
-            }
-            // Blocking flow by depth-first search with a stack of edges.
-            let mut next = vec![0usize; n];
-            let mut path: Vec<usize> = Vec::new();
-            let mut u = s;
-            loop {
-                if u == t {
-                    let push = path.iter().map(|&e| self.cap[e]).min().unwrap_or(0);
-                    total += push;
-                    let mut cut = path.len();
-                    for (k, &e) in path.iter().enumerate() {
-                        self.cap[e] -= push;
-                        self.cap[e ^ 1] += push;
-                        if self.cap[e] == 0 && cut == path.len() {
-                            cut = k;
-                        }
-                    }
-                    path.truncate(cut);
-                    u = path.last().map_or(s, |&e| self.to[e]);
-                    continue;
-                }
-                let mut advanced = false;
-                while next[u] < self.adj[u].len() {
-                    let e = self.adj[u][next[u]];
-                    let v = self.to[e];
-                    if self.cap[e] > 0 && level[v] == level[u] + 1 {
-                        path.push(e);
-                        u = v;
-                        advanced = true;
-                        break;
-                    }
-                    next[u] += 1;
-                }
-                if !advanced {
-                    if u == s {
-                        break;
-                    }
-                    // A dead end: never enter it again in this phase.
-                    level[u] = usize::MAX;
-                    path.pop();
-                    u = path.last().map_or(s, |&e| self.to[e]);
-                }
-            }
-        }
-    }
-
-    /// The nodes that can still send flow to `t` in the residual graph.
-    fn reaching(&self, t: usize) -> Vec<bool> {
-        let mut seen = vec![false; self.adj.len()];
-        seen[t] = true;
-        let mut stack = vec![t];
-        while let Some(v) = stack.pop() {
-            for &e in &self.adj[v] {
-                // e goes v → u; its pair goes u → v.
-                let u = self.to[e];
-                if self.cap[e ^ 1] > 0 && !seen[u] {
-                    seen[u] = true;
-                    stack.push(u);
-                }
-            }
-        }
-        seen
     }
 }
 
@@ -1101,8 +896,9 @@ pub struct Stats {
     pub fill_rate: Option<f64>,
     /// Placed doctors over doctors, rounded to four decimals; `null` without doctors.
     pub placement_rate: Option<f64>,
-    /// `rank_distribution[k]`: doctors placed at their (k + 1)-th choice.
-    pub rank_distribution: Vec<usize>,
+    /// `rank_distribution[k]`: doctors placed at their (k + 1)-th choice
+    /// ([`Matching::choice_counts`]).
+    pub rank_distribution: Vec<u32>,
     /// Doctors placed at a facility they did not list.
     pub outside_list: usize,
 }
@@ -1127,8 +923,6 @@ pub fn write<'a>(
     };
     let facility_id = |f: usize| instance.facilities.get(f).map(|x| x.id.clone());
     let mut placed = 0usize;
-    let mut outside_list = 0usize;
-    let mut rank_distribution = Vec::new();
     let assignment = instance
         .doctors
         .iter()
@@ -1140,22 +934,12 @@ pub fn write<'a>(
                 .copied()
                 .flatten()
                 .and_then(facility_id);
-            if f.is_some() {
-                placed += 1;
-                let at = matching.assignment[d];
-                match at.and_then(|f| doc.preferences.iter().position(|&x| x == f)) {
-                    Some(k) => {
-                        if rank_distribution.len() <= k {
-                            rank_distribution.resize(k + 1, 0);
-                        }
-                        rank_distribution[k] += 1;
-                    }
-                    None => outside_list += 1,
-                }
-            }
+            placed += usize::from(f.is_some());
             (doc.id.clone(), f)
         })
         .collect();
+    let rank_distribution = matching.choice_counts(instance);
+    let ranked: u32 = rank_distribution.iter().sum();
     let pair = |b: &BlockingPair| Pair {
         doctor: doctor_id(b.doctor),
         facility: facility_id(b.facility).unwrap_or_default(),
@@ -1197,7 +981,7 @@ pub fn write<'a>(
             fill_rate: ratio(placed as u64, posts),
             placement_rate: ratio(placed as u64, n as u64),
             rank_distribution,
-            outside_list,
+            outside_list: placed.saturating_sub(ranked as usize),
         },
     }
 }
@@ -1530,11 +1314,11 @@ mod tests {
             let meets = all.iter().any(|m| {
                 counts(m).iter().zip(&i.regions).all(|(&c, r)| c >= r.floor)
             });
-            match floor_shortfall(&i) {
+            match unchecked_floor_report(&i).binding {
                 None => prop_assert!(meets),
                 Some(s) => {
                     prop_assert!(!meets);
-                    prop_assert!(!s.regions.is_empty() && s.possible < s.needed);
+                    prop_assert!(!s.regions.is_empty() && s.at_most < s.need);
                     let best = all
                         .iter()
                         .map(|m| {
@@ -1543,7 +1327,7 @@ mod tests {
                         })
                         .max()
                         .unwrap_or(0);
-                    prop_assert_eq!(best, s.possible);
+                    prop_assert_eq!(best, s.at_most);
                 }
             }
         }

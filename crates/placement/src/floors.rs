@@ -163,7 +163,12 @@ fn floor_flow(instance: &Instance, cost: &dyn Fn(usize, usize) -> [i64; 2]) -> F
 /// place in X: the regions on the sink side of a minimum cut of the floor flow).
 pub fn floor_report(instance: &Instance) -> Result<FloorReport, Vec<InstanceError>> {
     intact(instance)?;
-    Ok(flow_report(instance, &floor_flow(instance, &|_, _| [0, 0])))
+    Ok(unchecked_floor_report(instance))
+}
+
+/// [`floor_report`] of an instance known to be intact (just built by [`Instance::new`]).
+pub(crate) fn unchecked_floor_report(instance: &Instance) -> FloorReport {
+    flow_report(instance, &floor_flow(instance, &|_, _| [0, 0]))
 }
 
 /// The report from a solved floor flow.
@@ -212,12 +217,34 @@ fn report(
             .count() as u64;
         (capacity, doctors)
     };
+    // Each region's own figures in one pass (`members` takes a pass per call): its posts, and
+    // the doctors who list one of its facilities and are listed by it, each counted once.
+    let nr = instance.regions.len();
+    let mut posts = vec![0u64; nr];
+    for fac in &instance.facilities {
+        if let Some(r) = fac.region {
+            posts[r] += u64::from(fac.capacity);
+        }
+    }
+    let mut reachable = vec![0u64; nr];
+    let mut last_counted = vec![usize::MAX; nr];
+    for (d, doc) in instance.doctors.iter().enumerate() {
+        for &f in &doc.preferences {
+            if let Some(r) = instance.facilities[f].region
+                && last_counted[r] != d
+                && instance.facility_rank(f, d).is_some()
+            {
+                last_counted[r] = d;
+                reachable[r] += 1;
+            }
+        }
+    }
     let mut regions = Vec::new();
     let mut required = 0u64;
     let mut coverable = 0u64;
     for &(r, covered) in covered {
         let floor = instance.regions[r].floor;
-        let (capacity, doctors) = members(&[r]);
+        let (capacity, doctors) = (posts[r], reachable[r]);
         required += u64::from(floor);
         coverable += u64::from(covered);
         regions.push(RegionFloor {
@@ -300,14 +327,6 @@ pub fn place_with_floors(
         .iter()
         .zip(&counts)
         .all(|(r, &c)| c >= r.floor);
-    // The loss of moving a doctor to their k-th entry, against step 1.
-    let current: Vec<usize> = (0..instance.doctors.len())
-        .map(|d| {
-            first.assignment[d]
-                .and_then(|f| instance.doctor_rank(d, f))
-                .map_or(instance.doctors[d].preferences.len(), |r| r as usize)
-        })
-        .collect();
     if met {
         let covered: Vec<(usize, u32)> = (0..instance.regions.len())
             .filter(|&r| instance.regions[r].floor > 0)
@@ -329,6 +348,14 @@ pub fn place_with_floors(
             reserved: Vec::new(),
         });
     }
+    // The loss of moving a doctor to their k-th entry, against step 1.
+    let current: Vec<usize> = (0..instance.doctors.len())
+        .map(|d| {
+            first.assignment[d]
+                .and_then(|f| instance.doctor_rank(d, f))
+                .map_or(instance.doctors[d].preferences.len(), |r| r as usize)
+        })
+        .collect();
     let cost = |d: usize, k: usize| {
         [
             k.saturating_sub(current[d]) as i64,

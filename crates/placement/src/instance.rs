@@ -291,6 +291,23 @@ impl Matching {
         }
         out
     }
+
+    /// Entry k: the doctors placed at their (k + 1)-th choice. A doctor placed at a facility
+    /// they did not list (or out of range) counts in none.
+    pub fn choice_counts(&self, instance: &Instance) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for (d, f) in self.assignment.iter().enumerate() {
+            let Some(k) = f.and_then(|f| instance.doctor_rank(d, f)) else {
+                continue;
+            };
+            let k = k as usize;
+            if out.len() <= k {
+                out.resize(k + 1, 0);
+            }
+            out[k] += 1;
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -61,22 +61,14 @@ impl Summary {
         class_of: &[&str],
         report: &Report,
     ) -> Summary {
-        let mut ranks: Vec<u32> = Vec::new();
-        let mut placed = 0usize;
-        let mut rank_sum = 0u64;
-        for (d, f) in matching.assignment.iter().enumerate() {
-            let Some(f) = *f else { continue };
-            placed += 1;
-            if let Some(k) = instance.doctor_rank(d, f) {
-                let k = k as usize;
-                if ranks.len() <= k {
-                    ranks.resize(k + 1, 0);
-                }
-                ranks[k] += 1;
-                rank_sum += k as u64 + 1;
-            }
-        }
+        let ranks = matching.choice_counts(instance);
+        let placed = matching.assignment.iter().flatten().count();
         let ranked: u32 = ranks.iter().sum();
+        let rank_sum: u64 = ranks
+            .iter()
+            .zip(1u64..)
+            .map(|(&n, k)| u64::from(n) * k)
+            .sum();
         let at = matching.at_facilities(instance.facilities.len());
         let mut posts = Fill::default();
         let mut by_class: BTreeMap<String, Fill> = BTreeMap::new();

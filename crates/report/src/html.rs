@@ -59,7 +59,6 @@ struct Fact {
 struct Row {
     code: String,
     name: String,
-    href: Option<String>,
     index: String,
     class_code: &'static str,
     class_label: &'static str,
@@ -273,7 +272,6 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
         .map(|a| Row {
             code: a.area_code.clone(),
             name: a.area_name.clone(),
-            href: None,
             index: format!("{:.1}", a.maldistribution_index),
             class_code: a.class.code(),
             class_label: a.class.label(Lang::Ja),
@@ -322,7 +320,7 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
         reported,
         necessary,
         necessary_2040,
-    } = sums.clone();
+    } = &sums;
     let population_chart = figures::population_chart(&sums)?;
     let demand_chart = figures::demand_chart(&sums, &scope_name, (!nation).then_some(areas))?;
     let doctors_chart = figures::doctors_chart(&sums)?;
@@ -587,8 +585,7 @@ mod tests {
 
     #[test]
     fn nation_and_iwate() {
-        let reference = chiiki_app::refdata::load(None).unwrap();
-        let national = chiiki_app::analysis::compute(&reference).unwrap();
+        let national = crate::national_areas();
         let iwate: Vec<AreaAnalysis> = national
             .iter()
             .filter(|a| a.pref_code == "03")
@@ -596,7 +593,7 @@ mod tests {
             .collect();
         let (prefectures, _) = chiiki_app::analysis::prefectures().unwrap();
         let files = reports(
-            &national,
+            national,
             &iwate,
             &prefectures,
             "2026-11-24",

@@ -1,6 +1,6 @@
 //! The choropleth of secondary areas by class, from the bundled municipality boundaries
 //! (国土数値情報 N03, 2021-01-01, simplified) dissolved by the municipality → area map of the
-//! reference data. The national dissolve is done once per process.
+//! reference data. Each map (Japan, each prefecture) is dissolved once per process.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -78,7 +78,7 @@ fn area_of_municipality() -> Result<HashMap<String, String>, MapBuildError> {
 }
 
 /// The dissolved areas of Japan, or of one prefecture.
-pub fn area_map(pref: Option<PrefCode>) -> Result<AreaMap, MapBuildError> {
+fn area_map(pref: Option<PrefCode>) -> Result<AreaMap, MapBuildError> {
     let topo = topology().map_err(std::io::Error::other)?;
     let mapping = area_of_municipality()?;
     let prefs = pref.map(|p| vec![p.to_string()]);
@@ -90,11 +90,14 @@ pub fn area_map(pref: Option<PrefCode>) -> Result<AreaMap, MapBuildError> {
     )?)
 }
 
-fn national_map() -> Result<&'static AreaMap, String> {
-    static MAP: OnceLock<Result<AreaMap, String>> = OnceLock::new();
-    MAP.get_or_init(|| area_map(None).map_err(|e| e.to_string()))
+/// [`area_map`] of Japan (`None`) or of one prefecture, dissolved once per process: the pages
+/// and the reports draw the same maps again and again.
+fn cached_map(pref: Option<PrefCode>) -> Result<&'static AreaMap, MapBuildError> {
+    static MAPS: [OnceLock<Result<AreaMap, String>>; 48] = [const { OnceLock::new() }; 48];
+    let slot = &MAPS[pref.map_or(0, |p| usize::from(p.number()))];
+    slot.get_or_init(|| area_map(pref).map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(Clone::clone)
+        .map_err(|e| std::io::Error::other(e.clone()).into())
 }
 
 /// The areas coloured by class, each with its index in the tooltip and an optional link.
@@ -105,14 +108,7 @@ pub fn class_map(
     href: &dyn Fn(&AreaAnalysis) -> Option<String>,
     id_prefix: &str,
 ) -> Result<String, MapBuildError> {
-    let owned;
-    let map = match pref {
-        None => national_map().map_err(std::io::Error::other)?,
-        Some(p) => {
-            owned = area_map(Some(p))?;
-            &owned
-        }
-    };
+    let map = cached_map(pref)?;
     let title = |a: &AreaAnalysis| {
         format!(
             "{}（{}）医師偏在指標 {:.1}・{}・{}位/330",
@@ -216,10 +212,9 @@ mod tests {
 
     #[test]
     fn japan_and_iwate() {
-        let reference = chiiki_app::refdata::load(None).unwrap();
-        let rows = chiiki_app::analysis::compute(&reference).unwrap();
+        let rows = crate::national_areas();
         let svg = class_map(
-            &rows,
+            rows,
             None,
             &|a| Some(format!("/areas/{}", a.area_code)),
             "jp",

@@ -62,9 +62,10 @@ const CREATED: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
 /// Builds a workbook of one sheet, named by the entity's Japanese label: see [`sheet`].
 pub(crate) fn workbook<T: Record>(records: &[T]) -> Result<Workbook, WriteError> {
     let headers: Vec<&str> = T::columns().iter().map(|c| c.ja).collect();
-    let rows: Vec<Vec<Cell>> = records.iter().map(Record::encode).collect();
     let mut book = new_workbook(T::ENTITY.label(Lang::Ja));
-    sheet(&mut book, T::ENTITY.label(Lang::Ja), &headers, &rows)?;
+    // Each record is encoded as its row is written, not all of them first.
+    let rows = records.iter().map(Record::encode);
+    sheet(&mut book, T::ENTITY.label(Lang::Ja), &headers, rows)?;
     Ok(book)
 }
 
@@ -104,14 +105,16 @@ fn new_workbook(title: &str) -> Workbook {
 /// Adds a sheet: a bold, frozen header row with an autofilter, dates as Excel dates
 /// (yyyy-mm-dd), text as text cells formatted as text (so `0301` keeps its zero), and widths
 /// fitted to the content.
-fn sheet(
+fn sheet<R: AsRef<[Cell]>>(
     book: &mut Workbook,
     name: &str,
     headers: &[&str],
-    rows: &[Vec<Cell>],
+    rows: impl IntoIterator<Item = R, IntoIter: ExactSizeIterator>,
 ) -> Result<(), WriteError> {
-    if rows.len() >= 1_048_576 {
-        return Err(WriteError::TooManyRows(rows.len()));
+    let rows = rows.into_iter();
+    let count = rows.len();
+    if count >= 1_048_576 {
+        return Err(WriteError::TooManyRows(count));
     }
     let sheet = book.add_worksheet();
     sheet.set_name(name)?;
@@ -123,9 +126,9 @@ fn sheet(
     for (j, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, j as u16, *h, &header)?;
     }
-    for (i, cells) in rows.iter().enumerate() {
+    for (i, cells) in rows.enumerate() {
         let row = (i + 1) as u32;
-        for (j, cell) in cells.iter().enumerate() {
+        for (j, cell) in cells.as_ref().iter().enumerate() {
             let col = j as u16;
             let shown = match cell {
                 Cell::Text(s) => {
@@ -157,7 +160,7 @@ fn sheet(
         sheet.set_column_width(j as u16, (w + 2).clamp(8, 60) as f64)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    let last_row = rows.len() as u32;
+    let last_row = count as u32;
     let last_col = headers.len().saturating_sub(1) as u16;
     sheet.autofilter(0, 0, last_row, last_col)?;
     Ok(())

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chiiki_app::AppError;
 use chiiki_app::access::Permission;
 use chiiki_app::auth;
-use chiiki_domain::{AccountFields, DoctorId, FacilityId, Name, PrefCode, Role, Username};
+use chiiki_domain::{AccountFields, DoctorId, Explain, FacilityId, Name, PrefCode, Role, Username};
 use serde::Deserialize;
 
 use crate::pages::Chrome;
@@ -134,7 +134,7 @@ async fn outcome(
         )
             .into_response()),
         Err(AppError::Invalid(v)) => {
-            let m = format!("{} — {}", v.problem.get(prefs.lang), v.fix.get(prefs.lang));
+            let m = v.said().get(prefs.lang).to_string();
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 page(s, session, prefs, uri, None, Some(m)).await?,

@@ -218,11 +218,11 @@ pub(crate) async fn upload(
     let report = match report {
         Ok(r) => r,
         Err(chiiki_app::AppError::File(issue)) => {
-            let msg = format!(
-                "{} — {}",
-                issue.problem.get(prefs.lang),
-                issue.fix.get(prefs.lang)
-            );
+            let msg = issue
+                .problem
+                .with_fix(&issue.fix)
+                .get(prefs.lang)
+                .to_string();
             let page = ImportPage {
                 chrome,
                 entities: choose(prefs, Some(entity)),

@@ -224,20 +224,16 @@ fn table_view(t: &CrossTable, statuses: &HashMap<&str, &'static str>, lang: Lang
     }
 }
 
-/// A doctor's link, scheme and status (the scheme's own word in Japanese).
-fn doctor_ref(d: &DoctorObligation, as_of: NaiveDate, lang: Lang) -> Result<DoctorRef, PageError> {
+/// A doctor's link (with `dated`, the query of the page's date), scheme and status (the
+/// scheme's own word in Japanese).
+fn doctor_ref(d: &DoctorObligation, dated: &str, lang: Lang) -> Result<DoctorRef, PageError> {
     let e = &d.evaluation;
     let scheme = ob::registry()?.get(&e.scheme, e.version);
-    let href = if as_of == today() {
-        format!("/doctors/{}", d.doctor)
-    } else {
-        format!("/doctors/{}?as_of={}", d.doctor, format_iso(as_of))
-    };
     Ok(DoctorRef {
         id: d.doctor.clone(),
         name: d.name.clone(),
         synthetic: d.synthetic,
-        href,
+        href: format!("/doctors/{}{dated}", d.doctor),
         scheme: scheme.map_or_else(|| d.scheme_name.clone(), |s| s.name.get(lang).to_string()),
         status: match lang {
             Lang::Ja => d.status_label.clone(),
@@ -282,6 +278,12 @@ pub(crate) async fn page(
         .iter()
         .map(|t| table_view(t, &statuses, lang))
         .collect();
+    // The doctors' pages as of the page's date (today's without a query).
+    let dated = if as_of == today() {
+        String::new()
+    } else {
+        format!("?as_of={}", format_iso(as_of))
+    };
     let mut at_risk = Vec::new();
     for d in ob::at_risk(&list) {
         let e = &d.evaluation;
@@ -294,14 +296,14 @@ pub(crate) async fn page(
             FindingView::new(false, f.rule, ja, en, &f.source, lang)
         });
         at_risk.push(RiskRow {
-            doctor: doctor_ref(d, as_of, lang)?,
+            doctor: doctor_ref(d, &dated, lang)?,
             findings: violations.chain(risks).collect(),
         });
     }
     let mut deadlines = Vec::new();
     for (d, date) in ob::deadlines_within(&list, 12) {
         deadlines.push(DeadlineRow {
-            doctor: doctor_ref(d, as_of, lang)?,
+            doctor: doctor_ref(d, &dated, lang)?,
             remaining: years(d.evaluation.remaining.service_years),
             deadline: chrome.date(date),
         });

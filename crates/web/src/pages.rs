@@ -532,9 +532,6 @@ impl ListQuery {
             .filter(|a| !a.is_empty())
             .and_then(|a| AreaCode::parse(a).ok())
     }
-}
-
-impl ListQuery {
     /// The filters as a query string, for links that keep them.
     fn query(&self) -> String {
         [
@@ -556,24 +553,13 @@ impl ListQuery {
 
 fn pager(base: &str, q: &ListQuery, total: u64) -> (Option<String>, Option<String>) {
     let page = q.page.unwrap_or(0);
-    let mut params: Vec<(&str, String)> = Vec::new();
-    for (k, v) in [
-        ("area", &q.area),
-        ("q", &q.q),
-        ("status", &q.status),
-        ("year", &q.year),
-    ] {
-        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-            params.push((k, v.clone()));
-        }
-    }
+    let filters = q.query();
     let link = |p: u64| {
-        let mut qs: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
-        qs.push(format!("page={p}"));
-        format!("{base}?{}", qs.join("&"))
+        if filters.is_empty() {
+            format!("{base}?page={p}")
+        } else {
+            format!("{base}?{filters}&page={p}")
+        }
     };
     let prev = (page > 0).then(|| link(page - 1));
     let next = ((page + 1) * PAGE < total).then(|| link(page + 1));

@@ -35,10 +35,7 @@ fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
 fn on_page(e: AppError) -> Result<Msg, PageError> {
     match e {
         AppError::Rejected(m) => Ok(m),
-        AppError::Invalid(v) => Ok(Msg::new(
-            format!("{} — {}", v.problem().ja, v.fix().ja),
-            format!("{} — {}", v.problem().en, v.fix().en),
-        )),
+        AppError::Invalid(v) => Ok(v.said()),
         other => Err(other.into()),
     }
 }
@@ -88,7 +85,7 @@ async fn rounds_page(
                 )
             })
             .collect(),
-        can_open: who.role == Role::Coordinator,
+        can_open: pl::may_open_rounds(who),
         next_year: FiscalYear::of(chrono::Local::now().date_naive()).year() + 1,
         error: error.map(|m| m.get(prefs.lang).to_string()),
     };
@@ -472,18 +469,18 @@ async fn act<F, Fut, T>(
     prefs: Prefs,
     uri: Uri,
     id: &str,
-    f: &Fields,
+    fields: Fields,
     action: F,
 ) -> Result<Response, PageError>
 where
-    F: FnOnce(AppState, Principal, RoundId) -> Fut,
+    F: FnOnce(AppState, Principal, RoundId, Fields) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
-    if !csrf_ok(&session.csrf, f.get("csrf").map(String::as_str)) {
+    if !csrf_ok(&session.csrf, fields.get("csrf").map(String::as_str)) {
         return Ok(csrf_refused());
     }
     let id = round_id(id)?;
-    match action(s.clone(), session.principal.clone(), id).await {
+    match action(s.clone(), session.principal.clone(), id, fields).await {
         Ok(_) => Ok(Redirect::to(&format!("/placement/{id}")).into_response()),
         Err(AppError::Denied(_)) => Err(PageError::Forbidden),
         Err(e) => {
@@ -522,42 +519,50 @@ pub(crate) async fn settings(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, PageError> {
-    let fields = f.clone();
-    act(s, session, prefs, uri, &id, &f, |s, who, id| async move {
-        let mut limits = Vec::new();
-        let codes: std::collections::BTreeSet<&str> = fields
-            .keys()
-            .filter_map(|k| k.strip_prefix("cap_").or_else(|| k.strip_prefix("floor_")))
-            .collect();
-        for code in codes {
-            let area = AreaCode::parse(code).map_err(AppError::invalid)?;
-            let cap = number(field(&fields, &format!("cap_{code}")), "上限", "cap")?;
-            let floor = number(field(&fields, &format!("floor_{code}")), "下限", "floor")?;
-            if cap.is_some() || floor.is_some_and(|f| f > 0) {
-                limits.push(
-                    AreaLimit::new(area, cap, floor.unwrap_or(0)).map_err(AppError::invalid)?,
-                );
+    act(
+        s,
+        session,
+        prefs,
+        uri,
+        &id,
+        f,
+        |s, who, id, fields| async move {
+            let mut limits = Vec::new();
+            let codes: std::collections::BTreeSet<&str> = fields
+                .keys()
+                .filter_map(|k| k.strip_prefix("cap_").or_else(|| k.strip_prefix("floor_")))
+                .collect();
+            for code in codes {
+                let area = AreaCode::parse(code).map_err(AppError::invalid)?;
+                let cap = number(field(&fields, &format!("cap_{code}")), "上限", "cap")?;
+                let floor = number(field(&fields, &format!("floor_{code}")), "下限", "floor")?;
+                if cap.is_some() || floor.is_some_and(|f| f > 0) {
+                    limits.push(
+                        AreaLimit::new(area, cap, floor.unwrap_or(0)).map_err(AppError::invalid)?,
+                    );
+                }
             }
-        }
-        let seed = field(&fields, "seed");
-        let lottery_seed = if seed.is_empty() {
-            None
-        } else {
-            Some(seed.parse::<u64>().map_err(|_| {
-                AppError::Rejected(Msg::new(
-                    format!("抽選の種「{seed}」は0以上の整数で入力してください"),
-                    format!("the lottery seed '{seed}' must be a whole number of 0 or more"),
-                ))
-            })?)
-        };
-        let settings = pl::Settings {
-            title: Name::parse(field(&fields, "title")).map_err(AppError::invalid)?,
-            priority: PriorityRule::parse(field(&fields, "priority")).map_err(AppError::invalid)?,
-            lottery_seed,
-            limits,
-        };
-        pl::update_round(s.store.as_ref(), &who, id, settings).await
-    })
+            let seed = field(&fields, "seed");
+            let lottery_seed = if seed.is_empty() {
+                None
+            } else {
+                Some(seed.parse::<u64>().map_err(|_| {
+                    AppError::Rejected(Msg::new(
+                        format!("抽選の種「{seed}」は0以上の整数で入力してください"),
+                        format!("the lottery seed '{seed}' must be a whole number of 0 or more"),
+                    ))
+                })?)
+            };
+            let settings = pl::Settings {
+                title: Name::parse(field(&fields, "title")).map_err(AppError::invalid)?,
+                priority: PriorityRule::parse(field(&fields, "priority"))
+                    .map_err(AppError::invalid)?,
+                lottery_seed,
+                limits,
+            };
+            pl::update_round(s.store.as_ref(), &who, id, settings).await
+        },
+    )
     .await
 }
 
@@ -569,30 +574,38 @@ pub(crate) async fn request(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, PageError> {
-    let fields = f.clone();
-    act(s, session, prefs, uri, &id, &f, |s, who, id| async move {
-        let facility = FacilityId::parse(field(&fields, "facility")).map_err(AppError::invalid)?;
-        let posts = number(field(&fields, "posts"), "募集数", "posts")?.unwrap_or(0);
-        if posts == 0 {
-            return pl::withdraw_request(s.store.as_ref(), &who, id, facility)
+    act(
+        s,
+        session,
+        prefs,
+        uri,
+        &id,
+        f,
+        |s, who, id, fields| async move {
+            let facility =
+                FacilityId::parse(field(&fields, "facility")).map_err(AppError::invalid)?;
+            let posts = number(field(&fields, "posts"), "募集数", "posts")?.unwrap_or(0);
+            if posts == 0 {
+                return pl::withdraw_request(s.store.as_ref(), &who, id, facility)
+                    .await
+                    .map(|_| ());
+            }
+            let priority = field(&fields, "priority")
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '、')
+                .filter(|x| !x.is_empty())
+                .map(|x| DoctorId::parse(x).map_err(AppError::invalid))
+                .collect::<Result<Vec<_>, _>>()?;
+            let input = pl::RequestInput {
+                posts,
+                department: optional_name(field(&fields, "department"))?,
+                priority,
+                note: optional_name(field(&fields, "note"))?,
+            };
+            pl::put_request(s.store.as_ref(), &who, id, facility, input)
                 .await
-                .map(|_| ());
-        }
-        let priority = field(&fields, "priority")
-            .split(|c: char| c.is_whitespace() || c == ',' || c == '、')
-            .filter(|x| !x.is_empty())
-            .map(|x| DoctorId::parse(x).map_err(AppError::invalid))
-            .collect::<Result<Vec<_>, _>>()?;
-        let input = pl::RequestInput {
-            posts,
-            department: optional_name(field(&fields, "department"))?,
-            priority,
-            note: optional_name(field(&fields, "note"))?,
-        };
-        pl::put_request(s.store.as_ref(), &who, id, facility, input)
-            .await
-            .map(|_| ())
-    })
+                .map(|_| ())
+        },
+    )
     .await
 }
 
@@ -604,26 +617,33 @@ pub(crate) async fn preferences(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, PageError> {
-    let fields = f.clone();
-    act(s, session, prefs, uri, &id, &f, |s, who, id| async move {
-        let doctor = DoctorId::parse(field(&fields, "doctor")).map_err(AppError::invalid)?;
-        let mut choices = Vec::new();
-        for k in 1..=chiiki_domain::PreferenceList::MAX_CHOICES {
-            let v = field(&fields, &format!("choice_{k}"));
-            if !v.is_empty() {
-                choices.push(FacilityId::parse(v).map_err(AppError::invalid)?);
+    act(
+        s,
+        session,
+        prefs,
+        uri,
+        &id,
+        f,
+        |s, who, id, fields| async move {
+            let doctor = DoctorId::parse(field(&fields, "doctor")).map_err(AppError::invalid)?;
+            let mut choices = Vec::new();
+            for k in 1..=chiiki_domain::PreferenceList::MAX_CHOICES {
+                let v = field(&fields, &format!("choice_{k}"));
+                if !v.is_empty() {
+                    choices.push(FacilityId::parse(v).map_err(AppError::invalid)?);
+                }
             }
-        }
-        let partner = field(&fields, "partner");
-        let partner = if partner.is_empty() {
-            None
-        } else {
-            Some(DoctorId::parse(partner).map_err(AppError::invalid)?)
-        };
-        pl::put_preferences(s.store.as_ref(), &who, id, doctor, choices, partner)
-            .await
-            .map(|_| ())
-    })
+            let partner = field(&fields, "partner");
+            let partner = if partner.is_empty() {
+                None
+            } else {
+                Some(DoctorId::parse(partner).map_err(AppError::invalid)?)
+            };
+            pl::put_preferences(s.store.as_ref(), &who, id, doctor, choices, partner)
+                .await
+                .map(|_| ())
+        },
+    )
     .await
 }
 
@@ -635,20 +655,27 @@ pub(crate) async fn run(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, PageError> {
-    let fields = f.clone();
-    act(s, session, prefs, uri, &id, &f, |s, who, id| async move {
-        let algorithm = Algorithm::parse(field(&fields, "algorithm")).ok_or_else(|| {
-            AppError::Rejected(Msg::new("方式を選んでください", "choose a mechanism"))
-        })?;
-        let label = field(&fields, "label");
-        let label = Name::parse(if label.is_empty() {
-            algorithm.code()
-        } else {
-            label
-        })
-        .map_err(AppError::invalid)?;
-        pl::run(s.store.as_ref(), &who, id, algorithm, label).await
-    })
+    act(
+        s,
+        session,
+        prefs,
+        uri,
+        &id,
+        f,
+        |s, who, id, fields| async move {
+            let algorithm = Algorithm::parse(field(&fields, "algorithm")).ok_or_else(|| {
+                AppError::Rejected(Msg::new("方式を選んでください", "choose a mechanism"))
+            })?;
+            let label = field(&fields, "label");
+            let label = Name::parse(if label.is_empty() {
+                algorithm.code()
+            } else {
+                label
+            })
+            .map_err(AppError::invalid)?;
+            pl::run(s.store.as_ref(), &who, id, algorithm, label).await
+        },
+    )
     .await
 }
 
@@ -660,17 +687,26 @@ pub(crate) async fn decide(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Result<Response, PageError> {
-    let fields = f.clone();
-    act(s, session, prefs, uri, &id, &f, |s, who, id| async move {
-        let seq = number(field(&fields, "run"), "実行番号", "run number")?.ok_or_else(|| {
-            AppError::Rejected(Msg::new(
-                "決定する実行を選んでください",
-                "choose the run to decide",
-            ))
-        })?;
-        let rationale = Rationale::parse(field(&fields, "rationale")).map_err(AppError::invalid)?;
-        pl::decide(s.store.as_ref(), &who, id, seq, rationale).await
-    })
+    act(
+        s,
+        session,
+        prefs,
+        uri,
+        &id,
+        f,
+        |s, who, id, fields| async move {
+            let seq =
+                number(field(&fields, "run"), "実行番号", "run number")?.ok_or_else(|| {
+                    AppError::Rejected(Msg::new(
+                        "決定する実行を選んでください",
+                        "choose the run to decide",
+                    ))
+                })?;
+            let rationale =
+                Rationale::parse(field(&fields, "rationale")).map_err(AppError::invalid)?;
+            pl::decide(s.store.as_ref(), &who, id, seq, rationale).await
+        },
+    )
     .await
 }
 
