@@ -47,6 +47,9 @@ enum OutputFormat {
 mod obligations;
 mod place;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Subcommand)]
 enum Command {
     /// Create or upgrade the database; optionally load the bundled public reference data.
@@ -131,6 +134,11 @@ enum Command {
         /// region, instabilities reported) or optimise (maximum shortage coverage).
         #[arg(long, default_value = "da", value_parser = place::algorithm)]
         algorithm: chiiki_placement::Algorithm,
+        /// Sentences in the explanations: summary (one per doctor and per facility; every
+        /// "why not" entry keeps its structured reason) or every (also one sentence per
+        /// "why not" entry, more than twice the size at national scale).
+        #[arg(long, default_value = "summary", value_parser = place::sentences)]
+        sentences: chiiki_placement::Sentences,
     },
     /// Manage accounts.
     User {
@@ -269,7 +277,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(run(cli));
     if let Some(start) = stats {
         eprintln!(
-            "stats: elapsed {:.2} s, peak memory {}",
+            "stats: elapsed {:.3} s, peak memory {}",
             start.elapsed().as_secs_f64(),
             peak_memory().unwrap_or_else(|| "unknown".into())
         );
@@ -390,8 +398,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             input,
             output,
             algorithm,
+            sentences,
         } => {
-            place::run(&input, output.as_deref(), algorithm)?;
+            place::run(&input, output.as_deref(), algorithm, sentences)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Obligations { what } => {

@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::Context;
 use chiiki_domain::Msg;
 use chiiki_placement::exchange;
-use chiiki_placement::explain::explain;
+use chiiki_placement::explain::{Explanations, explain};
 use chiiki_placement::promise::Instability;
-use chiiki_placement::{Algorithm, Checked, PromiseCheck, solve_checked};
+use chiiki_placement::{Algorithm, Checked, PromiseCheck, Sentences, solve_checked};
 use serde::Serialize;
 
 use crate::bad;
@@ -34,6 +34,17 @@ struct Run<'a> {
     notes: Vec<Msg>,
 }
 
+/// Reads `--sentences`.
+pub(crate) fn sentences(s: &str) -> Result<Sentences, String> {
+    Sentences::parse(s).ok_or_else(|| {
+        let known: Vec<&str> = Sentences::ALL.iter().map(|a| a.code()).collect();
+        format!(
+            "'{s}' is not a choice of sentences; use one of {}",
+            known.join(", ")
+        )
+    })
+}
+
 fn refused(errors: Vec<chiiki_placement::InstanceError>) -> anyhow::Error {
     bad(errors
         .iter()
@@ -42,7 +53,12 @@ fn refused(errors: Vec<chiiki_placement::InstanceError>) -> anyhow::Error {
         .join("\n"))
 }
 
-pub(crate) fn run(input: &Path, output: Option<&Path>, algorithm: Algorithm) -> anyhow::Result<()> {
+pub(crate) fn run(
+    input: &Path,
+    output: Option<&Path>,
+    algorithm: Algorithm,
+    sentences: Sentences,
+) -> anyhow::Result<()> {
     let bytes = std::fs::read(input).map_err(|e| {
         bad(format!(
             "{}: 読めません / cannot read it: {e}",
@@ -61,7 +77,10 @@ pub(crate) fn run(input: &Path, output: Option<&Path>, algorithm: Algorithm) -> 
         promised,
     } = checked;
     let matching = placement.matching;
-    let explanations = explain(&instance, &matching, &algorithm.context(&instance, &[]));
+    let explanations = Explanations {
+        sentences,
+        ..explain(&instance, &matching, &algorithm.context(&instance, &[]))
+    };
     let run = Run {
         output: exchange::write(
             &instance,

@@ -603,7 +603,46 @@ fn place_solves_the_exchange_format_with_each_mechanism() {
             .iter()
             .all(|p| p["verified"] != false)
     );
-    assert!(r.get("explanations").is_some() && r.get("stats").is_some());
+    assert!(r.get("stats").is_some());
+    // d1's first choice f1 is full with d2, whom it ranks higher: by default the entry has
+    // its structured reason and the sentence is the doctor's only.
+    let d1 = &r["explanations"]["doctors"][0];
+    assert_eq!(d1["why_not"][0]["facility"], "f1");
+    assert_eq!(d1["why_not"][0]["reason"]["kind"], "full");
+    assert_eq!(d1["why_not"][0]["reason"]["lowest_holder"], "d2");
+    assert!(d1["why_not"][0].get("text").is_none(), "{d1}");
+    assert!(
+        d1["text"]["en"].as_str().unwrap().contains("2nd choice"),
+        "{d1}"
+    );
+    let every = ok(&chiiki(
+        &db,
+        &[
+            "place",
+            "--input",
+            input.to_str().unwrap(),
+            "--sentences",
+            "every",
+        ],
+    ));
+    let every: serde_json::Value = serde_json::from_str(&every).unwrap();
+    let why = &every["explanations"]["doctors"][0]["why_not"][0];
+    assert!(
+        why["text"]["ja"].as_str().unwrap().contains("満員"),
+        "{why}"
+    );
+    assert_eq!(why["reason"], d1["why_not"][0]["reason"]);
+    let bad = chiiki(
+        &db,
+        &[
+            "place",
+            "--input",
+            input.to_str().unwrap(),
+            "--sentences",
+            "all",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
     for algorithm in ["regional-caps", "floors", "couples", "optimise"] {
         let out = ok(&chiiki(
             &db,

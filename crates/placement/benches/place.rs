@@ -2,13 +2,13 @@
 //! doctors (the national generator: n / 10 facilities in 47 capped prefectures, lists of
 //! 10–20 skewed to popular facilities), and the whole pipeline of `chiiki place` on 10,000 —
 //! read the input JSON, deferred acceptance, check, explain, write the result JSON (target:
-//! under 50 ms) — with its parts timed apart. The result is streamed through a buffered
+//! under 50 ms, with the command's default `--sentences summary`) — with its parts timed apart. The result is streamed through a buffered
 //! writer, as `chiiki place --output R.json` writes its file, into a byte counter instead of
 //! the disk. `cargo bench -p chiiki-placement --bench place`.
 
 use chiiki_placement::exchange::{input_json, read, write};
 use chiiki_placement::generate::national;
-use chiiki_placement::{Context, check, deferred_acceptance, explain};
+use chiiki_placement::{Context, Explanations, Sentences, check, deferred_acceptance, explain};
 
 fn main() {
     divan::main();
@@ -57,16 +57,21 @@ fn explain_national_10000(b: divan::Bencher) {
     b.bench(|| explain(divan::black_box(&instance), &matching, &Context::plain()));
 }
 
-/// read JSON → deferred acceptance → check → explain → write JSON.
-#[divan::bench(sample_count = 10)]
-fn pipeline_json_10000(b: divan::Bencher) {
+/// read JSON → deferred acceptance → check → explain → write JSON, with the command's
+/// default sentences (`summary`) and with a sentence for every "why not" entry (`every`).
+#[divan::bench(args = ["summary", "every"], sample_count = 10)]
+fn pipeline_json_10000(b: divan::Bencher, sentences: &str) {
+    let sentences = Sentences::parse(sentences).expect("known");
     let input = input_json(&national(10_000, 2026)).into_bytes();
     b.counter(divan::counter::BytesCount::new(input.len()))
         .bench(|| {
             let (instance, _ids) = read(divan::black_box(&input)).expect("valid input");
             let matching = deferred_acceptance(&instance);
             let report = check(&instance, &matching);
-            let explanations = explain(&instance, &matching, &Context::plain());
+            let explanations = Explanations {
+                sentences,
+                ..explain(&instance, &matching, &Context::plain())
+            };
             let output = write(
                 &instance,
                 &matching,
@@ -84,14 +89,18 @@ fn read_json_10000(b: divan::Bencher) {
     b.bench(|| read(divan::black_box(&input)).expect("valid input"));
 }
 
-#[divan::bench(sample_count = 10)]
-fn write_json_10000(b: divan::Bencher) {
+#[divan::bench(args = ["summary", "every"], sample_count = 10)]
+fn write_json_10000(b: divan::Bencher, sentences: &str) {
+    let sentences = Sentences::parse(sentences).expect("known");
     let instance = national(10_000, 2026);
     let matching = deferred_acceptance(&instance);
     let report = check(&instance, &matching);
-    let explanations = explain(&instance, &matching, &Context::plain());
+    let explanations = Explanations {
+        sentences,
+        ..explain(&instance, &matching, &Context::plain())
+    };
     let size = stream(&write(&instance, &matching, "da", &report, &explanations));
-    println!("result file at 10,000 doctors: {size} bytes");
+    println!("result file at 10,000 doctors, {sentences:?} sentences: {size} bytes");
     b.bench(|| {
         let output = write(&instance, &matching, "da", &report, &explanations);
         stream(&output)

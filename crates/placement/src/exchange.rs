@@ -285,70 +285,23 @@ pub fn read(bytes: &[u8]) -> Result<(Instance, Ids), Vec<InstanceError>> {
         });
     }
 
-    // For each doctor (facility), the list it was last seen in and where: repeated entries
-    // are found in O(1) each.
-    let mut seen_doctor = vec![(usize::MAX, 0); raw.doctors.len()];
-    let mut seen_facility = vec![(usize::MAX, 0); raw.facilities.len()];
-    let mut facilities = Vec::with_capacity(raw.facilities.len());
-    for (k, f) in raw.facilities.iter().enumerate() {
-        let capacity = count(
-            f.capacity,
-            &format!("facilities[{k}].capacity"),
-            "定員",
-            "capacity",
-            &mut errors,
-        )
-        .unwrap_or(0);
-        let region = f.region.as_ref().and_then(|id| {
-            let r = regions_ids.get(&**id).copied();
-            if r.is_none() {
-                errors.push(error(
-                    format!("facilities[{k}].region"),
-                    Msg::new(
-                        format!("{} の地域 {id} が regions にありません", f.id),
-                        format!("{} is in region {id}, which is not in regions", f.id),
-                    ),
-                    Msg::new(
-                        format!("regions に {id} を加えるか、地域の ID を正してください"),
-                        format!("add {id} to regions or correct the region's id"),
-                    ),
-                ));
-            }
-            r
-        });
-        let priority = resolve_list(
-            &f.priority,
+    // Facilities' lists and doctors' lists resolve independently: on two threads.
+    let ((facilities, facility_errors), (doctors, doctor_errors)) = std::thread::scope(|s| {
+        let doctors =
+            s.spawn(|| resolve_doctors(&raw.doctors, &facility_ids, raw.facilities.len()));
+        let facilities = resolve_facilities(
+            &raw.facilities,
+            &regions_ids,
             &doctor_ids,
-            k,
-            &f.id,
-            ListKind::Priority,
-            &mut seen_doctor,
-            &mut errors,
+            raw.doctors.len(),
         );
-        facilities.push(Facility {
-            id: f.id.to_string(),
-            capacity,
-            region,
-            priority,
-        });
-    }
-
-    let mut doctors = Vec::with_capacity(raw.doctors.len());
-    for (k, d) in raw.doctors.iter().enumerate() {
-        let preferences = resolve_list(
-            &d.preferences,
-            &facility_ids,
-            k,
-            &d.id,
-            ListKind::Preferences,
-            &mut seen_facility,
-            &mut errors,
-        );
-        doctors.push(Doctor {
-            id: d.id.to_string(),
-            preferences,
-        });
-    }
+        let doctors = doctors
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (facilities, doctors)
+    });
+    errors.extend(facility_errors);
+    errors.extend(doctor_errors);
 
     let mut couples = Vec::with_capacity(raw.couples.len());
     let mut in_couple: HashMap<usize, usize> = HashMap::new();
@@ -496,6 +449,92 @@ fn count(
             None
         }
     }
+}
+
+/// The facilities with their priority lists resolved to doctor indices (`doctors` of them in
+/// the file), and the problems.
+fn resolve_facilities(
+    raw: &[RawFacility<'_>],
+    regions_ids: &IdMap,
+    doctor_ids: &IdMap,
+    doctors: usize,
+) -> (Vec<Facility>, Vec<InstanceError>) {
+    let mut errors = Vec::new();
+    // For each doctor, the list it was last seen in and where: repeated entries are found
+    // in O(1) each.
+    let mut seen_doctor = vec![(usize::MAX, 0); doctors];
+    let mut facilities = Vec::with_capacity(raw.len());
+    for (k, f) in raw.iter().enumerate() {
+        let capacity = count(
+            f.capacity,
+            &format!("facilities[{k}].capacity"),
+            "定員",
+            "capacity",
+            &mut errors,
+        )
+        .unwrap_or(0);
+        let region = f.region.as_ref().and_then(|id| {
+            let r = regions_ids.get(&**id).copied();
+            if r.is_none() {
+                errors.push(error(
+                    format!("facilities[{k}].region"),
+                    Msg::new(
+                        format!("{} の地域 {id} が regions にありません", f.id),
+                        format!("{} is in region {id}, which is not in regions", f.id),
+                    ),
+                    Msg::new(
+                        format!("regions に {id} を加えるか、地域の ID を正してください"),
+                        format!("add {id} to regions or correct the region's id"),
+                    ),
+                ));
+            }
+            r
+        });
+        let priority = resolve_list(
+            &f.priority,
+            doctor_ids,
+            k,
+            &f.id,
+            ListKind::Priority,
+            &mut seen_doctor,
+            &mut errors,
+        );
+        facilities.push(Facility {
+            id: f.id.to_string(),
+            capacity,
+            region,
+            priority,
+        });
+    }
+    (facilities, errors)
+}
+
+/// The doctors with their preference lists resolved to facility indices (`facilities` of them
+/// in the file), and the problems.
+fn resolve_doctors(
+    raw: &[RawDoctor<'_>],
+    facility_ids: &IdMap,
+    facilities: usize,
+) -> (Vec<Doctor>, Vec<InstanceError>) {
+    let mut errors = Vec::new();
+    let mut seen_facility = vec![(usize::MAX, 0); facilities];
+    let mut doctors = Vec::with_capacity(raw.len());
+    for (k, d) in raw.iter().enumerate() {
+        let preferences = resolve_list(
+            &d.preferences,
+            facility_ids,
+            k,
+            &d.id,
+            ListKind::Preferences,
+            &mut seen_facility,
+            &mut errors,
+        );
+        doctors.push(Doctor {
+            id: d.id.to_string(),
+            preferences,
+        });
+    }
+    (doctors, errors)
 }
 
 /// Ids to positions; an empty or repeated id is an error (the first one counts).

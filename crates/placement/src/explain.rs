@@ -31,8 +31,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chiiki_domain::{Lang, Msg};
-use serde::Serialize;
 use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize};
 
 use crate::instance::{Instance, Matching};
 
@@ -157,11 +157,62 @@ pub struct FacilityExplanation<'a> {
 }
 
 /// Every doctor's and every facility's explanation, in instance order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanations<'a> {
     pub doctors: Vec<DoctorExplanation<'a>>,
     pub facilities: Vec<FacilityExplanation<'a>>,
+    /// Which sentences the serialised form carries.
+    pub sentences: Sentences,
 }
+
+/// Which sentences a serialised explanation carries besides its structured reasons.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sentences {
+    /// One sentence per doctor and per facility, and one for every facility a doctor ranked
+    /// above the one received (what a committee reads; the application keeps these).
+    #[default]
+    Every,
+    /// One sentence per doctor and per facility; each "why not" entry keeps its structured
+    /// reason only. Less than half the size at national scale.
+    Summary,
+}
+
+impl Sentences {
+    pub const ALL: [Sentences; 2] = [Sentences::Every, Sentences::Summary];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Sentences::Every => "every",
+            Sentences::Summary => "summary",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Sentences> {
+        Sentences::ALL.into_iter().find(|x| x.code() == s.trim())
+    }
+}
+
+impl Serialize for Explanations<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Explanations", 2)?;
+        st.serialize_field("doctors", &DoctorsIn(&self.doctors, self.sentences))?;
+        st.serialize_field("facilities", &self.facilities)?;
+        st.end()
+    }
+}
+
+/// The doctors' explanations with the sentences asked for.
+struct DoctorsIn<'s, 'a>(&'s [DoctorExplanation<'a>], Sentences);
+
+impl Serialize for DoctorsIn<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|d| DoctorIn(d, self.1)))
+    }
+}
+
+/// One doctor's explanation with the sentences asked for.
+struct DoctorIn<'s, 'a>(&'s DoctorExplanation<'a>, Sentences);
 
 /// "1st", "2nd", "3rd", "4th", …, "11th", "21st".
 struct Ordinal(u32);
@@ -406,11 +457,24 @@ impl WhyNot<'_> {
 
 impl Serialize for WhyNot<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("WhyNot", 4)?;
-        st.serialize_field("facility", &self.facility)?;
-        st.serialize_field("choice", &self.choice)?;
-        st.serialize_field("reason", &self.reason)?;
-        st.serialize_field("text", &TextField(self))?;
+        WhyNotIn(self, Sentences::Every).serialize(s)
+    }
+}
+
+/// A "why not" entry, with its sentence or without.
+struct WhyNotIn<'s, 'a>(&'s WhyNot<'a>, Sentences);
+
+impl Serialize for WhyNotIn<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let w = self.0;
+        let text = self.1 == Sentences::Every;
+        let mut st = s.serialize_struct("WhyNot", 3 + usize::from(text))?;
+        st.serialize_field("facility", &w.facility)?;
+        st.serialize_field("choice", &w.choice)?;
+        st.serialize_field("reason", &w.reason)?;
+        if text {
+            st.serialize_field("text", &TextField(w))?;
+        }
         st.end()
     }
 }
@@ -457,14 +521,30 @@ impl DoctorExplanation<'_> {
 
 impl Serialize for DoctorExplanation<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        DoctorIn(self, Sentences::Every).serialize(s)
+    }
+}
+
+impl Serialize for DoctorIn<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (d, sentences) = (self.0, self.1);
         let mut st = s.serialize_struct("DoctorExplanation", 6)?;
-        st.serialize_field("doctor", &self.doctor)?;
-        st.serialize_field("received", &self.received)?;
-        st.serialize_field("choice", &self.choice)?;
-        st.serialize_field("listed", &self.listed)?;
-        st.serialize_field("text", &TextField(self))?;
-        st.serialize_field("why_not", &self.why_not)?;
+        st.serialize_field("doctor", &d.doctor)?;
+        st.serialize_field("received", &d.received)?;
+        st.serialize_field("choice", &d.choice)?;
+        st.serialize_field("listed", &d.listed)?;
+        st.serialize_field("text", &TextField(d))?;
+        st.serialize_field("why_not", &WhyNotsIn(&d.why_not, sentences))?;
         st.end()
+    }
+}
+
+/// A doctor's "why not" entries with the sentences asked for.
+struct WhyNotsIn<'s, 'a>(&'s [WhyNot<'a>], Sentences);
+
+impl Serialize for WhyNotsIn<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|w| WhyNotIn(w, self.1)))
     }
 }
 
@@ -761,6 +841,7 @@ pub fn explain<'a>(
     Explanations {
         doctors,
         facilities,
+        sentences: Sentences::Every,
     }
 }
 

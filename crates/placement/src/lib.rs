@@ -24,7 +24,7 @@ pub mod summary;
 
 pub use check::{BlockingPair, Guarantee, Report, check};
 pub use da::deferred_acceptance;
-pub use explain::{Context, Explanations, explain};
+pub use explain::{Context, Explanations, Sentences, explain};
 pub use instance::{Couple, Doctor, Facility, Instance, InstanceError, Matching, Region};
 pub use promise::{Instability, InstabilityKind, Placement, Promise};
 pub use run::{Algorithm, Checked, PromiseCheck, solve, solve_checked};
