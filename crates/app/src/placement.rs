@@ -625,12 +625,16 @@ pub struct Built {
 /// secondary areas (with the round's caps and floors), facilities without their own order
 /// rank doctors by the centre's rule, and a doctor is removed from the list of every
 /// facility where their obligation rules make them ineligible.
-async fn build(store: &dyn Store, round: &Round) -> Result<Built, AppError> {
+/// The rules are those of `registry` (the shipped schemes in the application).
+async fn build(
+    store: &dyn Store,
+    round: &Round,
+    registry: &chiiki_obligations::Registry,
+) -> Result<Built, AppError> {
     let id = round.id;
     let reg = register(store, id.pref()).await?;
     let classes = classes()?;
     let shortage = crate::obligations::shortage_areas()?;
-    let registry = crate::obligations::registry()?;
     let (first, last) = fiscal_year_days(id.fiscal_year());
     let eve = first.pred_opt().unwrap_or(first);
     let requests: Vec<PostRequest> = store
@@ -819,7 +823,7 @@ pub async fn run(
             round: id.to_string(),
         }));
     }
-    let built = build(store, &round).await?;
+    let built = build(store, &round, crate::obligations::registry()?).await?;
     let instance = &built.instance;
     if instance.doctors.is_empty() || instance.facilities.is_empty() {
         return Err(rejected(
@@ -1584,7 +1588,6 @@ mod tests {
         );
         // The floors mechanism meets every floor that DA leaves unmet, where it can.
         assert!(fb.summary.floors_met >= fa.summary.floors_met);
-        // Ineligible pairs are never placed.
         let input: &serde_json::Value = &b.input;
         assert!(input["doctors"].as_array().unwrap().len() == view.preferences.len());
         let diff = differences(&a, &b);
@@ -1614,6 +1617,204 @@ mod tests {
             .await
             .unwrap_err();
         assert!(late.to_string().contains("decided"), "{late}");
+    }
+
+    /// A doctor of a scheme with a deadline (6 years of service within 15 years of
+    /// graduation, 4 of them designated; written for this test) who owes two designated years with one year and a fortnight left after fiscal 2027:
+    /// only designated posts remain open to them. The pair with a hospital of Morioka (not
+    /// designated) is ruled out by `rules.designated`, taken off the hospital's list, never
+    /// placed, and explained by the rule.
+    #[tokio::test]
+    async fn a_doctor_who_must_serve_designated_years_is_eligible_only_for_designated_posts() {
+        use chiiki_domain::{DoctorFields, Enrolment, Scheme, SchemeId};
+        let t = testing::sqlite().await;
+        let store = t.store();
+        crate::load_demo(store).await.unwrap();
+        let id = RoundId::parse("03-2027").unwrap();
+        let admin = Principal::system("test");
+        let reg = register(store, id.pref()).await.unwrap();
+        let shortage = crate::obligations::shortage_areas().unwrap();
+        let requested: Vec<FacilityId> = store
+            .list_requests(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.facility)
+            .collect();
+        let designated = |f: &FacilityId| designated_post(&reg.facilities[f], &shortage);
+        let morioka = requested
+            .iter()
+            .find(|f| {
+                let x = &reg.facilities[*f];
+                x.area.to_string() == "0301" && !designated(f) && !x.synthetic
+            })
+            .unwrap()
+            .clone();
+        let remote = requested
+            .iter()
+            .find(|f| designated(f) && !reg.facilities[*f].synthetic)
+            .unwrap()
+            .clone();
+        // The doctor (synthetic): graduated March 2014, so the deadline is in March 2029.
+        let scheme = SchemeId::parse("test-deadline").unwrap();
+        let mut fields = DoctorFields::from(reg.doctors.values().next().unwrap().clone());
+        let me = DoctorId::parse("TEST-TIGHT-01").unwrap();
+        fields.id = me.clone();
+        fields.graduation_date = NaiveDate::from_ymd_opt(2014, 3, 15).unwrap();
+        fields.licence_date = NaiveDate::from_ymd_opt(2014, 4, 20);
+        fields.birth_date = NaiveDate::from_ymd_opt(1989, 6, 1).unwrap();
+        fields.status = RegisterStatus::Active;
+        fields.enrolment = Some(Enrolment {
+            scheme: scheme.clone(),
+            loan: Period::new(
+                NaiveDate::from_ymd_opt(2008, 4, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2014, 3, 31),
+            )
+            .unwrap(),
+        });
+        let fy = |y: i32| {
+            (
+                NaiveDate::from_ymd_opt(y, 4, 1).unwrap(),
+                NaiveDate::from_ymd_opt(y + 1, 3, 31),
+            )
+        };
+        // Residency 2014–15, specialist training 2016–18 (3 years counted), other work
+        // 2019–24 (not counted), designated service 2025–26 (2 of the 4 designated years).
+        let history = [
+            (AssignmentKind::InitialResidency, &morioka, 2014, 2015),
+            (AssignmentKind::SpecialistTraining, &morioka, 2016, 2018),
+            (AssignmentKind::OtherService, &morioka, 2019, 2024),
+            (AssignmentKind::DesignatedService, &remote, 2025, 2026),
+        ];
+        let mut records = vec![
+            Record::Scheme(Scheme {
+                id: scheme,
+                name: Name::parse("記載例の制度（テスト）").unwrap(),
+                pref: id.pref(),
+                sponsor: Name::parse("テスト").unwrap(),
+                service_years: 6,
+            }),
+            Record::Doctor(Doctor::new(fields).unwrap()),
+        ];
+        for (k, (kind, at, from, to)) in history.into_iter().enumerate() {
+            records.push(Record::Assignment(
+                Assignment::new(AssignmentFields {
+                    id: AssignmentId::parse(&format!("TEST-TIGHT-01-{k}")).unwrap(),
+                    doctor: me.clone(),
+                    place: Some(Workplace::Registered {
+                        facility: at.clone(),
+                    }),
+                    period: Period::new(fy(from).0, fy(to).1).unwrap(),
+                    fte: Fte::FULL,
+                    kind,
+                })
+                .unwrap(),
+            ));
+        }
+        store
+            .apply(
+                "test",
+                records.into_iter().map(chiiki_store::Change::Put).collect(),
+                chiiki_store::Mode::Commit,
+            )
+            .await
+            .unwrap();
+        put_preferences(
+            store,
+            &admin,
+            id,
+            me.clone(),
+            vec![morioka.clone(), remote.clone()],
+            None,
+        )
+        .await
+        .unwrap();
+
+        let example = [(
+            "test-deadline.toml".to_string(),
+            r#"
+id = "test-deadline"
+version = 1
+kind = "scholarship"
+pref = "03"
+name = { ja = "期限つきの制度（テスト）", en = "A scheme with a deadline (test)" }
+source = "テスト用の架空の制度"
+
+[rules.obligation]
+fixed_years = 6
+source = "テスト"
+description = { ja = "義務年限は6年", en = "6 years of service" }
+
+[rules.service]
+kinds = ["designated_service", "specialist_training"]
+initial_residency_counts = false
+source = "テスト"
+description = { ja = "指定勤務と専門研修を数える", en = "designated service and specialist training count" }
+
+[rules.designated]
+min_years = 4
+places = ["designated_facility", "shortage_area"]
+source = "テスト第12条"
+description = { ja = "うち4年は医師少数区域等で", en = "4 of those years in shortage areas or at designated facilities" }
+
+[rules.deadline]
+years_after_graduation = 15
+extended_by_suspensions = false
+source = "テスト"
+description = { ja = "卒後15年以内に終える", en = "complete within 15 years of graduation" }
+"#
+            .to_string(),
+        )];
+        let registry = crate::obligations::registry_with(&example).unwrap();
+        let round = get_round(store, id).await.unwrap();
+        let built = build(store, &round, &registry).await.unwrap();
+        let instance = &built.instance;
+        let d = instance
+            .doctors
+            .iter()
+            .position(|x| x.id == me.as_str())
+            .unwrap();
+        let f = |id: &FacilityId| {
+            instance
+                .facilities
+                .iter()
+                .position(|x| x.id == id.as_str())
+                .unwrap()
+        };
+        let (near, far) = (f(&morioka), f(&remote));
+        let mine: Vec<_> = built.ineligible.iter().filter(|x| x.0 == d).collect();
+        assert_eq!(mine.len(), 1, "{mine:?}");
+        assert_eq!(mine[0].1, near);
+        assert!(mine[0].2.en.contains("designated"), "{:?}", mine[0].2);
+        assert!(mine[0].2.ja.contains("rules.designated"), "{:?}", mine[0].2);
+        assert!(!instance.facilities[near].priority.contains(&d));
+        assert!(instance.facilities[far].priority.contains(&d));
+        // Every mechanism keeps the doctor off the post they may not take, and says why.
+        for algorithm in Algorithm::ALL {
+            let checked = chiiki_placement::solve_checked(instance, algorithm).unwrap();
+            let matching = &checked.placement.matching;
+            for (x, y, _) in &built.ineligible {
+                assert_ne!(matching.assignment[*x], Some(*y), "{algorithm:?}");
+            }
+            let why = chiiki_placement::explain(
+                instance,
+                matching,
+                &algorithm.context(instance, &built.ineligible),
+            );
+            let first = &why.doctors[d].why_not[0];
+            assert_eq!(first.facility, morioka.as_str(), "{algorithm:?}");
+            assert!(
+                first.text().en.contains("rules.designated"),
+                "{algorithm:?}: {:?}",
+                first.text()
+            );
+        }
+        // With the shipped schemes only, the test's scheme is unknown: nothing is ruled out
+        // for this doctor.
+        let shipped = build(store, &round, crate::obligations::registry().unwrap())
+            .await
+            .unwrap();
+        assert!(shipped.ineligible.iter().all(|x| x.0 != d));
     }
 
     #[tokio::test]

@@ -854,8 +854,9 @@ impl<'a> Eligibility<'a> {
         {
             return Err(new.clone());
         }
+        // Whether or not the post counts as service, a year not at a designated post is a
+        // year in which no designated service is done.
         if let (Some(d), Some(rule)) = (&with.deadline, &scheme.rules.designated)
-            && counts(scheme, post)
             && !designated(scheme, post)
             && with.remaining.designated_days > 0.0
         {

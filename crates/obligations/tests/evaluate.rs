@@ -574,6 +574,19 @@ fn a_doctor_who_must_serve_designated_years_now_is_eligible_only_for_designated_
         e.explanation_en
     );
     assert!(eligible(s, &t, &post("designated"), horizon).is_ok());
+    // Work that does not count as service (other service, in this scheme) serves no
+    // designated year either: ruled out the same way.
+    let other = service_period(full(
+        "2026-04-01",
+        "2027-03-31",
+        "other_service",
+        "どこか",
+        "university",
+    ));
+    assert_eq!(
+        eligible(s, &t, &other, horizon).unwrap_err().rule,
+        "rules.designated"
+    );
     // One doctor's posts checked against one evaluation of their timeline say the same.
     let year = Eligibility::new(s, &t, horizon);
     for group in ["university", "designated"] {
