@@ -72,6 +72,19 @@ fn registry(files: &[PathBuf]) -> anyhow::Result<chiiki_obligations::Registry> {
     ob::registry_with(&texts).map_err(rejected)
 }
 
+/// The register's doctors evaluated as of a date (today when none) against the shipped
+/// schemes and the given scheme files.
+async fn register(
+    db: &str,
+    date: Option<&str>,
+    schemes: &[PathBuf],
+) -> anyhow::Result<(Vec<DoctorObligation>, Vec<ob::NotEvaluated>)> {
+    let registry = registry(schemes)?;
+    let date = as_of(date)?;
+    let store = open(db).await?;
+    Ok(ob::evaluate_register_with(store.as_ref(), &cli_principal(), date, &registry).await?)
+}
+
 fn rejected(e: AppError) -> anyhow::Error {
     match e {
         AppError::Rejected(m) => bad(m.to_string()),
@@ -126,12 +139,7 @@ pub(crate) async fn run(
             output,
             schemes,
         } => {
-            let registry = registry(&schemes)?;
-            let date = as_of(date.as_deref())?;
-            let store = open(db).await?;
-            let (list, skipped) =
-                ob::evaluate_register_with(store.as_ref(), &cli_principal(), date, &registry)
-                    .await?;
+            let (list, skipped) = register(db, date.as_deref(), &schemes).await?;
             for s in &skipped {
                 eprintln!("{}: {}", s.doctor, s.reason);
             }
@@ -161,12 +169,7 @@ pub(crate) async fn run(
             output,
             schemes,
         } => {
-            let registry = registry(&schemes)?;
-            let date = as_of(date.as_deref())?;
-            let store = open(db).await?;
-            let (list, _) =
-                ob::evaluate_register_with(store.as_ref(), &cli_principal(), date, &registry)
-                    .await?;
+            let (list, _) = register(db, date.as_deref(), &schemes).await?;
             let format = format.unwrap_or(OutputFormat::Table);
             let bytes = match format {
                 OutputFormat::Xlsx => {

@@ -15,12 +15,30 @@ use serde::Serialize;
 
 use crate::bad;
 
+/// Reads a named choice (`--algorithm`, `--sentences`): one of `all` by its code.
+fn one_of<T: Copy>(
+    s: &str,
+    all: &[T],
+    code: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|x| code(*x) == s.trim())
+        .ok_or_else(|| {
+            let known: Vec<&str> = all.iter().map(|x| code(*x)).collect();
+            format!("'{s}' is not {what}; use one of {}", known.join(", "))
+        })
+}
+
 /// Reads `--algorithm`.
 pub(crate) fn algorithm(s: &str) -> Result<Algorithm, String> {
-    Algorithm::parse(s).ok_or_else(|| {
-        let known: Vec<&str> = Algorithm::ALL.iter().map(|a| a.code()).collect();
-        format!("'{s}' is not a mechanism; use one of {}", known.join(", "))
-    })
+    one_of(s, &Algorithm::ALL, Algorithm::code, "a mechanism")
+}
+
+/// Reads `--sentences`.
+pub(crate) fn sentences(s: &str) -> Result<Sentences, String> {
+    one_of(s, &Sentences::ALL, Sentences::code, "a choice of sentences")
 }
 
 /// The result file: the exchange output, what the mechanism promised, and whether the
@@ -32,17 +50,6 @@ struct Run<'a> {
     promised: Vec<PromiseCheck>,
     instabilities: Vec<Instability>,
     notes: Vec<Msg>,
-}
-
-/// Reads `--sentences`.
-pub(crate) fn sentences(s: &str) -> Result<Sentences, String> {
-    Sentences::parse(s).ok_or_else(|| {
-        let known: Vec<&str> = Sentences::ALL.iter().map(|a| a.code()).collect();
-        format!(
-            "'{s}' is not a choice of sentences; use one of {}",
-            known.join(", ")
-        )
-    })
 }
 
 fn refused(errors: Vec<chiiki_placement::InstanceError>) -> anyhow::Error {

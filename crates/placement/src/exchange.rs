@@ -286,20 +286,17 @@ pub fn read(bytes: &[u8]) -> Result<(Instance, Ids), Vec<InstanceError>> {
     }
 
     // Facilities' lists and doctors' lists resolve independently: on two threads.
-    let ((facilities, facility_errors), (doctors, doctor_errors)) = std::thread::scope(|s| {
-        let doctors =
-            s.spawn(|| resolve_doctors(&raw.doctors, &facility_ids, raw.facilities.len()));
-        let facilities = resolve_facilities(
-            &raw.facilities,
-            &regions_ids,
-            &doctor_ids,
-            raw.doctors.len(),
-        );
-        let doctors = doctors
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (facilities, doctors)
-    });
+    let ((facilities, facility_errors), (doctors, doctor_errors)) = crate::instance::both(
+        || {
+            resolve_facilities(
+                &raw.facilities,
+                &regions_ids,
+                &doctor_ids,
+                raw.doctors.len(),
+            )
+        },
+        || resolve_doctors(&raw.doctors, &facility_ids, raw.facilities.len()),
+    );
     errors.extend(facility_errors);
     errors.extend(doctor_errors);
 

@@ -94,15 +94,10 @@ impl Instance {
         couples: Vec<Couple>,
     ) -> Result<Instance, Vec<InstanceError>> {
         // The doctors' and the facilities' rank tables build independently: on two threads.
-        let ((doctor_rank, mut errors), (facility_rank, facility_errors)) =
-            std::thread::scope(|s| {
-                let doctors_job = s.spawn(|| doctor_ranks(&doctors, &facilities));
-                let facility_part = facility_ranks(&doctors, &facilities, regions.len());
-                let doctor_part = doctors_job
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
-                (doctor_part, facility_part)
-            });
+        let ((doctor_rank, mut errors), (facility_rank, facility_errors)) = both(
+            || doctor_ranks(&doctors, &facilities),
+            || facility_ranks(&doctors, &facilities, regions.len()),
+        );
         errors.extend(facility_errors);
         let err = |path: String, ja: String, en: String| InstanceError { path, ja, en };
         for (r, reg) in regions.iter().enumerate() {
@@ -176,6 +171,22 @@ impl Instance {
             }
         })
     }
+}
+
+/// Runs two independent jobs, one on a second thread, and returns both results (a panic in
+/// either is passed on).
+pub(crate) fn both<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    std::thread::scope(|s| {
+        let first = s.spawn(a);
+        let second = b();
+        let first = first
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (first, second)
+    })
 }
 
 /// Each doctor's rank table, and the problems of their lists.

@@ -25,11 +25,6 @@ impl Group {
         Group::Designated,
     ];
 
-    /// The bit of the group in a mask of groups.
-    pub fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-
     pub fn code(self) -> &'static str {
         match self {
             Group::University => "university",

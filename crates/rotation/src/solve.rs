@@ -51,14 +51,6 @@ pub struct Solved {
     pub improvements: usize,
 }
 
-/// Doctors at each site and year, everyone included.
-fn counts(instance: &Instance, rows: &[Vec<Option<usize>>]) -> Vec<Vec<u32>> {
-    Plan {
-        sites: rows.to_vec(),
-    }
-    .counts(instance)
-}
-
 fn remove(counts: &mut [Vec<u32>], row: &[Option<usize>]) {
     for (t, s) in row.iter().enumerate() {
         if let Some(s) = s {
@@ -120,8 +112,10 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
     let nd = instance.doctors.len();
     let mut rng = ChaCha8Rng::seed_from_u64(limits.seed);
     let empty: Vec<Option<usize>> = vec![None; instance.years];
-    let mut rows: Vec<Vec<Option<usize>>> = vec![empty.clone(); nd];
-    let mut n = counts(instance, &rows);
+    let mut plan = Plan {
+        sites: vec![empty.clone(); nd],
+    };
+    let mut n = plan.counts(instance);
     // Most constrained first: the most designated years owed, then the fewest free years.
     let mut order: Vec<usize> = (0..nd).collect();
     let free = |d: usize| {
@@ -143,7 +137,7 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
         match plan_doctor(instance, d, &n) {
             Some(row) => {
                 add(&mut n, &row);
-                rows[d] = row;
+                plan.sites[d] = row;
             }
             None => {
                 let nothing = vec![vec![0u32; instance.years]; instance.sites.len()];
@@ -157,13 +151,7 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
     let planned: Vec<usize> = (0..nd)
         .filter(|d| !unplanned.iter().any(|u| u.doctor == *d))
         .collect();
-    let mut current = score(
-        instance,
-        &Plan {
-            sites: rows.clone(),
-        },
-    )
-    .total();
+    let mut current = score(instance, &plan).total();
     let mut improvements = 0;
     if !planned.is_empty() {
         for _ in 0..limits.rounds {
@@ -175,9 +163,9 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
                 if freed.len() >= limits.freed {
                     break;
                 }
-                let shares = rows[d]
+                let shares = plan.sites[d]
                     .iter()
-                    .zip(&rows[pivot])
+                    .zip(&plan.sites[pivot])
                     .any(|(a, b)| a.is_some() && a == b);
                 if d != pivot && shares && rng.random_bool(0.5) {
                     freed.push(d);
@@ -190,10 +178,10 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
                 }
             }
             let saved: Vec<(usize, Vec<Option<usize>>)> =
-                freed.iter().map(|&d| (d, rows[d].clone())).collect();
+                freed.iter().map(|&d| (d, plan.sites[d].clone())).collect();
             for &d in &freed {
-                remove(&mut n, &rows[d]);
-                rows[d] = empty.clone();
+                remove(&mut n, &plan.sites[d]);
+                plan.sites[d] = empty.clone();
             }
             freed.shuffle(&mut rng);
             let mut ok = true;
@@ -201,7 +189,7 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
                 match plan_doctor(instance, d, &n) {
                     Some(row) => {
                         add(&mut n, &row);
-                        rows[d] = row;
+                        plan.sites[d] = row;
                     }
                     None => {
                         ok = false;
@@ -209,13 +197,7 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
                     }
                 }
             }
-            let next = score(
-                instance,
-                &Plan {
-                    sites: rows.clone(),
-                },
-            )
-            .total();
+            let next = score(instance, &plan).total();
             if ok && next >= current {
                 if next > current + 1e-9 {
                     improvements += 1;
@@ -223,17 +205,16 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
                 current = next;
             } else {
                 for &d in &freed {
-                    remove(&mut n, &rows[d]);
-                    rows[d] = empty.clone();
+                    remove(&mut n, &plan.sites[d]);
+                    plan.sites[d] = empty.clone();
                 }
                 for (d, row) in saved {
                     add(&mut n, &row);
-                    rows[d] = row;
+                    plan.sites[d] = row;
                 }
             }
         }
     }
-    let plan = Plan { sites: rows };
     Solved {
         score: score(instance, &plan),
         plan,
