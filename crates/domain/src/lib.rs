@@ -20,6 +20,7 @@ pub mod name;
 pub mod placement;
 pub mod quantity;
 pub mod region;
+pub mod rotation;
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;
 pub mod scheme;
@@ -48,6 +49,7 @@ pub use placement::{
 };
 pub use quantity::{Amount, Beds, Coordinates, Fte, parse_count};
 pub use region::{Municipality, MunicipalityKind, SecondaryArea};
+pub use rotation::{Adoption, PlanVersion};
 pub use scheme::{Programme, Scheme};
 pub use text::{Explain, Lang, Msg};
 pub use time::{FiscalYear, Period};

@@ -50,3 +50,11 @@ fn workbook_330_areas(b: divan::Bencher) {
             .len()
     });
 }
+
+#[divan::bench(sample_count = 20)]
+fn gantt_300_doctors_10_years(b: divan::Bencher) {
+    let plans = chiiki_report::gantt::sample(300, 10, chiiki_domain::Lang::Ja);
+    let svg = chiiki_report::gantt::render(&plans);
+    println!("gantt 300 × 10: {} bytes", svg.len());
+    b.bench(|| chiiki_report::gantt::render(divan::black_box(&plans)).len());
+}

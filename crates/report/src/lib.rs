@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod figures;
+pub mod gantt;
 pub mod html;
 pub mod map;
 pub mod tables;

@@ -16,7 +16,7 @@ pub fn cohort(doctors: usize, years: usize, sites: usize, seed: u64) -> Instance
         0 => Group::University,
         s if s <= sites / 4 => Group::LargeMedium,
         s if s <= sites / 2 => Group::Small,
-        _ => Group::Designated,
+        _ => Group::DesignatedShortage,
     };
     // Posts: about one and a half per doctor-year overall, the university the largest.
     let per_site = (doctors as f64 * 1.5 / sites as f64).ceil() as u32;
@@ -28,7 +28,7 @@ pub fn cohort(doctors: usize, years: usize, sites: usize, seed: u64) -> Instance
             } else {
                 rng.random_range(1..=per_site.max(1) + 1)
             };
-            let need = if group == Group::Designated || group == Group::Small {
+            let need = if group == Group::DesignatedShortage || group == Group::Small {
                 rng.random_range(1..=cap)
             } else {
                 rng.random_range(0..=cap / 2)
@@ -36,11 +36,11 @@ pub fn cohort(doctors: usize, years: usize, sites: usize, seed: u64) -> Instance
             Site {
                 id: format!("syn-site-{s:03}"),
                 group,
-                designated: group == Group::Designated,
+                designated: group == Group::DesignatedShortage,
                 capacity: vec![cap; years],
                 need: vec![need; years],
                 weight: match group {
-                    Group::Designated => rng.random_range(2.0..4.0),
+                    Group::DesignatedShortage => rng.random_range(2.0..4.0),
                     Group::Small => rng.random_range(1.0..2.0),
                     _ => rng.random_range(0.0..1.0),
                 },
@@ -56,14 +56,14 @@ pub fn cohort(doctors: usize, years: usize, sites: usize, seed: u64) -> Instance
     let doctor_list: Vec<Doctor> = (0..doctors)
         .map(|k| {
             // Obligation years left: 4 to the whole horizon; a few with a year of leave.
-            let left = rng.random_range(4..=years);
+            let designated_owed = rng.random_range(1..=2);
+            let left = rng.random_range((3 + designated_owed as usize).min(years)..=years);
             let mut slots: Vec<Slot> = (0..years)
                 .map(|t| if t < left { Slot::Free } else { Slot::Away })
                 .collect();
-            if rng.random_bool(0.1) && left > 5 {
+            if rng.random_bool(0.1) && left > 6 {
                 slots[rng.random_range(1..left - 1)] = Slot::Leave;
             }
-            let designated_owed = rng.random_range(1..=2);
             let preference = (0..sites)
                 .map(|_| {
                     if rng.random_bool(0.1) {

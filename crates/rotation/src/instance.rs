@@ -5,35 +5,7 @@
 
 use serde::Serialize;
 
-/// A facility group of a rotation rule (the groups of Mie's programme: the university
-/// hospital, large and medium hospitals, small hospitals, designated facilities in shortage
-/// areas).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Group {
-    University,
-    LargeMedium,
-    Small,
-    Designated,
-}
-
-impl Group {
-    pub const ALL: [Group; 4] = [
-        Group::University,
-        Group::LargeMedium,
-        Group::Small,
-        Group::Designated,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Group::University => "university",
-            Group::LargeMedium => "large_medium",
-            Group::Small => "small",
-            Group::Designated => "designated",
-        }
-    }
-}
+pub use chiiki_domain::FacilityGroup as Group;
 
 /// A site doctors can be planned at.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -346,7 +318,7 @@ mod tests {
         Site {
             id: id.into(),
             group,
-            designated: group == Group::Designated,
+            designated: group == Group::DesignatedShortage,
             capacity: vec![1; 3],
             need: vec![1; 3],
             weight: 1.0,
@@ -355,7 +327,10 @@ mod tests {
 
     #[test]
     fn every_problem_is_named() {
-        let sites = vec![site("u", Group::University), site("r", Group::Designated)];
+        let sites = vec![
+            site("u", Group::University),
+            site("r", Group::DesignatedShortage),
+        ];
         let programme = Programme {
             id: "p".into(),
             min_sites: 2,

@@ -6,14 +6,17 @@
 //! Indices: sites, programmes and doctors are numbered by their position in the instance,
 //! years from the first fiscal year of the horizon; ids are kept for input and output only.
 
+pub mod bound;
 pub mod doctor;
+pub mod exact;
 pub mod generate;
 pub mod instance;
 pub mod plan;
+pub mod replan;
 pub mod solve;
 
 pub use instance::{
     Doctor, Group, GroupRule, Instance, InstanceError, Programme, Site, Slot, Weights,
 };
 pub use plan::{Plan, Score, Violation, check, score};
-pub use solve::{Limits, Solved, Unplanned, solve};
+pub use solve::{Limits, Overflow, Solved, Unplanned, overflow, solve};

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::instance::{Group, Instance, Slot};
+use crate::instance::{Instance, Slot};
 
 /// Each doctor's site for each year of the horizon (`sites[d][t]`); `None` for leave, for
 /// years away and for years after the obligation.
@@ -257,7 +257,7 @@ pub fn check_doctor(instance: &Instance, d: usize, row: &[Option<usize>]) -> Vec
                 None,
                 format!(
                     "{id} は {} 群の勤務先が {n} か所です（{} か所以上）",
-                    group_ja(g.group),
+                    g.group.label(chiiki_domain::Lang::Ja),
                     g.min_sites
                 ),
                 format!(
@@ -348,14 +348,4 @@ pub fn check_doctor(instance: &Instance, d: usize, row: &[Option<usize>]) -> Vec
         );
     }
     out
-}
-
-/// The Japanese name of a group.
-pub fn group_ja(g: Group) -> &'static str {
-    match g {
-        Group::University => "大学病院",
-        Group::LargeMedium => "大・中規模病院",
-        Group::Small => "小規模病院",
-        Group::Designated => "指定医療機関（医師不足地域）",
-    }
 }

@@ -1,15 +1,24 @@
-//! Planning the cohort together: each doctor in turn takes their best plan given everyone
-//! else ([`crate::doctor::best_plan`]); then rounds of large-neighbourhood search free a group
-//! of doctors and plan them again, keeping a change only when the objective does not fall.
+//! Planning the cohort together.
+//!
+//! 1. Each doctor in turn, most constrained first, takes their best plan given everyone else
+//!    ([`crate::doctor::best_plan`]). Capacities are soft while searching: a full post costs
+//!    more than any plan can gain, so a doctor takes one only when no plan within the posts
+//!    exists, and the search then works the overflow away.
+//! 2. Rounds of large-neighbourhood search free a group of doctors (around an overflowing
+//!    post, an unmet need, or one doctor and those who share their posts) and plan them
+//!    again, keeping a change when the objective does not fall.
+//! 3. The bound ([`crate::bound`]) says how far from the best plan there is the result can
+//!    be; small cohorts are solved exactly ([`crate::exact`]).
+//!
 //! Deterministic for a seed.
 
-use rand::seq::SliceRandom;
+use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::doctor::best_plan;
-use crate::instance::Instance;
+use crate::instance::{Instance, Slot};
 use crate::plan::{Plan, Score, check_doctor, score};
 
 /// How long to search.
@@ -20,38 +29,65 @@ pub struct Limits {
     /// Doctors freed in a round.
     pub freed: usize,
     pub seed: u64,
+    /// Iterations of the bound's subgradient descent (0: no bound).
+    pub bound_iterations: usize,
+    /// Nodes the exact search of a small cohort may visit before giving up (0: never exact).
+    pub exact_nodes: u64,
+    /// Threads for the bound.
+    pub threads: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            rounds: 200,
-            freed: 8,
+            rounds: 2000,
+            freed: 6,
             seed: 2027,
+            bound_iterations: 200,
+            exact_nodes: 2_000_000,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         }
     }
 }
 
-/// A doctor no plan can serve, with the rest of the cohort as it is or even alone.
+/// A doctor no plan can serve: their rules cannot be met with the sites listed, even with
+/// every post free.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unplanned {
     pub doctor: usize,
-    /// True when no plan keeps the doctor's rules even with every post free: the rules
-    /// cannot be met with the sites listed. False: the posts are taken by others.
-    pub alone: bool,
 }
 
-/// The plan found, its objective, and the doctors it could not plan.
+/// More doctors at a site in a year than it has posts, in the best plan found: the posts
+/// cannot hold every doctor's rules (for example fixed years above the capacity).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Overflow {
+    pub site: usize,
+    pub year: usize,
+    /// Doctors beyond the posts.
+    pub over: u32,
+    /// Every doctor at the site that year.
+    pub doctors: Vec<usize>,
+}
+
+/// The plan found, its objective, how far from the best it can be, and what it could not do.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Solved {
     pub plan: Plan,
     pub score: Score,
+    /// An upper bound on the objective of any plan (of the doctors that can be planned);
+    /// `None` when not computed.
+    pub bound: Option<f64>,
+    /// `(bound − objective) / bound`, when there is a bound.
+    pub gap: Option<f64>,
+    /// The plan is proven the best there is (exact search, or a bound it meets).
+    pub proven: bool,
     pub unplanned: Vec<Unplanned>,
+    pub overflow: Vec<Overflow>,
     /// Rounds of search that improved the plan.
     pub improvements: usize,
 }
 
-fn remove(counts: &mut [Vec<u32>], row: &[Option<usize>]) {
+pub(crate) fn remove(counts: &mut [Vec<u32>], row: &[Option<usize>]) {
     for (t, s) in row.iter().enumerate() {
         if let Some(s) = s {
             counts[*s][t] -= 1;
@@ -59,7 +95,7 @@ fn remove(counts: &mut [Vec<u32>], row: &[Option<usize>]) {
     }
 }
 
-fn add(counts: &mut [Vec<u32>], row: &[Option<usize>]) {
+pub(crate) fn add(counts: &mut [Vec<u32>], row: &[Option<usize>]) {
     for (t, s) in row.iter().enumerate() {
         if let Some(s) = s {
             counts[*s][t] += 1;
@@ -78,7 +114,7 @@ fn first_return(instance: &Instance, d: usize, row: &[Option<usize>]) -> Option<
         if last != Some(s) {
             if seen.contains(&s)
                 && !doc.visited.contains(&s)
-                && !doc.slots.contains(&crate::instance::Slot::Fixed(s))
+                && !doc.slots.contains(&Slot::Fixed(s))
             {
                 return Some((s, t));
             }
@@ -89,14 +125,16 @@ fn first_return(instance: &Instance, d: usize, row: &[Option<usize>]) -> Option<
     None
 }
 
-/// The doctor's best plan given the others; a return to a site that breaks the rules is
+/// The doctor's best plan for the posts' values; a return to a site that breaks the rules is
 /// banned and the doctor planned again.
-fn plan_doctor(instance: &Instance, d: usize, others: &[Vec<u32>]) -> Option<Vec<Option<usize>>> {
+pub(crate) fn plan_doctor(
+    instance: &Instance,
+    d: usize,
+    values: &[Vec<f64>],
+) -> Option<Vec<Option<usize>>> {
     let mut banned = vec![usize::MAX; instance.sites.len()];
     for _ in 0..instance.years.max(1) {
-        let (row, _) = best_plan(instance, d, others, &banned)?;
-        // A return to a site is counted as a new site by the dynamic programme: fine when
-        // the rules still hold, else the return is banned and the doctor planned again.
+        let (row, _) = best_plan(instance, d, values, &banned)?;
         match first_return(instance, d, &row) {
             Some((s, t)) if !check_doctor(instance, d, &row).is_empty() => {
                 banned[s] = banned[s].min(t);
@@ -107,24 +145,327 @@ fn plan_doctor(instance: &Instance, d: usize, others: &[Vec<u32>]) -> Option<Vec
     None
 }
 
+/// The value of a post's wanted year: `coverage × weight`.
+pub(crate) fn cover_value(instance: &Instance, s: usize) -> f64 {
+    instance.weights.coverage * instance.sites[s].weight
+}
+
+/// More than any one doctor's plan can gain: the cost of a doctor beyond a site's posts.
+pub(crate) fn overflow_cost(instance: &Instance) -> f64 {
+    let w = instance.weights;
+    let site = (0..instance.sites.len())
+        .map(|s| cover_value(instance, s))
+        .fold(0.0, f64::max);
+    let pref = instance
+        .doctors
+        .iter()
+        .flat_map(|d| d.preference.iter())
+        .fold(0.0f64, |a, p| a.max(p.abs()));
+    1.0 + 2.0 * instance.years as f64 * (site + w.preference * pref + w.continuity)
+}
+
+/// What a post is worth to a doctor given the others (`counts`, the doctor excluded): the
+/// coverage of a wanted year, nothing for a year already covered, minus the overflow cost
+/// when the posts are full.
+pub(crate) fn values_given(instance: &Instance, counts: &[Vec<u32>], cost: f64) -> Vec<Vec<f64>> {
+    instance
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(s, site)| {
+            (0..instance.years)
+                .map(|t| {
+                    let here = counts[s][t];
+                    if here >= site.capacity[t] {
+                        -cost
+                    } else if here < site.need[t] {
+                        cover_value(instance, s)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Doctors beyond the posts, summed over sites and years.
+pub(crate) fn overflow_total(instance: &Instance, counts: &[Vec<u32>]) -> u32 {
+    instance
+        .sites
+        .iter()
+        .zip(counts)
+        .map(|(site, n)| {
+            n.iter()
+                .zip(&site.capacity)
+                .map(|(h, c)| h.saturating_sub(*c))
+                .sum::<u32>()
+        })
+        .sum()
+}
+
+/// The overflowing posts of a plan, with the doctors there.
+pub fn overflow(instance: &Instance, plan: &Plan) -> Vec<Overflow> {
+    let n = plan.counts(instance);
+    let mut out = Vec::new();
+    for (s, (site, at)) in instance.sites.iter().zip(&n).enumerate() {
+        for (t, (&here, &cap)) in at.iter().zip(&site.capacity).enumerate() {
+            if here > cap {
+                out.push(Overflow {
+                    site: s,
+                    year: t,
+                    over: here - cap,
+                    doctors: (0..plan.sites.len())
+                        .filter(|&d| plan.sites[d][t] == Some(s))
+                        .collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The doctors whose rules no plan can meet, even with every post free.
+pub fn infeasible_alone(instance: &Instance) -> Vec<Unplanned> {
+    let zero = vec![vec![0.0; instance.years]; instance.sites.len()];
+    (0..instance.doctors.len())
+        .filter(|&d| plan_doctor(instance, d, &zero).is_none())
+        .map(|doctor| Unplanned { doctor })
+        .collect()
+}
+
+/// The search's state: the plan, its counts, and its objective with overflow priced in.
+pub(crate) struct Search<'a> {
+    pub instance: &'a Instance,
+    pub plan: Plan,
+    pub counts: Vec<Vec<u32>>,
+    pub cost: f64,
+    /// When replanning: the rows to keep, and what keeping a year is worth.
+    pub keep: Option<Keep>,
+}
+
+/// The plan being replanned: each year kept as it was is worth `per_year`, more than any
+/// year's coverage and wishes, so the search changes a year only when it must.
+pub(crate) struct Keep {
+    pub rows: Vec<Vec<Option<usize>>>,
+    pub per_year: f64,
+}
+
+impl Keep {
+    fn kept(&self, plan: &Plan) -> usize {
+        plan.sites
+            .iter()
+            .zip(&self.rows)
+            .map(|(a, b)| {
+                a.iter()
+                    .zip(b)
+                    .filter(|(x, y)| x.is_some() && x == y)
+                    .count()
+            })
+            .sum()
+    }
+}
+
+impl<'a> Search<'a> {
+    pub fn new(instance: &'a Instance, plan: Plan) -> Search<'a> {
+        let counts = plan.counts(instance);
+        Search {
+            instance,
+            plan,
+            counts,
+            cost: overflow_cost(instance),
+            keep: None,
+        }
+    }
+
+    pub fn objective(&self) -> f64 {
+        let kept = self
+            .keep
+            .as_ref()
+            .map_or(0.0, |k| k.per_year * k.kept(&self.plan) as f64);
+        score(self.instance, &self.plan).total() + kept
+            - self.cost * f64::from(overflow_total(self.instance, &self.counts))
+    }
+
+    pub fn clear(&mut self, d: usize) {
+        remove(&mut self.counts, &self.plan.sites[d]);
+        self.plan.sites[d] = vec![None; self.instance.years];
+    }
+
+    pub fn set(&mut self, d: usize, row: Vec<Option<usize>>) {
+        remove(&mut self.counts, &self.plan.sites[d]);
+        add(&mut self.counts, &row);
+        self.plan.sites[d] = row;
+    }
+
+    /// Plans doctor `d` (cleared) given the others.
+    pub fn place(&mut self, d: usize) -> bool {
+        let mut values = values_given(self.instance, &self.counts, self.cost);
+        if let Some(keep) = &self.keep {
+            for (t, s) in keep.rows[d].iter().enumerate() {
+                if let Some(s) = *s
+                    && let Some(v) = values.get_mut(s).and_then(|v| v.get_mut(t))
+                {
+                    *v += keep.per_year;
+                }
+            }
+        }
+        match plan_doctor(self.instance, d, &values) {
+            Some(row) => {
+                self.set(d, row);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Rounds of large-neighbourhood search over the `movable` doctors (sorted); returns how
+    /// many improved the objective.
+    pub fn improve(&mut self, movable: &[usize], limits: &Limits) -> usize {
+        if movable.is_empty() {
+            return 0;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(limits.seed);
+        let mut current = self.objective();
+        let mut improvements = 0;
+        let k = limits.freed.clamp(1, movable.len());
+        for _ in 0..limits.rounds {
+            let freed = self.neighbourhood(movable, k, &mut rng);
+            let saved: Vec<(usize, Vec<Option<usize>>)> = freed
+                .iter()
+                .map(|&d| (d, self.plan.sites[d].clone()))
+                .collect();
+            for &d in &freed {
+                self.clear(d);
+            }
+            let mut ok = true;
+            for &d in &freed {
+                if !self.place(d) {
+                    ok = false;
+                    break;
+                }
+            }
+            let next = if ok {
+                self.objective()
+            } else {
+                f64::NEG_INFINITY
+            };
+            if next >= current - 1e-9 {
+                if next > current + 1e-9 {
+                    improvements += 1;
+                }
+                current = next;
+            } else {
+                for (d, row) in saved {
+                    self.set(d, row);
+                }
+            }
+        }
+        improvements
+    }
+
+    /// Doctors to free together: those at an overflowing post; or those who could cover an
+    /// unmet need (free that year, the site in their programme); or a doctor and others who
+    /// share their posts; topped up at random. In a random order.
+    fn neighbourhood(&self, movable: &[usize], k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+        let instance = self.instance;
+        let n = &self.counts;
+        let mut freed: Vec<usize> = Vec::with_capacity(k);
+        let push = |freed: &mut Vec<usize>, d: usize| {
+            if freed.len() < k && !freed.contains(&d) && movable.binary_search(&d).is_ok() {
+                freed.push(d);
+            }
+        };
+        let over: Vec<(usize, usize)> = (0..instance.sites.len())
+            .flat_map(|s| (0..instance.years).map(move |t| (s, t)))
+            .filter(|&(s, t)| n[s][t] > instance.sites[s].capacity[t])
+            .collect();
+        let kind = rng.random_range(0..3);
+        if let Some(&(s, t)) = over.choose(rng) {
+            for &d in movable {
+                if self.plan.sites[d][t] == Some(s) {
+                    push(&mut freed, d);
+                }
+            }
+        } else if kind == 0 {
+            let short: Vec<(usize, usize)> = (0..instance.sites.len())
+                .flat_map(|s| (0..instance.years).map(move |t| (s, t)))
+                .filter(|&(s, t)| {
+                    n[s][t] < instance.sites[s].need[t] && n[s][t] < instance.sites[s].capacity[t]
+                })
+                .collect();
+            if let Some(&(s, t)) = short.choose(rng) {
+                let mut able: Vec<usize> = movable
+                    .iter()
+                    .copied()
+                    .filter(|&d| {
+                        let doc = &instance.doctors[d];
+                        doc.slots[t] == Slot::Free && instance.programmes[doc.programme].allowed[s]
+                    })
+                    .collect();
+                able.shuffle(rng);
+                for d in able {
+                    push(&mut freed, d);
+                }
+            }
+        } else {
+            let pivot = movable[rng.random_range(0..movable.len())];
+            push(&mut freed, pivot);
+            let mut sharing: Vec<usize> = movable
+                .iter()
+                .copied()
+                .filter(|&d| {
+                    d != pivot
+                        && self.plan.sites[d]
+                            .iter()
+                            .zip(&self.plan.sites[pivot])
+                            .any(|(a, b)| a.is_some() && a == b)
+                })
+                .collect();
+            sharing.shuffle(rng);
+            for d in sharing {
+                push(&mut freed, d);
+            }
+        }
+        while freed.len() < k {
+            push(&mut freed, movable[rng.random_range(0..movable.len())]);
+        }
+        freed.shuffle(rng);
+        freed
+    }
+}
+
 /// Plans the cohort.
 pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
     let nd = instance.doctors.len();
-    let mut rng = ChaCha8Rng::seed_from_u64(limits.seed);
-    let empty: Vec<Option<usize>> = vec![None; instance.years];
-    let mut plan = Plan {
-        sites: vec![empty.clone(); nd],
+    let unplanned = infeasible_alone(instance);
+    let planned: Vec<usize> = (0..nd)
+        .filter(|d| !unplanned.iter().any(|u| u.doctor == *d))
+        .collect();
+    // Fixed years stay, whoever is planned: they are decisions already taken.
+    let mut first = Plan {
+        sites: vec![vec![None; instance.years]; nd],
     };
-    let mut n = plan.counts(instance);
+    for u in &unplanned {
+        first.sites[u.doctor] = instance.doctors[u.doctor]
+            .slots
+            .iter()
+            .map(|s| match s {
+                Slot::Fixed(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+    }
+    let mut search = Search::new(instance, first);
     // Most constrained first: the most designated years owed, then the fewest free years.
-    let mut order: Vec<usize> = (0..nd).collect();
     let free = |d: usize| {
         instance.doctors[d]
             .slots
             .iter()
-            .filter(|s| **s == crate::instance::Slot::Free)
+            .filter(|s| **s == Slot::Free)
             .count()
     };
+    let mut order = planned.clone();
     order.sort_by_key(|&d| {
         (
             std::cmp::Reverse(instance.doctors[d].designated_owed),
@@ -132,93 +473,78 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
             d,
         )
     });
-    let mut unplanned = Vec::new();
+    // Fixed years first, so that everyone's plan sees them.
     for &d in &order {
-        match plan_doctor(instance, d, &n) {
-            Some(row) => {
-                add(&mut n, &row);
-                plan.sites[d] = row;
-            }
-            None => {
-                let nothing = vec![vec![0u32; instance.years]; instance.sites.len()];
-                unplanned.push(Unplanned {
-                    doctor: d,
-                    alone: plan_doctor(instance, d, &nothing).is_none(),
-                });
-            }
-        }
+        let fixed: Vec<Option<usize>> = instance.doctors[d]
+            .slots
+            .iter()
+            .map(|s| match s {
+                Slot::Fixed(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        search.set(d, fixed);
     }
-    let planned: Vec<usize> = (0..nd)
-        .filter(|d| !unplanned.iter().any(|u| u.doctor == *d))
-        .collect();
-    let mut current = score(instance, &plan).total();
-    let mut improvements = 0;
-    if !planned.is_empty() {
-        for _ in 0..limits.rounds {
-            // Free a neighbourhood: a random doctor and others sharing a site-year with them,
-            // topped up at random.
-            let pivot = planned[rng.random_range(0..planned.len())];
-            let mut freed = vec![pivot];
-            for &d in &planned {
-                if freed.len() >= limits.freed {
-                    break;
-                }
-                let shares = plan.sites[d]
-                    .iter()
-                    .zip(&plan.sites[pivot])
-                    .any(|(a, b)| a.is_some() && a == b);
-                if d != pivot && shares && rng.random_bool(0.5) {
-                    freed.push(d);
-                }
-            }
-            while freed.len() < limits.freed.min(planned.len()) {
-                let d = planned[rng.random_range(0..planned.len())];
-                if !freed.contains(&d) {
-                    freed.push(d);
-                }
-            }
-            let saved: Vec<(usize, Vec<Option<usize>>)> =
-                freed.iter().map(|&d| (d, plan.sites[d].clone())).collect();
-            for &d in &freed {
-                remove(&mut n, &plan.sites[d]);
-                plan.sites[d] = empty.clone();
-            }
-            freed.shuffle(&mut rng);
-            let mut ok = true;
-            for &d in &freed {
-                match plan_doctor(instance, d, &n) {
-                    Some(row) => {
-                        add(&mut n, &row);
-                        plan.sites[d] = row;
-                    }
-                    None => {
-                        ok = false;
-                        break;
-                    }
-                }
-            }
-            let next = score(instance, &plan).total();
-            if ok && next >= current {
-                if next > current + 1e-9 {
-                    improvements += 1;
-                }
-                current = next;
-            } else {
-                for &d in &freed {
-                    remove(&mut n, &plan.sites[d]);
-                    plan.sites[d] = empty.clone();
-                }
-                for (d, row) in saved {
-                    add(&mut n, &row);
-                    plan.sites[d] = row;
-                }
-            }
-        }
+    for &d in &order {
+        search.clear(d);
+        let placed = search.place(d);
+        debug_assert!(placed, "a doctor feasible alone is always planned");
     }
-    Solved {
-        score: score(instance, &plan),
-        plan,
+    let improvements = search.improve(&planned, limits);
+    finish(
+        instance,
+        search.plan,
+        &planned,
         unplanned,
         improvements,
+        limits,
+        Some(None),
+    )
+}
+
+/// The plan's figures: exact search when `exact` is given and the cohort small enough (with
+/// the replanned rows to keep, if any), the bound and the gap, the overflowing posts.
+pub(crate) fn finish(
+    instance: &Instance,
+    mut plan: Plan,
+    planned: &[usize],
+    unplanned: Vec<Unplanned>,
+    improvements: usize,
+    limits: &Limits,
+    exact: Option<Option<&Keep>>,
+) -> Solved {
+    let mut proven = false;
+    if let Some(keep) = exact
+        && let Some(best) = crate::exact::solve(instance, planned, &plan, limits.exact_nodes, keep)
+    {
+        plan = best;
+        proven = true;
     }
+    let score = score(instance, &plan);
+    let overflow = overflow(instance, &plan);
+    let bound = (limits.bound_iterations > 0 && !planned.is_empty())
+        .then(|| crate::bound::lagrangian(instance, planned, score.total(), limits))
+        .flatten()
+        .map(|b| b.value);
+    let bound = if proven { Some(score.total()) } else { bound };
+    let gap = bound.map(|b| relative_gap(b, score.total()));
+    let proven = proven || (overflow.is_empty() && gap.is_some_and(|g| g <= 1e-9));
+    Solved {
+        plan,
+        score,
+        bound,
+        gap,
+        proven,
+        unplanned,
+        overflow,
+        improvements,
+    }
+}
+
+/// `(bound − value) / |bound|`, 0 when both are 0, never below 0.
+pub fn relative_gap(bound: f64, value: f64) -> f64 {
+    if bound.abs() < 1e-12 {
+        return if value >= bound - 1e-12 { 0.0 } else { 1.0 };
+    }
+    ((bound - value) / bound.abs()).max(0.0)
 }

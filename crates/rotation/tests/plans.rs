@@ -2,80 +2,16 @@
 //! doctor's plan is the best of all plans found by exhaustive search; doctors whose rules
 //! cannot be met are reported, not planned.
 
-use chiiki_rotation::{
-    Doctor, Group, Instance, Limits, Plan, Programme, Site, Slot, Weights, check,
-    doctor::best_plan, score, solve,
-};
+mod common;
+
+use chiiki_rotation::{Instance, Limits, Slot, Weights, check, doctor::best_plan, score, solve};
+use common::*;
 use proptest::prelude::*;
-
-fn site(id: &str, group: Group, years: usize, cap: u32, need: u32, weight: f64) -> Site {
-    Site {
-        id: id.into(),
-        group,
-        designated: group == Group::Designated,
-        capacity: vec![cap; years],
-        need: vec![need; years],
-        weight,
-    }
-}
-
-/// Mie's rule: four sites, one of each group, a year or more each.
-fn mie(sites: usize, training_years: u32) -> Programme {
-    Programme::one_of_each_group(
-        "mie",
-        4,
-        (0..sites).map(|s| s < 3).collect(),
-        training_years,
-    )
-}
-
-fn doctor(id: &str, slots: Vec<Slot>, sites: usize) -> Doctor {
-    Doctor {
-        id: id.into(),
-        programme: 0,
-        slots,
-        visited: vec![],
-        trained_years: 0,
-        service_owed: 0,
-        designated_owed: 0,
-        deadline: None,
-        training_by: None,
-        max_designated: 10,
-        preference: vec![0.0; sites],
-    }
-}
-
-fn mie_sites(years: usize) -> Vec<Site> {
-    vec![
-        site("university", Group::University, years, 5, 0, 0.0),
-        site("large", Group::LargeMedium, years, 2, 1, 1.0),
-        site("small", Group::Small, years, 1, 1, 2.0),
-        site("remote-a", Group::Designated, years, 1, 1, 4.0),
-        site("remote-b", Group::Designated, years, 1, 1, 3.0),
-    ]
-}
 
 #[test]
 fn a_cohort_rotates_through_each_group_and_covers_the_remote_sites_first() {
     let years = 5;
-    let sites = mie_sites(years);
-    let doctors = (0..3)
-        .map(|k| {
-            let mut d = doctor(&format!("d{k}"), vec![Slot::Free; years], sites.len());
-            d.designated_owed = 1;
-            d.service_owed = 4;
-            d
-        })
-        .collect();
-    let i = Instance::new(
-        2027,
-        years,
-        sites,
-        vec![mie(5, 2)],
-        doctors,
-        Weights::default(),
-    )
-    .unwrap();
+    let i = three_doctors(years);
     let solved = solve(&i, &Limits::default());
     assert!(solved.unplanned.is_empty());
     assert_eq!(check(&i, &solved.plan), vec![]);
@@ -109,7 +45,7 @@ fn a_doctor_whose_rules_cannot_be_met_is_reported() {
     .unwrap();
     let solved = solve(&i, &Limits::default());
     assert_eq!(solved.unplanned.len(), 1);
-    assert!(solved.unplanned[0].alone);
+    assert_eq!(solved.unplanned[0].doctor, 0);
 }
 
 #[test]
@@ -143,48 +79,6 @@ fn fixed_years_and_leave_are_kept_and_count() {
     assert_eq!(row[0], Some(0));
     assert_eq!(row[2], None);
     assert_eq!(check(&i, &solved.plan), vec![]);
-}
-
-/// Every plan of one doctor (each free year at any site), best first by score, keeping those
-/// the checker accepts.
-fn exhaustive_best(i: &Instance) -> Option<f64> {
-    let d = &i.doctors[0];
-    let free: Vec<usize> = (0..i.years).filter(|&t| d.slots[t] == Slot::Free).collect();
-    let ns = i.sites.len();
-    let mut best: Option<f64> = None;
-    let total = ns.pow(free.len() as u32);
-    for code in 0..total {
-        let mut row: Vec<Option<usize>> = d
-            .slots
-            .iter()
-            .map(|s| match s {
-                Slot::Fixed(f) => Some(*f),
-                _ => None,
-            })
-            .collect();
-        let mut c = code;
-        for &t in &free {
-            row[t] = Some(c % ns);
-            c /= ns;
-        }
-        let plan = Plan { sites: vec![row] };
-        if check(i, &plan).is_empty() {
-            let v = score(i, &plan).total();
-            if best.is_none_or(|b| v > b) {
-                best = Some(v);
-            }
-        }
-    }
-    best
-}
-
-fn slot() -> impl Strategy<Value = Slot> {
-    prop_oneof![
-        6 => Just(Slot::Free),
-        1 => Just(Slot::Leave),
-        1 => Just(Slot::Away),
-        1 => (0usize..5).prop_map(Slot::Fixed),
-    ]
 }
 
 fn one_doctor() -> impl Strategy<Value = Instance> {
@@ -222,9 +116,11 @@ proptest! {
     /// or says there is none when there is none.
     #[test]
     fn one_doctors_plan_is_the_best_there_is(i in one_doctor()) {
-        let empty = vec![vec![0u32; i.years]; i.sites.len()];
-        let exhaustive = exhaustive_best(&i);
-        let solved = solve(&i, &Limits { rounds: 0, ..Limits::default() });
+        let empty = vec![vec![0.0f64; i.years]; i.sites.len()];
+        let exhaustive = brute_force(&i);
+        // The dynamic programme alone: no search, no exact search, no bound.
+        let limits = Limits { rounds: 0, exact_nodes: 0, bound_iterations: 0, ..Limits::default() };
+        let solved = solve(&i, &limits);
         match exhaustive {
             None => prop_assert_eq!(solved.unplanned.len(), 1),
             Some(best) => {
@@ -235,6 +131,38 @@ proptest! {
                 // The dynamic programme's own value agrees with the score of its plan
                 // (up to the fixed years, which it does not count).
                 prop_assert!(best_plan(&i, 0, &empty, &[usize::MAX; 5]).is_some());
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Small cohorts: the solver's plan is the best brute force finds, proven; the bound is
+    /// never below it; and when no plan fits the posts, the solver says which posts overflow
+    /// or which doctors cannot be planned.
+    #[test]
+    fn a_small_cohorts_plan_is_the_best_there_is(i in small_cohort()) {
+        let best = brute_force(&i);
+        let solved = solve(&i, &Limits::default());
+        let heuristic = solve(&i, &Limits { exact_nodes: 0, rounds: 50, ..Limits::default() });
+        match best {
+            Some(best) => {
+                prop_assert!(solved.proven, "not proven: {:?}", solved);
+                prop_assert_eq!(check(&i, &solved.plan), vec![]);
+                let got = solved.score.total();
+                prop_assert!((got - best).abs() < 1e-6, "solved {} brute force {}", got, best);
+                if let Some(bound) = heuristic.bound {
+                    prop_assert!(bound >= best - 1e-6, "bound {} below the best {}", bound, best);
+                }
+                if check(&i, &heuristic.plan).is_empty() {
+                    prop_assert!(heuristic.score.total() <= best + 1e-6);
+                }
+            }
+            None => {
+                prop_assert!(!solved.unplanned.is_empty() || !solved.overflow.is_empty()
+                    || !check(&i, &solved.plan).is_empty());
             }
         }
     }

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    Account, AreaCode, Assignment, Decision, Doctor, Entity, Facility, FacilityId, Municipality,
-    PostRequest, PrefCode, PreferenceList, Programme, Record, Round, RoundId, Run, Scheme,
-    SecondaryArea, Username,
+    Account, Adoption, AreaCode, Assignment, Decision, Doctor, Entity, Facility, FacilityId,
+    Municipality, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme, Record, Round,
+    RoundId, Run, Scheme, SecondaryArea, Username,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -294,6 +294,17 @@ fn refused(e: sqlx::Error, id: RoundId) -> StoreError {
     }
 }
 
+/// A version of a prefecture's rotation plan, as a phrase for errors.
+fn plan_phrase(pref: PrefCode, seq: u32) -> String {
+    format!("the version {seq} of the rotation plan of prefecture {pref}")
+}
+
+fn missing_plan(pref: PrefCode, seq: u32) -> StoreError {
+    StoreError::Missing {
+        what: plan_phrase(pref, seq),
+    }
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
@@ -507,10 +518,11 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            /// Begins a transaction that writes to a placement round. On SQLite it takes the
-            /// write lock at once (`BEGIN IMMEDIATE`), so that what it reads (is the round
-            /// decided, the next run number) still holds when it writes, even against
-            /// another process; on PostgreSQL [`Self::lock_round`] locks the round's row.
+            /// Begins a transaction that writes to a placement round or a rotation plan. On
+            /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so that what it
+            /// reads (is the round decided, the next run or version number) still holds when
+            /// it writes, even against another process; on PostgreSQL [`Self::lock_round`]
+            /// locks the round's row, [`Self::lock_plans`] the table of plan versions.
             async fn begin_round_write(&self) -> Result<sqlx::Transaction<'static, $db>, StoreError> {
                 let begin = match $backend {
                     Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -542,6 +554,35 @@ macro_rules! impl_store {
                     .await?
                     .is_some();
                 Ok(Some((round, decided)))
+            }
+
+            /// Locks the versions of rotation plans against other writers until the
+            /// transaction ends, so that the next number taken is still free when the version
+            /// is written. PostgreSQL: a table lock that conflicts with itself and with
+            /// inserts, not with reads nor with the adoptions' foreign-key checks (there is no
+            /// row per prefecture to lock, and versions are added rarely); SQLite: the
+            /// transaction already holds the database's write lock.
+            async fn lock_plans(tx: &mut sqlx::Transaction<'_, $db>) -> Result<(), StoreError> {
+                if $backend == Backend::Postgres {
+                    sqlx::query("LOCK TABLE rotation_plans IN SHARE ROW EXCLUSIVE MODE")
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            /// Whether the version `seq` of the prefecture's plan exists, inside the transaction.
+            async fn plan_exists(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                pref: PrefCode,
+                seq: u32,
+            ) -> Result<bool, StoreError> {
+                Ok(sqlx::query("SELECT seq FROM rotation_plans WHERE pref = $1 AND seq = $2")
+                    .bind(pref.to_string())
+                    .bind(i64::from(seq))
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .is_some())
             }
 
             /// The round, locked, which must exist and be undecided.
@@ -1392,6 +1433,141 @@ macro_rules! impl_store {
                     .placements(sqlx::query("SELECT round, data FROM placement_decisions WHERE round = $1").bind(round.to_string()))
                     .await?;
                 Ok(rows.into_iter().next())
+            }
+
+            async fn add_plan_version(&self, actor: &str, version: &PlanVersion) -> Result<PlanVersion, StoreError> {
+                let pref = version.pref;
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                Self::lock_plans(&mut tx).await?;
+                if let Some(parent) = version.parent
+                    && !Self::plan_exists(&mut tx, pref, parent).await?
+                {
+                    return Err(missing_plan(pref, parent));
+                }
+                // The plans are locked: no other version of the prefecture can take this
+                // number before the transaction ends.
+                let next: i64 = sqlx::query(
+                    "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM rotation_plans WHERE pref = $1",
+                )
+                .bind(pref.to_string())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+                let seq = u32::try_from(next).map_err(|e| StoreError::Corrupt {
+                    entity: PlanVersion::TABLE.to_string(),
+                    key: format!("{pref}#{next}"),
+                    reason: e.to_string(),
+                })?;
+                let stored = PlanVersion { seq, ..version.clone() };
+                let data = placement_data(&stored)?;
+                sqlx::query(
+                    "INSERT INTO rotation_plans (pref, seq, label, first_year, years, parent, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(pref.to_string())
+                .bind(next)
+                .bind(stored.label.as_str())
+                .bind(stored.first_year.year())
+                .bind(i64::from(stored.years))
+                .bind(stored.parent.map(i64::from))
+                .bind(Json(&data))
+                .execute(&mut *tx)
+                .await?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: PlanVersion::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "seq": stored.seq,
+                        "label": stored.label,
+                        "first_year": stored.first_year,
+                        "years": stored.years,
+                        "parent": stored.parent,
+                        "summary": stored.summary,
+                    })),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn list_plan_versions(&self, pref: PrefCode) -> Result<Vec<PlanVersion>, StoreError> {
+                self.placements(
+                    sqlx::query(
+                        "SELECT pref || '#' || CAST(seq AS TEXT), data FROM rotation_plans \
+                         WHERE pref = $1 ORDER BY seq",
+                    )
+                    .bind(pref.to_string()),
+                )
+                .await
+            }
+
+            async fn get_plan_version(&self, pref: PrefCode, seq: u32) -> Result<Option<PlanVersion>, StoreError> {
+                let rows = self
+                    .placements(
+                        sqlx::query(
+                            "SELECT pref || '#' || CAST(seq AS TEXT), data FROM rotation_plans \
+                             WHERE pref = $1 AND seq = $2",
+                        )
+                        .bind(pref.to_string())
+                        .bind(i64::from(seq)),
+                    )
+                    .await?;
+                Ok(rows.into_iter().next())
+            }
+
+            async fn adopt_plan_version(&self, actor: &str, adoption: &Adoption) -> Result<(), StoreError> {
+                let data = placement_data(adoption)?;
+                let (pref, seq) = (adoption.pref, adoption.seq);
+                let adopted = || StoreError::Exists {
+                    what: format!("the adoption of {}", plan_phrase(pref, seq)),
+                };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                if !Self::plan_exists(&mut tx, pref, seq).await? {
+                    return Err(missing_plan(pref, seq));
+                }
+                let before = sqlx::query("SELECT seq FROM rotation_adoptions WHERE pref = $1 AND seq = $2")
+                    .bind(pref.to_string())
+                    .bind(i64::from(seq))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if before.is_some() {
+                    return Err(adopted());
+                }
+                sqlx::query("INSERT INTO rotation_adoptions (pref, seq, adopted_at, data) VALUES ($1, $2, $3, $4)")
+                    .bind(pref.to_string())
+                    .bind(i64::from(seq))
+                    .bind(adoption.adopted_at)
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { adopted() } else { e.into() })?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: Adoption::TABLE,
+                    key: adoption.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before: None,
+                    after: Some(data),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_adoptions(&self, pref: PrefCode) -> Result<Vec<Adoption>, StoreError> {
+                self.placements(
+                    sqlx::query(
+                        "SELECT pref || '#' || CAST(seq AS TEXT), data FROM rotation_adoptions \
+                         WHERE pref = $1 ORDER BY adopted_at, seq",
+                    )
+                    .bind(pref.to_string()),
+                )
+                .await
             }
         }
     };

@@ -7,8 +7,9 @@
 //! action, entity, id, before and after as JSON, time). Placement rounds (their settings,
 //! requests, preference lists, runs and decision) have their own methods, each one
 //! transaction with its audit events too; once a round is decided, the store and the database
-//! itself (triggers) refuse to change it. Reads return validated domain values: a stored
-//! record that no longer validates is reported, never passed on.
+//! itself (triggers) refuse to change it. The versions of multi-year rotation plans and their
+//! adoptions are kept the same way, and never change once written. Reads return validated
+//! domain values: a stored record that no longer validates is reported, never passed on.
 
 mod backend;
 mod rows;
@@ -19,10 +20,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    Account, AreaCode, Assignment, AssignmentId, Decision, Doctor, DoctorId, Entity, Facility,
-    FacilityId, FacilityKind, LgCode, Municipality, NaiveDate, PostRequest, PrefCode,
-    PreferenceList, Programme, Record, RegisterStatus, Round, RoundId, Run, Scheme, SecondaryArea,
-    Username,
+    Account, Adoption, AreaCode, Assignment, AssignmentId, Decision, Doctor, DoctorId, Entity,
+    Facility, FacilityId, FacilityKind, LgCode, Municipality, NaiveDate, PlanVersion, PostRequest,
+    PrefCode, PreferenceList, Programme, Record, RegisterStatus, Round, RoundId, Run, Scheme,
+    SecondaryArea, Username,
 };
 use serde::Serialize;
 
@@ -339,6 +340,37 @@ pub trait Store: Send + Sync + 'static {
         assignments: Vec<Assignment>,
     ) -> Result<Applied, StoreError>;
     async fn get_decision(&self, round: RoundId) -> Result<Option<Decision>, StoreError>;
+
+    // Multi-year rotation plans. Versions and adoptions are only ever added: each is one
+    // transaction with its audit event (entity `rotation_plans` or `rotation_adoptions`; id
+    // `03#2`, the prefecture and the version's number; the prefecture as `pref`), and the
+    // database itself (triggers) refuses to change or remove them. A record that does not
+    // validate is refused as [`StoreError::Corrupt`], on the way in as on the way out.
+
+    /// Adds a version of a prefecture's plan with the prefecture's next sequence number (1,
+    /// 2, …, given in the same transaction, which holds the prefecture's plans locked; the
+    /// `seq` passed is ignored) and returns it as stored; `Missing` when its `parent` is not
+    /// a version of the same prefecture. Its audit event keeps only `seq`, `label`,
+    /// `first_year`, `years`, `parent` and `summary` (input and result are large).
+    async fn add_plan_version(
+        &self,
+        actor: &str,
+        version: &PlanVersion,
+    ) -> Result<PlanVersion, StoreError>;
+    /// The versions of a prefecture's plan, by sequence number.
+    async fn list_plan_versions(&self, pref: PrefCode) -> Result<Vec<PlanVersion>, StoreError>;
+    async fn get_plan_version(
+        &self,
+        pref: PrefCode,
+        seq: u32,
+    ) -> Result<Option<PlanVersion>, StoreError>;
+    /// Records the adoption of a version; `Missing` when the version does not exist, `Exists`
+    /// when it was adopted before (a version is adopted once; a prefecture adopts further
+    /// versions over time).
+    async fn adopt_plan_version(&self, actor: &str, adoption: &Adoption) -> Result<(), StoreError>;
+    /// The adoptions of a prefecture's plan versions, oldest first (by `adopted_at`, then
+    /// version): the last is the plan in force.
+    async fn list_adoptions(&self, pref: PrefCode) -> Result<Vec<Adoption>, StoreError>;
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

@@ -2,7 +2,8 @@
 //! ends use it, so the two schemas hold the same values.
 
 use chiiki_domain::{
-    Decision, Entity, NaiveDate, PostRequest, PreferenceList, Record, Round, Run, Workplace,
+    Adoption, Decision, Entity, NaiveDate, PlanVersion, PostRequest, PreferenceList, Record, Round,
+    Run, Workplace,
 };
 use serde_json::Value;
 
@@ -209,11 +210,12 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 }
 
 /// A record of a placement round (the round, a request, a preference list, a run, the
-/// decision): kept whole in `data` of its table, beside its key columns.
+/// decision) or of a rotation plan (a version, an adoption): kept whole in `data` of its
+/// table, beside its key columns.
 pub(crate) trait Placement: serde::Serialize + serde::de::DeserializeOwned {
     /// Its table, which is also the entity of its audit events and errors.
     const TABLE: &'static str;
-    /// Its id in the audit trail and in errors: `03-2027`, `03-2027/F-1`, `03-2027#3`.
+    /// Its id in the audit trail and in errors: `03-2027`, `03-2027/F-1`, `03-2027#3`, `03#2`.
     fn audit_id(&self) -> String;
     /// Its invariants.
     fn check(&self) -> Result<(), String>;
@@ -272,6 +274,29 @@ impl Placement for Decision {
             return Err("a decision chooses a run, numbered from 1".to_string());
         }
         Ok(())
+    }
+}
+
+impl Placement for PlanVersion {
+    const TABLE: &'static str = "rotation_plans";
+    fn audit_id(&self) -> String {
+        format!("{}#{}", self.pref, self.seq)
+    }
+    fn check(&self) -> Result<(), String> {
+        if self.seq == 0 {
+            return Err("a plan version's sequence number starts at 1".to_string());
+        }
+        self.validate().map_err(|e| e.to_string())
+    }
+}
+
+impl Placement for Adoption {
+    const TABLE: &'static str = "rotation_adoptions";
+    fn audit_id(&self) -> String {
+        format!("{}#{}", self.pref, self.seq)
+    }
+    fn check(&self) -> Result<(), String> {
+        self.validate().map_err(|e| e.to_string())
     }
 }
 

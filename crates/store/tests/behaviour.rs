@@ -1290,3 +1290,376 @@ async fn concurrent_runs_get_distinct_numbers() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Rotation plans
+
+fn pref(s: &str) -> PrefCode {
+    PrefCode::parse(s).unwrap()
+}
+
+fn plan(pref_code: &str, label: &str, parent: Option<u32>) -> PlanVersion {
+    PlanVersion {
+        pref: pref(pref_code),
+        seq: 99,
+        label: Name::parse(label).unwrap(),
+        first_year: FiscalYear::new(2027).unwrap(),
+        years: 5,
+        parent,
+        input: serde_json::json!({"doctors": ["D-1", "D-2"], "sites": ["F-1", "F-2"]}),
+        result: serde_json::json!({"D-1": ["F-1", "F-1", "F-2"], "D-2": ["F-2"]}),
+        summary: serde_json::json!({"shortage": 1.5, "wishes_met": 3}),
+        created_by: "centre".into(),
+        created_at: chrono::Utc::now(),
+    }
+}
+
+fn adoption(pref_code: &str, seq: u32, at: &str) -> Adoption {
+    Adoption {
+        pref: pref(pref_code),
+        seq,
+        rationale: Rationale::parse("医師不足地域の充足が最も高い案（架空テスト）").unwrap(),
+        adopted_by: "committee".into(),
+        adopted_at: at.parse().unwrap(),
+    }
+}
+
+fn seqs(versions: &[PlanVersion]) -> Vec<u32> {
+    versions.iter().map(|v| v.seq).collect()
+}
+
+#[tokio::test]
+async fn rotation_plan_versions_are_numbered_per_prefecture_and_kept_whole() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let first = s
+            .add_plan_version("centre", &plan("03", "5か年計画 初版", None))
+            .await
+            .unwrap();
+        let given = plan("03", "再計画", Some(1));
+        let second = s.add_plan_version("centre", &given).await.unwrap();
+        let third = s
+            .add_plan_version("chair", &plan("03", "再々計画", Some(2)))
+            .await
+            .unwrap();
+        assert_eq!(
+            seqs(&[first.clone(), second.clone(), third.clone()]),
+            [1, 2, 3]
+        );
+        // Numbered per prefecture.
+        let other = s
+            .add_plan_version("other", &plan("04", "別の県", None))
+            .await
+            .unwrap();
+        assert_eq!(other.seq, 1);
+
+        // Stored as given, but for the number.
+        assert_eq!(second, PlanVersion { seq: 2, ..given });
+        let listed = s.list_plan_versions(pref("03")).await.unwrap();
+        assert_eq!(listed, vec![first, second.clone(), third]);
+        assert_eq!(
+            s.get_plan_version(pref("03"), 2).await.unwrap(),
+            Some(second.clone())
+        );
+        assert_eq!(second.input, plan("03", "x", None).input);
+        assert_eq!(second.result, plan("03", "x", None).result);
+        assert_eq!(s.get_plan_version(pref("03"), 4).await.unwrap(), None);
+        assert_eq!(s.get_plan_version(pref("05"), 1).await.unwrap(), None);
+        assert_eq!(seqs(&s.list_plan_versions(pref("04")).await.unwrap()), [1]);
+        assert!(s.list_plan_versions(pref("05")).await.unwrap().is_empty());
+
+        // The audit trail keeps the version's figures, not its input and result.
+        let events = audit_of(s, "rotation_plans", "03#3").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].actor.as_str()),
+            ("create", "chair")
+        );
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        let after = events[0].after.as_ref().unwrap().as_object().unwrap();
+        let mut keys: Vec<&str> = after.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["first_year", "label", "parent", "seq", "summary", "years"]
+        );
+        assert_eq!(after["seq"], 3);
+        assert_eq!(after["parent"], 2);
+        assert_eq!(after["first_year"], 2027);
+        assert_eq!(after["summary"]["wishes_met"], 3);
+
+        // The parent must be a version of the same prefecture; nothing is written otherwise.
+        let audit = s.list_audit(&AuditFilter::default()).await.unwrap().total;
+        let err = s
+            .add_plan_version("centre", &plan("03", "元がない", Some(7)))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the version 7 of the rotation plan of prefecture 03 does not exist"
+        );
+        let err = s
+            .add_plan_version("other", &plan("04", "他県の版", Some(3)))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        // A version that does not validate (a horizon of 16 years) is not written.
+        let mut long = plan("03", "長すぎる", None);
+        long.years = 16;
+        let err = s.add_plan_version("centre", &long).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        assert_eq!(
+            seqs(&s.list_plan_versions(pref("03")).await.unwrap()),
+            [1, 2, 3]
+        );
+        assert_eq!(seqs(&s.list_plan_versions(pref("04")).await.unwrap()), [1]);
+        assert_eq!(
+            s.list_audit(&AuditFilter::default()).await.unwrap().total,
+            audit
+        );
+        // The numbers go on after the refusals.
+        let fourth = s
+            .add_plan_version("centre", &plan("03", "第4版", Some(1)))
+            .await
+            .unwrap();
+        assert_eq!(fourth.seq, 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rotation_plan_versions_are_adopted_once_each_and_listed_by_time() {
+    each_backend(|t| async move {
+        let s = t.store();
+        for parent in [None, Some(1), Some(2)] {
+            s.add_plan_version("centre", &plan("03", "版", parent))
+                .await
+                .unwrap();
+        }
+        s.add_plan_version("other", &plan("04", "別の県", None))
+            .await
+            .unwrap();
+        assert!(s.list_adoptions(pref("03")).await.unwrap().is_empty());
+
+        let a2 = adoption("03", 2, "2027-03-10T09:00:00Z");
+        s.adopt_plan_version("chair", &a2).await.unwrap();
+        // A later adoption of an earlier version: the plan in force goes back to it.
+        let a1 = adoption("03", 1, "2028-03-10T09:00:00.123456789Z");
+        s.adopt_plan_version("chair", &a1).await.unwrap();
+        // Recorded last, but adopted first: listed by time.
+        let a3 = adoption("03", 3, "2026-03-10T09:00:00Z");
+        s.adopt_plan_version("chair", &a3).await.unwrap();
+        let listed = s.list_adoptions(pref("03")).await.unwrap();
+        assert_eq!(listed, vec![a3, a2, a1.clone()]);
+        assert_eq!(listed.last().unwrap().seq, 1, "the plan in force");
+        assert!(s.list_adoptions(pref("04")).await.unwrap().is_empty());
+
+        let events = audit_of(s, "rotation_adoptions", "03#1").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].actor.as_str()),
+            ("create", "chair")
+        );
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        assert_eq!(events[0].after.as_ref().unwrap()["seq"], 1);
+        assert_eq!(
+            events[0].after.as_ref().unwrap()["rationale"],
+            a1.rationale.as_str()
+        );
+
+        // A version is adopted once; nothing is written by a refusal.
+        let audit = s.list_audit(&AuditFilter::default()).await.unwrap().total;
+        let err = s
+            .adopt_plan_version("chair", &adoption("03", 2, "2029-03-10T09:00:00Z"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Exists { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the adoption of the version 2 of the rotation plan of prefecture 03 already exists"
+        );
+        // Only versions that exist, of the prefecture named.
+        let err = s
+            .adopt_plan_version("chair", &adoption("03", 9, "2029-03-10T09:00:00Z"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the version 9 of the rotation plan of prefecture 03 does not exist"
+        );
+        let err = s
+            .adopt_plan_version("other", &adoption("04", 2, "2029-03-10T09:00:00Z"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        // An adoption that does not validate (no version named) is not written.
+        let err = s
+            .adopt_plan_version("chair", &adoption("03", 0, "2029-03-10T09:00:00Z"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        assert_eq!(s.list_adoptions(pref("03")).await.unwrap(), listed);
+        assert_eq!(
+            s.list_audit(&AuditFilter::default()).await.unwrap().total,
+            audit
+        );
+
+        // Another prefecture adopts its own versions.
+        s.adopt_plan_version("other", &adoption("04", 1, "2027-03-01T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(s.list_adoptions(pref("04")).await.unwrap().len(), 1);
+        assert_eq!(s.list_adoptions(pref("03")).await.unwrap(), listed);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rotation_plan_versions_and_adoptions_never_change_in_the_database() {
+    each_backend(|t| async move {
+        let s = t.store();
+        s.add_plan_version("centre", &plan("03", "初版", None))
+            .await
+            .unwrap();
+        s.add_plan_version("centre", &plan("03", "再計画", Some(1)))
+            .await
+            .unwrap();
+        s.adopt_plan_version("chair", &adoption("03", 1, "2027-03-10T09:00:00Z"))
+            .await
+            .unwrap();
+        let versions = s.list_plan_versions(pref("03")).await.unwrap();
+        let adoptions = s.list_adoptions(pref("03")).await.unwrap();
+
+        // The database itself refuses to change or remove them, whoever writes.
+        for sql in [
+            "UPDATE rotation_plans SET label = 'changed'",
+            "UPDATE rotation_plans SET years = 3 WHERE seq = 2",
+            "DELETE FROM rotation_plans WHERE seq = 2",
+            "DELETE FROM rotation_plans",
+            "UPDATE rotation_adoptions SET seq = 2",
+            "DELETE FROM rotation_adoptions",
+        ] {
+            let err = t.execute_raw(sql, &[]).await.unwrap_err();
+            assert!(err.to_string().contains("never changed"), "{sql}: {err}");
+        }
+        // Nor does it take a version whose parent, or an adoption whose version, is missing.
+        let json = if t.name() == "postgres" {
+            "CAST('{}' AS JSONB)"
+        } else {
+            "'{}'"
+        };
+        for sql in [
+            format!(
+                "INSERT INTO rotation_plans (pref, seq, label, first_year, years, parent, data) \
+                 VALUES ('03', 3, 'x', 2027, 5, 7, {json})"
+            ),
+            format!(
+                "INSERT INTO rotation_adoptions (pref, seq, adopted_at, data) \
+                 VALUES ('03', 7, CURRENT_TIMESTAMP, {json})"
+            ),
+        ] {
+            let err = t.execute_raw(&sql, &[]).await.unwrap_err();
+            assert!(matches!(&err, StoreError::Database(_)), "{sql}: {err}");
+        }
+        assert_eq!(s.list_plan_versions(pref("03")).await.unwrap(), versions);
+        assert_eq!(s.list_adoptions(pref("03")).await.unwrap(), adoptions);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stored_rotation_record_that_does_not_validate_is_reported() {
+    each_backend(|t| async move {
+        let s = t.store();
+        s.add_plan_version("centre", &plan("03", "初版", None))
+            .await
+            .unwrap();
+        // Written past the store: a horizon of 20 years, and under the key 03#2 a version
+        // that says it is 03#5.
+        let insert = if t.name() == "postgres" {
+            "INSERT INTO rotation_plans (pref, seq, label, first_year, years, parent, data) \
+             VALUES ('03', CAST($1 AS INTEGER), 'x', 2027, 5, NULL, CAST($2 AS JSONB))"
+        } else {
+            "INSERT INTO rotation_plans (pref, seq, label, first_year, years, parent, data) \
+             VALUES ('03', $1, 'x', 2027, 5, NULL, $2)"
+        };
+        let mut long = PlanVersion {
+            seq: 2,
+            ..plan("03", "長すぎる", None)
+        };
+        long.years = 20;
+        let json = serde_json::to_string(&long).unwrap();
+        t.execute_raw(insert, &["2", &json]).await.unwrap();
+        for err in [
+            s.get_plan_version(pref("03"), 2).await.unwrap_err(),
+            s.list_plan_versions(pref("03")).await.unwrap_err(),
+        ] {
+            match err {
+                StoreError::Corrupt { entity, key, .. } => {
+                    assert_eq!((entity.as_str(), key.as_str()), ("rotation_plans", "03#2"))
+                }
+                other => panic!("expected Corrupt, got {other}"),
+            }
+        }
+        let elsewhere = PlanVersion {
+            seq: 5,
+            ..plan("03", "別の版", None)
+        };
+        let json = serde_json::to_string(&elsewhere).unwrap();
+        t.execute_raw(insert, &["3", &json]).await.unwrap();
+        let err = s.get_plan_version(pref("03"), 3).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        // The version that does validate still reads.
+        assert_eq!(
+            s.get_plan_version(pref("03"), 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .seq,
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_plan_versions_get_distinct_numbers() {
+    for t in testing::all().await {
+        eprintln!("-- on {}", t.name());
+        // Eight stores on the same database (as eight processes would be), one version each,
+        // in two prefectures.
+        let mut stores = Vec::new();
+        for _ in 0..8 {
+            let s: std::sync::Arc<dyn chiiki_store::Store> =
+                chiiki_store::open(t.target()).await.unwrap().into();
+            stores.push(s);
+        }
+        let tasks: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                tokio::spawn(async move {
+                    let p = if i % 2 == 0 { "03" } else { "04" };
+                    let v = s
+                        .add_plan_version(&format!("worker-{i}"), &plan(p, "並行", None))
+                        .await
+                        .unwrap();
+                    (p, v.seq)
+                })
+            })
+            .collect();
+        let mut by_pref: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+        for task in tasks {
+            let (p, seq) = task.await.unwrap();
+            by_pref.entry(p).or_default().push(seq);
+        }
+        for (p, mut numbers) in by_pref {
+            numbers.sort();
+            assert_eq!(numbers, [1, 2, 3, 4], "{p}");
+            let stored = t.store().list_plan_versions(pref(p)).await.unwrap();
+            assert_eq!(seqs(&stored), [1, 2, 3, 4], "{p}");
+        }
+    }
+}
