@@ -39,6 +39,8 @@
 //! - The SVG uses presentation attributes only (no `<style>`, no `style=`, no scripts, no
 //!   external references), so it can be inlined under a strict Content-Security-Policy. All
 //!   caller text is XML-escaped; colours, class names and links are checked before use.
+//!   The escaping, link, id and number helpers are public in [`svg`], for other charts drawn
+//!   as SVG by hand.
 //!
 //! # Example
 //!
@@ -70,6 +72,7 @@
 
 mod dissolve;
 mod render;
+pub mod svg;
 mod topology;
 
 pub use dissolve::{Area, AreaMap, Unmapped};

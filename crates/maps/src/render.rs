@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::dissolve::AreaMap;
+use crate::svg::{esc, num, push_tenths, safe_href, sanitize_id, text_width};
 use crate::topology::ArcRef;
 
 /// How one area is drawn.
@@ -271,7 +272,7 @@ impl AreaMap {
             if 2.0 * p >= w.min(h) { 0.0 } else { p }
         };
         let font = positive_or(opts.font_size, 12.0).min(h / 4.0);
-        let id = sanitize_id(&opts.id_prefix);
+        let id = sanitize_id(&opts.id_prefix, "m");
         let no_data_fill = color_or(&opts.no_data_fill, "#d9d9d9");
         let fit = opts.fit.and_then(Bounds::valid);
         let bounds = fit.or_else(|| self.bounds()).unwrap_or(Bounds {
@@ -640,27 +641,6 @@ fn subpath(d: &mut String, pts: &[(i64, i64)], close: bool, absolute: bool) {
     }
 }
 
-/// Writes a value given in tenths with at most one decimal and no leading zero:
-/// 123 → "12.3", 120 → "12", 5 → ".5", -5 → "-.5".
-fn push_tenths(d: &mut String, t: i64) {
-    if t < 0 {
-        d.push('-');
-    }
-    let a = t.unsigned_abs();
-    if a >= 10 || a == 0 {
-        let _ = write!(d, "{}", a / 10);
-    }
-    if !a.is_multiple_of(10) {
-        let _ = write!(d, ".{}", a % 10);
-    }
-}
-
-fn num(v: f64) -> String {
-    let mut s = String::new();
-    push_tenths(&mut s, (v * 10.0).round() as i64);
-    s
-}
-
 /// "name（note）", or the name alone when there is no note.
 fn with_note(name: &str, note: &str) -> String {
     if note.is_empty() {
@@ -672,34 +652,6 @@ fn with_note(name: &str, note: &str) -> String {
 
 fn positive_or(v: f64, default: f64) -> f64 {
     if v.is_finite() && v > 0.0 { v } else { default }
-}
-
-/// Rough width of a label: full-width characters one em, ASCII six tenths.
-fn text_width(s: &str, font: f64) -> f64 {
-    s.chars()
-        .map(|c| if c.is_ascii() { 0.6 } else { 1.0 })
-        .sum::<f64>()
-        * font
-}
-
-/// Escapes text for XML content and attributes; drops characters XML 1.0 cannot hold.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A CSS colour without anything that could reference outside the document.
@@ -724,52 +676,9 @@ fn is_class(t: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn sanitize_id(p: &str) -> String {
-    let s: String = p
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .take(64)
-        .collect();
-    if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        s
-    } else {
-        format!("m{s}")
-    }
-}
-
-/// Relative URLs and http(s) only: no `javascript:`, `data:` or other schemes.
-fn safe_href(h: &str) -> bool {
-    let h = h.trim();
-    if h.is_empty() || h.chars().any(|c| c.is_control()) {
-        return false;
-    }
-    let lower = h.to_ascii_lowercase();
-    match lower.find(':') {
-        None => true,
-        Some(colon) => {
-            // A colon after the path has begun is not a scheme.
-            if lower[..colon].contains(['/', '?', '#']) {
-                true
-            } else {
-                lower.starts_with("http://") || lower.starts_with("https://")
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tenths_are_written_with_one_decimal_at_most() {
-        let mut s = String::new();
-        for t in [0, 5, -5, 10, 123, -120] {
-            push_tenths(&mut s, t);
-            s.push(',');
-        }
-        assert_eq!(s, "0,.5,-.5,1,12.3,-12,");
-    }
 
     #[test]
     fn subpaths_are_relative_after_the_first_point_unless_absolute() {
@@ -786,36 +695,11 @@ mod tests {
     }
 
     #[test]
-    fn text_is_escaped_and_invalid_characters_dropped() {
-        assert_eq!(
-            esc("a<b>&\"c'\u{1}\u{FFFF}盛岡"),
-            "a&lt;b&gt;&amp;&quot;c&#39;盛岡"
-        );
-    }
-
-    #[test]
     fn colours_that_could_reference_anything_are_refused() {
         assert_eq!(valid_color("#a1b2c3"), Some("#a1b2c3"));
         assert_eq!(valid_color(" rgb(1, 2, 3) "), Some("rgb(1, 2, 3)"));
         assert_eq!(valid_color("url(http://x/y)"), None);
         assert_eq!(valid_color("red\" onload=\"x"), None);
         assert_eq!(valid_color(""), None);
-    }
-
-    #[test]
-    fn only_relative_and_http_links_are_kept() {
-        assert!(safe_href("/areas/0301"));
-        assert!(safe_href("areas/0301?x=1:2"));
-        assert!(safe_href("https://example.jp/a"));
-        assert!(!safe_href("javascript:alert(1)"));
-        assert!(!safe_href(" JavaScript:alert(1)"));
-        assert!(!safe_href("data:text/html,x"));
-        assert!(!safe_href("java\u{9}script:x"));
-    }
-
-    #[test]
-    fn ids_start_with_a_letter() {
-        assert_eq!(sanitize_id("1\"x"), "m1x");
-        assert_eq!(sanitize_id("map-1"), "map-1");
     }
 }

@@ -22,10 +22,11 @@
 //!
 //! Like the maps, the SVG uses presentation attributes only (no `<style>`, no scripts, no
 //! external references: it can be inlined under the web application's strict
-//! Content-Security-Policy), all text is XML-escaped, links are relative or http(s) only, and
-//! the output is deterministic. It is `role="img"`, or `role="group"` when it holds links
-//! (they must stay reachable). No input panics: cells are padded or truncated to `years`, at
-//! most [`MAX_YEARS`] columns are drawn, and no years or no rows draw a small "no data" SVG.
+//! Content-Security-Policy), all text is XML-escaped, links are relative or http(s) only (with
+//! the maps' helpers, [`chiiki_maps::svg`]), and the output is deterministic. It is
+//! `role="img"`, or `role="group"` when it holds links (they must stay reachable). No input
+//! panics: cells are padded or truncated to `years`, at most [`MAX_YEARS`] columns are drawn,
+//! and no years or no rows draw a small "no data" SVG.
 //! Shared attributes are set once on groups, so 300 doctors × 10 years of [`sample`] make
 //! about 390 kB (see the tests and the bench).
 
@@ -33,6 +34,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use chiiki_domain::{AssignmentKind, FacilityGroup, FiscalYear, Lang};
+use chiiki_maps::svg::{char_width, esc, num, safe_href, sanitize_id, text_width};
 
 /// A Gantt chart of rotation plans.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,7 +48,9 @@ pub struct Gantt {
     pub lang: Lang,
     /// The heading, also the accessible name (`aria-label` and `<title>`).
     pub title: String,
-    /// Prefix of the ids inside the SVG (the leave pattern), unique per page; empty: `gantt`.
+    /// Prefix of the ids inside the SVG (the leave pattern), unique per page; made safe with
+    /// [`chiiki_maps::svg::sanitize_id`]: empty gives `gantt`, and `gantt` goes before one that
+    /// does not start with a letter.
     pub id_prefix: String,
 }
 
@@ -333,7 +337,7 @@ fn runs(cells: &[Cell], years: usize) -> Vec<Run<'_>> {
 pub fn render(g: &Gantt) -> String {
     let years = g.years.min(MAX_YEARS);
     let words = Words::of(g.lang);
-    let id = sanitize_id(&g.id_prefix);
+    let id = sanitize_id(&g.id_prefix, "gantt");
     if years == 0 || g.rows.is_empty() {
         return no_data(g, &words);
     }
@@ -819,19 +823,6 @@ fn no_data(g: &Gantt, words: &Words) -> String {
     )
 }
 
-/// Rough width of a text: ASCII and half-width forms six tenths of an em, the rest one em.
-fn char_width(c: char) -> f64 {
-    if c.is_ascii() || ('\u{FF61}'..='\u{FFDC}').contains(&c) {
-        0.6
-    } else {
-        1.0
-    }
-}
-
-fn text_width(s: &str, font: f64) -> f64 {
-    s.chars().map(char_width).sum::<f64>() * font
-}
-
 /// The text, or its beginning and "…", in at most `max` wide; `None` when not even one
 /// character and the ellipsis fit.
 fn fit(s: &str, max: f64, font: f64) -> Option<Cow<'_, str>> {
@@ -858,86 +849,6 @@ fn fit(s: &str, max: f64, font: f64) -> Option<Cow<'_, str>> {
 /// Path data of a rectangle.
 fn rect_d(x: f64, y: f64, w: f64, h: f64) -> String {
     format!("M{} {}h{}v{}h{}z", num(x), num(y), num(w), num(h), num(-w))
-}
-
-/// A number with at most one decimal and no leading zero: 12.3, 12, .5, -.5.
-fn num(v: f64) -> String {
-    let t = if v.is_finite() {
-        (v * 10.0).round() as i64
-    } else {
-        0
-    };
-    let mut d = String::new();
-    if t < 0 {
-        d.push('-');
-    }
-    let a = t.unsigned_abs();
-    if a >= 10 || a == 0 {
-        let _ = write!(d, "{}", a / 10);
-    }
-    if !a.is_multiple_of(10) {
-        let _ = write!(d, ".{}", a % 10);
-    }
-    d
-}
-
-/// Escapes text for XML content and attributes; drops characters XML 1.0 cannot hold.
-fn esc(s: &str) -> Cow<'_, str> {
-    let plain = |c: char| {
-        !matches!(c, '&' | '<' | '>' | '"' | '\'')
-            && (c as u32) >= 0x20
-            && c != '\u{FFFE}'
-            && c != '\u{FFFF}'
-    };
-    if s.chars().all(plain) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn sanitize_id(p: &str) -> String {
-    let s: String = p
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .take(64)
-        .collect();
-    if s.is_empty() {
-        "gantt".to_owned()
-    } else if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        s
-    } else {
-        format!("g{s}")
-    }
-}
-
-/// Relative URLs and http(s) only: no `javascript:`, `data:` or other schemes.
-fn safe_href(h: &str) -> bool {
-    let h = h.trim();
-    if h.is_empty() || h.chars().any(|c| c.is_control()) {
-        return false;
-    }
-    let lower = h.to_ascii_lowercase();
-    match lower.find(':') {
-        None => true,
-        // A colon after the path has begun is not a scheme.
-        Some(colon) if lower[..colon].contains(['/', '?', '#']) => true,
-        Some(_) => lower.starts_with("http://") || lower.starts_with("https://"),
-    }
 }
 
 /// A made-up cohort, the same every time, for benchmarks, tests and previews: `doctors` rows

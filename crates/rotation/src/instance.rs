@@ -304,6 +304,18 @@ impl Instance {
         self.doctors[d].deadline.unwrap_or(self.years - 1)
     }
 
+    /// The doctor's fixed years, nothing else: the row of a doctor not (yet) planned.
+    pub fn fixed_row(&self, d: usize) -> Vec<Option<usize>> {
+        self.doctors[d]
+            .slots
+            .iter()
+            .map(|s| match s {
+                Slot::Fixed(s) => Some(*s),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The last year index by which the doctor's training is due.
     pub fn training_by(&self, d: usize) -> usize {
         self.doctors[d].training_by.unwrap_or(self.years - 1)

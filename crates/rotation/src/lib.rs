@@ -9,6 +9,7 @@
 pub mod bound;
 pub mod doctor;
 pub mod exact;
+pub mod explain;
 pub mod generate;
 pub mod instance;
 pub mod plan;

@@ -80,14 +80,7 @@ pub fn replan(instance: &Instance, previous: &Plan, limits: &Limits) -> Replanne
         .filter(|&d| !check_doctor(instance, d, &rows[d]).is_empty())
         .collect();
     for u in &unplanned {
-        start.sites[u.doctor] = instance.doctors[u.doctor]
-            .slots
-            .iter()
-            .map(|s| match s {
-                crate::instance::Slot::Fixed(s) => Some(*s),
-                _ => None,
-            })
-            .collect();
+        start.sites[u.doctor] = instance.fixed_row(u.doctor);
     }
     // Keeping a year is worth more than any year can gain; overflow costs more than every
     // kept year together.

@@ -135,12 +135,13 @@ pub(crate) fn plan_doctor(
     let mut banned = vec![usize::MAX; instance.sites.len()];
     for _ in 0..instance.years.max(1) {
         let (row, _) = best_plan(instance, d, values, &banned)?;
-        match first_return(instance, d, &row) {
-            Some((s, t)) if !check_doctor(instance, d, &row).is_empty() => {
-                banned[s] = banned[s].min(t);
-            }
-            _ => return Some(row),
+        if check_doctor(instance, d, &row).is_empty() {
+            return Some(row);
         }
+        // What the programme cannot see: a return to a site (banned, and planned again), or
+        // fewer years in the slots than the service owed (no plan helps).
+        let (s, t) = first_return(instance, d, &row)?;
+        banned[s] = banned[s].min(t);
     }
     None
 }
@@ -447,14 +448,7 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
         sites: vec![vec![None; instance.years]; nd],
     };
     for u in &unplanned {
-        first.sites[u.doctor] = instance.doctors[u.doctor]
-            .slots
-            .iter()
-            .map(|s| match s {
-                Slot::Fixed(s) => Some(*s),
-                _ => None,
-            })
-            .collect();
+        first.sites[u.doctor] = instance.fixed_row(u.doctor);
     }
     let mut search = Search::new(instance, first);
     // Most constrained first: the most designated years owed, then the fewest free years.
@@ -475,14 +469,7 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
     });
     // Fixed years first, so that everyone's plan sees them.
     for &d in &order {
-        let fixed: Vec<Option<usize>> = instance.doctors[d]
-            .slots
-            .iter()
-            .map(|s| match s {
-                Slot::Fixed(s) => Some(*s),
-                _ => None,
-            })
-            .collect();
+        let fixed: Vec<Option<usize>> = instance.fixed_row(d);
         search.set(d, fixed);
     }
     for &d in &order {

@@ -167,3 +167,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn fixed_years_above_the_posts_are_reported_with_the_doctors() {
+    let years = 5;
+    let mut i = three_doctors(years);
+    // Two doctors fixed at the small hospital (one post) in FY2027.
+    i.doctors[0].slots[0] = Slot::Fixed(2);
+    i.doctors[1].slots[0] = Slot::Fixed(2);
+    let i = Instance::new(2027, years, i.sites, i.programmes, i.doctors, i.weights).unwrap();
+    let solved = solve(&i, &Limits::default());
+    assert_eq!(solved.overflow.len(), 1, "{:?}", solved.overflow);
+    let o = &solved.overflow[0];
+    assert_eq!((o.site, o.year, o.over), (2, 0, 1));
+    assert_eq!(o.doctors, vec![0, 1]);
+    assert!(!solved.proven);
+    let rules: Vec<&str> = check(&i, &solved.plan).iter().map(|v| v.rule).collect();
+    assert_eq!(rules, vec!["capacity"]);
+}
