@@ -98,6 +98,23 @@ fn optimistic(instance: &Instance, row: &[Option<usize>], own: f64) -> f64 {
         .sum::<f64>()
 }
 
+/// The coverage a row adds to the counts, or `None` when it needs a post that is full.
+fn cover_within(instance: &Instance, counts: &[Vec<u32>], row: &[Option<usize>]) -> Option<f64> {
+    let mut cover = 0.0;
+    for (t, s) in row.iter().enumerate() {
+        if let Some(s) = *s {
+            let site = &instance.sites[s];
+            if counts[s][t] >= site.capacity[t] {
+                return None;
+            }
+            if counts[s][t] < site.need[t] {
+                cover += cover_value(instance, s);
+            }
+        }
+    }
+    Some(cover)
+}
+
 /// A doctor's rows that keep their rules, each with its own value.
 type Rows = Vec<(Vec<Option<usize>>, f64)>;
 
@@ -138,22 +155,9 @@ impl Node<'_> {
         }
         for r in 0..self.rows[i].len() {
             let (row, own) = &self.rows[i][r];
-            let mut cover = 0.0;
-            let mut fits = true;
-            for (t, s) in row.iter().enumerate() {
-                if let Some(s) = *s {
-                    let site = &self.instance.sites[s];
-                    if self.counts[s][t] >= site.capacity[t] {
-                        fits = false;
-                    }
-                    if self.counts[s][t] < site.need[t] {
-                        cover += cover_value(self.instance, s);
-                    }
-                }
-            }
-            if !fits {
+            let Some(cover) = cover_within(self.instance, &self.counts, row) else {
                 continue;
-            }
+            };
             crate::solve::add(&mut self.counts, row);
             self.chosen.push(r);
             self.uncovered -= cover;
@@ -242,17 +246,11 @@ pub(crate) fn solve(
         for &d in planned {
             let row = &start.sites[d];
             value += own(instance, d, row, keep);
-            for (t, s) in row.iter().enumerate() {
-                if let Some(s) = *s {
-                    if n[s][t] >= instance.sites[s].capacity[t] {
-                        fits = false;
-                    }
-                    if n[s][t] < instance.sites[s].need[t] {
-                        value += cover_value(instance, s);
-                    }
-                    n[s][t] += 1;
-                }
+            match cover_within(instance, &n, row) {
+                Some(cover) => value += cover,
+                None => fits = false,
             }
+            crate::solve::add(&mut n, row);
         }
         let keeps = planned
             .iter()

@@ -70,8 +70,8 @@ const FAMILIES: [&str; 6] = [
     "fairness.max_designated",
 ];
 
-fn lifted(instance: &Instance, d: usize, family: &str) -> Instance {
-    let mut i = instance.clone();
+fn lift(i: &mut Instance, d: usize, family: &str) {
+    let years = i.years as u32;
     let p = i.doctors[d].programme;
     let prog = &mut i.programmes[p];
     let doc = &mut i.doctors[d];
@@ -81,9 +81,8 @@ fn lifted(instance: &Instance, d: usize, family: &str) -> Instance {
         "programme.min_years_per_site" => prog.min_years_per_site = 1,
         "programme.training_years" => prog.training_years = 0,
         "obligation.designated" => doc.designated_owed = 0,
-        _ => doc.max_designated = i.years as u32,
+        _ => doc.max_designated = years,
     }
-    i
 }
 
 /// The rules the doctor's best row breaks when every rule family is lifted: what stands in
@@ -91,7 +90,7 @@ fn lifted(instance: &Instance, d: usize, family: &str) -> Instance {
 fn closest(instance: &Instance, d: usize, values: &[Vec<f64>]) -> Option<Vec<Violation>> {
     let mut all = instance.clone();
     for family in FAMILIES {
-        all = lifted(&all, d, family);
+        lift(&mut all, d, family);
     }
     let row = plan_doctor(&all, d, values)?;
     Some(check_doctor(instance, d, &row))
@@ -274,7 +273,8 @@ pub fn cannot(instance: &Instance, d: usize) -> Vec<Violation> {
     }
     let mut out: Vec<Violation> = Vec::new();
     for family in FAMILIES {
-        let lifted = lifted(instance, d, family);
+        let mut lifted = instance.clone();
+        lift(&mut lifted, d, family);
         if let Some(row) = plan_doctor(&lifted, d, &free) {
             for v in check_doctor(instance, d, &row) {
                 if !out.contains(&v) {

@@ -48,10 +48,14 @@ impl Score {
 
 /// The objective of a plan.
 pub fn score(instance: &Instance, plan: &Plan) -> Score {
+    score_counted(instance, plan, &plan.counts(instance))
+}
+
+/// The objective of a plan whose counts (`Plan::counts`) are already known.
+pub(crate) fn score_counted(instance: &Instance, plan: &Plan, n: &[Vec<u32>]) -> Score {
     let w = instance.weights;
-    let n = plan.counts(instance);
     let mut out = Score::default();
-    for (site, at) in instance.sites.iter().zip(&n) {
+    for (site, at) in instance.sites.iter().zip(n) {
         for (here, need) in at.iter().zip(&site.need) {
             out.coverage += w.coverage * site.weight * f64::from((*here).min(*need));
         }

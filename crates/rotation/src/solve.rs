@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::doctor::best_plan;
 use crate::instance::{Instance, Slot};
-use crate::plan::{Plan, Score, check_doctor, score};
+use crate::plan::{Plan, Score, check_doctor, score, score_counted};
 
 /// How long to search.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -284,7 +284,7 @@ impl<'a> Search<'a> {
             .keep
             .as_ref()
             .map_or(0.0, |k| k.per_year * k.kept(&self.plan) as f64);
-        score(self.instance, &self.plan).total() + kept
+        score_counted(self.instance, &self.plan, &self.counts).total() + kept
             - self.cost * f64::from(overflow_total(self.instance, &self.counts))
     }
 
