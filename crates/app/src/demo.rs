@@ -116,23 +116,32 @@ pub fn accounts() -> Vec<chiiki_domain::AccountFields> {
     ]
 }
 
-/// Two career-formation programmes (キャリア形成プログラム) modelled on Iwate's: 9 years, at
-/// least 4 in shortage areas; their rules arrive with the rotation planner.
+/// Three career-formation programmes (キャリア形成プログラム) modelled on Iwate's: general
+/// practice, internal medicine and a common course for the other specialties. Their rotation
+/// rules are the shipped programme files of the same ids (`schemes/iwate-career*.toml`).
 pub fn programmes() -> Vec<Programme> {
-    let p = |id: &str, n: &str| Programme {
+    let p = |id: &str, n: &str, specialty: Option<Specialty>| Programme {
         id: ProgrammeId::parse(id).expect("valid id"),
         name: name(n),
         pref: iwate(),
         scheme: None,
+        specialty,
     };
     vec![
         p(
             "iwate-career-gp",
             "岩手県キャリア形成プログラム 総合診療コース（デモ）",
+            Some(Specialty::GeneralPractice),
         ),
         p(
             "iwate-career-im",
             "岩手県キャリア形成プログラム 内科コース（デモ）",
+            Some(Specialty::InternalMedicine),
+        ),
+        p(
+            "iwate-career",
+            "岩手県キャリア形成プログラム 共通コース（デモ）",
+            None,
         ),
     ]
 }
@@ -654,7 +663,7 @@ mod tests {
         assert_eq!(count(Entity::Areas), 9);
         assert_eq!(count(Entity::Municipalities), 33);
         assert_eq!(count(Entity::Schemes), 3);
-        assert_eq!(count(Entity::Programmes), 2);
+        assert_eq!(count(Entity::Programmes), 3);
         // 131 hospitals and clinics with beds (R7 report), 40 synthetic clinics.
         assert_eq!(count(Entity::Facilities), 131 + 40);
         assert_eq!(count(Entity::Doctors), 300);

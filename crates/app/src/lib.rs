@@ -12,6 +12,7 @@ pub mod outlook;
 pub mod placement;
 pub mod refdata;
 pub mod register;
+pub mod rotation;
 
 use chiiki_store::Store;
 use chiiki_tabular::ImportIssue;

@@ -223,15 +223,15 @@ pub struct RoundView {
     pub doctor_names: HashMap<DoctorId, String>,
 }
 
-/// What the register holds for a round's prefecture, read once.
-struct Register {
-    doctors: HashMap<DoctorId, Doctor>,
-    facilities: HashMap<FacilityId, Facility>,
-    assignments: HashMap<DoctorId, Vec<Assignment>>,
-    area_names: BTreeMap<AreaCode, String>,
+/// What the register holds for a prefecture, read once (a round's, a rotation plan's).
+pub(crate) struct Register {
+    pub(crate) doctors: HashMap<DoctorId, Doctor>,
+    pub(crate) facilities: HashMap<FacilityId, Facility>,
+    pub(crate) assignments: HashMap<DoctorId, Vec<Assignment>>,
+    pub(crate) area_names: BTreeMap<AreaCode, String>,
 }
 
-async fn register(store: &dyn Store, pref: PrefCode) -> Result<Register, AppError> {
+pub(crate) async fn register(store: &dyn Store, pref: PrefCode) -> Result<Register, AppError> {
     let doctors = store
         .list_doctors(&DoctorFilter {
             pref: Some(pref),

@@ -46,6 +46,7 @@ enum OutputFormat {
 
 mod obligations;
 mod place;
+mod rotate;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -119,6 +120,16 @@ enum Command {
     Obligations {
         #[command(subcommand)]
         what: obligations::ObligationsCommand,
+    },
+    /// Rotation plans: plan the prefecture's obligated doctors over several fiscal years
+    /// (alone: plan and report coverage and the optimality gap); list, show, replan, adopt,
+    /// why.
+    #[command(args_conflicts_with_subcommands = true)]
+    Rotate {
+        #[command(subcommand)]
+        what: Option<rotate::RotateCommand>,
+        #[command(flatten)]
+        plan: rotate::PlanArgs,
     },
     /// Place doctors: solve a placement instance (JSON exchange format) and write the
     /// result with its checked guarantees and explanations.
@@ -403,6 +414,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             place::run(&input, output.as_deref(), algorithm, sentences)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Rotate { what, plan } => {
+            rotate::run(&cli.db, cli.format, what, plan).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Obligations { what } => {
             obligations::run(&cli.db, cli.format, what).await?;
             Ok(ExitCode::SUCCESS)
@@ -654,7 +669,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let local = listener.local_addr()?;
             println!("chiiki: http://{local}/ （終了は Ctrl-C / Ctrl-C to stop）");
             print_accounts(&accounts);
-            chiiki_web::serve(listener, store.into()).await?;
+            let store: std::sync::Arc<dyn Store> = store.into();
+            if demo {
+                // The demo's first rotation plan, computed while the server already answers.
+                let planner = store.clone();
+                tokio::spawn(async move {
+                    let effort = chiiki_app::rotation::Effort::default();
+                    match chiiki_app::rotation::demo_plan(planner.as_ref(), effort).await {
+                        Ok(Some(v)) => {
+                            tracing::info!(seq = v.seq, "the demo's rotation plan is ready")
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!("the demo's rotation plan: {e}"),
+                    }
+                });
+            }
+            chiiki_web::serve(listener, store).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

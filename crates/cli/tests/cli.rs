@@ -673,3 +673,84 @@ fn place_solves_the_exchange_format_with_each_mechanism() {
         "{stderr}"
     );
 }
+
+/// `chiiki rotate` plans the demo cohort and reports coverage and the gap; the versions list,
+/// the outputs, an explanation, a replan and the adoption.
+#[test]
+fn rotate_plans_the_demo_and_reports_coverage_and_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let text = ok(&chiiki(&db, &["rotate", "--quick", "--from", "2027"]));
+    for expected in [
+        "充足 / wanted posts filled",
+        "最適性ギャップ / gap",
+        "規則違反 / rule violations",
+        "宮古",
+    ] {
+        assert!(text.contains(expected), "{expected} missing in:\n{text}");
+    }
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&chiiki(&db, &["rotate", "list", "--format", "json"]))).unwrap();
+    let v = &list[0];
+    assert_eq!(v["seq"], 1);
+    assert_eq!(v["first_year"], 2027);
+    let f = &v["figures"];
+    assert_eq!(f["violations"], 0);
+    assert_eq!(f["obligation_failures"], 0);
+    let gap = f["gap"].as_f64().unwrap();
+    assert!((0.0..1.0).contains(&gap), "{gap}");
+    assert!(f["posts_filled"].as_u64().unwrap() > 0);
+
+    // The doctors' timelines as CSV, every sheet as XLSX, the whole version as JSON.
+    let csv = ok(&chiiki(&db, &["rotate", "show", "1", "--format", "csv"]));
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("医師ID") && csv.contains("2036年度"));
+    assert_eq!(
+        csv.lines().count(),
+        1 + f["doctors"].as_u64().unwrap() as usize
+    );
+    let xlsx = dir.path().join("plan.xlsx");
+    ok(&chiiki(
+        &db,
+        &[
+            "rotate",
+            "show",
+            "1",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let whole: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &["rotate", "show", "1", "--format", "json"],
+    )))
+    .unwrap();
+    let doctor = whole["input"]["doctors"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Why a doctor is where they are.
+    let why = ok(&chiiki(&db, &["rotate", "why", "1", &doctor]));
+    assert!(why.contains("2027年度"), "{why}");
+
+    // A replan with nothing changed changes nothing; adoption once.
+    let replanned = ok(&chiiki(&db, &["rotate", "replan", "1", "--quick"]));
+    assert!(
+        replanned.contains("changes from version 1: 0"),
+        "{replanned}"
+    );
+    ok(&chiiki(
+        &db,
+        &["rotate", "adopt", "2", "--rationale", "委員会で承認"],
+    ));
+    let again = chiiki(&db, &["rotate", "adopt", "2", "--rationale", "再度"]);
+    assert_eq!(again.status.code(), Some(2));
+    let unknown = chiiki(&db, &["rotate", "show", "9"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("version 9"));
+}

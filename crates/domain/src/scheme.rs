@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Specialty;
 use crate::codes::{PrefCode, ProgrammeId, SchemeId};
 use crate::name::Name;
 
@@ -18,11 +19,16 @@ pub struct Scheme {
     pub service_years: u8,
 }
 
-/// A training or career-formation programme a doctor may follow.
+/// A training or career-formation programme a doctor may follow. Its rotation rules, when
+/// it has any, are a scheme file of kind `programme` with the programme's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Programme {
     pub id: ProgrammeId,
     pub name: Name,
     pub pref: PrefCode,
+    /// The scheme whose doctors it is for; `None`: any obligated doctor of the prefecture.
     pub scheme: Option<SchemeId>,
+    /// The basic specialty it trains for; `None`: any (the doctors' own).
+    #[serde(default)]
+    pub specialty: Option<Specialty>,
 }

@@ -49,7 +49,7 @@
 //! | `[[rules.suspensions]]` | `kind`, optional `cap_years` | an absence that pauses the obligation instead of breaking it, up to its cap |
 //! | `[rules.outside_prefecture]` | `max_years`, `includes_abroad`, `applies_to` | the most time outside the prefecture, in total |
 //! | `[rules.tenure]` | `min_years_per_facility`, `applies_to`, `dispatch_allowed` | the shortest stay at each facility |
-//! | `[rules.specialist]` | `by_year_after_graduation` | board certification by the end of 卒後N年目 |
+//! | `[rules.specialist]` | `by_year_after_graduation`, `training_years` (optional) | board certification by the end of 卒後N年目, after so many years of training at accredited sites |
 //! | `[rules.rotation]` + `[[rules.rotation.groups]]` | `applies_to`, `min_sites`, `within_prefecture`; per group `group` (`university`, `large_medium`, `small`, `designated_shortage`), `min_sites`, `min_years_per_site`, `source` | the sites a rotation must include |
 //! | `[[rules.limits]]` | `kinds`, `max_years` | at most so long in total in these kinds |
 //! | `[rules.initial_residency]` | `in_prefecture` | initial residency must be in the prefecture |
@@ -132,6 +132,18 @@ pub const SHIPPED: &[(&str, &str)] = &[
     (
         "schemes/iwate-shichoson.toml",
         include_str!("../schemes/iwate-shichoson.toml"),
+    ),
+    (
+        "schemes/iwate-career.toml",
+        include_str!("../schemes/iwate-career.toml"),
+    ),
+    (
+        "schemes/iwate-career-gp.toml",
+        include_str!("../schemes/iwate-career-gp.toml"),
+    ),
+    (
+        "schemes/iwate-career-im.toml",
+        include_str!("../schemes/iwate-career-im.toml"),
     ),
 ];
 

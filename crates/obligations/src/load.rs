@@ -156,6 +156,8 @@ struct RawTenure {
 #[serde(deny_unknown_fields)]
 struct RawSpecialist {
     by_year_after_graduation: i64,
+    #[serde(default)]
+    training_years: Option<i64>,
     source: String,
     description: RawMsg,
 }
@@ -986,9 +988,15 @@ impl Check<'_> {
                 1,
                 60,
             );
-            let rule = year.map(|y| SpecialistBy {
-                year_after_graduation: y,
-            });
+            let training = r
+                .training_years
+                .map(|n| self.count(&format!("{key}.training_years"), n, 1, 10));
+            let rule = year.zip(training.map_or(Some(None), |t| t.map(Some))).map(
+                |(y, training_years)| SpecialistBy {
+                    year_after_graduation: y,
+                    training_years,
+                },
+            );
             self.cite(key, rule, r.source, r.description)
         });
         let rotation = raw.rotation.and_then(|r| self.rotation(r));

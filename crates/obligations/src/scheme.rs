@@ -372,6 +372,9 @@ pub struct Tenure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SpecialistBy {
     pub year_after_graduation: u32,
+    /// Years of training at accredited sites the specialty requires before the exam, when
+    /// the scheme states them (the basic specialties' programmes last at least three).
+    pub training_years: Option<u32>,
 }
 
 impl SpecialistBy {

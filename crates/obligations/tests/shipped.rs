@@ -52,7 +52,7 @@ fn citations(def: &SchemeDefinition) -> Vec<(&str, &chiiki_domain::Msg)> {
 
 #[test]
 fn every_shipped_scheme_loads_and_validates() {
-    assert_eq!(SHIPPED.len(), 6);
+    assert_eq!(SHIPPED.len(), 9);
     for (name, text) in SHIPPED {
         let def = SchemeDefinition::from_toml(name, text)
             .unwrap_or_else(|e| panic!("{name} does not load:\n{e}"));
@@ -69,13 +69,16 @@ fn every_shipped_scheme_loads_and_validates() {
         }
     }
     let registry = Registry::shipped().unwrap();
-    assert_eq!(registry.len(), 6);
+    assert_eq!(registry.len(), 9);
     let ids: Vec<&str> = registry.scheme_ids().map(|i| i.as_str()).collect();
     assert_eq!(
         ids,
         [
             "gifu-type1",
             "gifu-type2",
+            "iwate-career",
+            "iwate-career-gp",
+            "iwate-career-im",
             "iwate-iryokyoku",
             "iwate-kokuho",
             "iwate-shichoson",
@@ -93,6 +96,8 @@ fn mie_states_the_programme_conditions_literally() {
 
     let specialist = r.specialist.as_ref().unwrap();
     assert_eq!(specialist.year_after_graduation, 10);
+    // The source names no length of training.
+    assert_eq!(specialist.training_years, None);
     assert!(
         specialist
             .source
@@ -217,5 +222,26 @@ fn iwate_demo_schemes_match_the_demo() {
             let start = NaiveDate::from_ymd_opt(year, 4, 1).unwrap();
             assert_eq!(registry.version_for(&def.id, start).unwrap().version, 1);
         }
+    }
+}
+
+#[test]
+fn the_demo_programmes_state_their_rotation_rules() {
+    for (id, sites, groups) in [
+        ("iwate-career", 2, 1),
+        ("iwate-career-gp", 3, 3),
+        ("iwate-career-im", 3, 2),
+    ] {
+        let p = shipped(id);
+        assert_eq!(p.kind, SchemeKind::Programme);
+        let rotation = p.rules.rotation.as_ref().unwrap();
+        assert_eq!(rotation.min_sites, sites, "{id}");
+        assert_eq!(rotation.groups.len(), groups, "{id}");
+        let specialist = p.rules.specialist.as_ref().unwrap();
+        assert_eq!(specialist.training_years, Some(3), "{id}");
+        assert_eq!(
+            p.rules.tenure.as_ref().unwrap().min_per_facility,
+            Span::years(1)
+        );
     }
 }

@@ -599,7 +599,7 @@ impl Record for Scheme {
     }
 }
 
-static PROGRAMME_COLUMNS: [Column; 4] = columns![
+static PROGRAMME_COLUMNS: [Column; 5] = columns![
     req "id" "プログラムID" ["programme_id", "program_id"] Text (
         "英数字・ハイフン（例: iwate-career-gp）",
         "letters, digits, hyphens (e.g. iwate-career-gp)");
@@ -608,6 +608,9 @@ static PROGRAMME_COLUMNS: [Column; 4] = columns![
     opt "scheme" "制度ID" ["scheme_id", "修学資金"] Text (
         "対象の修学資金制度のID（任意）",
         "the scheme whose doctors it is for (optional)");
+    opt "specialty" "基本領域" ["専門", "target_specialty"] Text (
+        "養成する基本領域（任意、例: 内科）",
+        "the basic specialty it trains for (optional, e.g. internal_medicine)");
 ];
 
 impl Record for Programme {
@@ -622,12 +625,14 @@ impl Record for Programme {
         let name: Option<Name> = r.get("name");
         let pref: Option<PrefCode> = r.get("pref");
         let scheme: Option<SchemeId> = r.opt("scheme");
+        let specialty = r.opt("specialty");
         r.finish(None, || {
             Some(Ok(Programme {
                 id: id?,
                 name: name?,
                 pref: pref?,
                 scheme,
+                specialty,
             }))
         })
     }
@@ -638,6 +643,7 @@ impl Record for Programme {
             Cell::Text(self.name.to_string()),
             Cell::Text(self.pref.to_string()),
             Cell::text(self.scheme.as_ref()),
+            label(self.specialty, |v, l| v.label(l)),
         ]
     }
 

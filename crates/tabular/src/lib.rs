@@ -48,7 +48,7 @@ use chiiki_domain::{Lang, Msg, normalize};
 pub use cell::{Cell, CellKind, FromCell};
 pub use issue::{ImportIssue, Location};
 pub use row::{Column, Row};
-pub use write::{CsvStream, Sheet, sheets_to_xlsx};
+pub use write::{CsvStream, Sheet, sheet_to_csv, sheets_to_xlsx};
 
 /// The kinds of records that have files: the domain's [`chiiki_domain::Entity`], so that
 /// the whole workspace shares one type.

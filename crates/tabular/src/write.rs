@@ -80,6 +80,26 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// One sheet as a CSV file (UTF-8 with a BOM, CRLF, formulas guarded), as the register's
+/// CSV files are written.
+pub fn sheet_to_csv(sheet: &Sheet) -> Result<Vec<u8>, WriteError> {
+    let mut out: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        w.write_record(sheet.headers.iter().map(|h| guard_formula(h).into_owned()))?;
+        for row in &sheet.rows {
+            w.write_record(row.iter().map(|cell| match cell {
+                Cell::Text(s) => guard_formula(s).into_owned(),
+                other => other.to_text(),
+            }))?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
 /// A workbook of several sheets, each laid out as [`sheet`] does; byte-deterministic.
 pub fn sheets_to_xlsx(title: &str, sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
     let mut book = new_workbook(title);
@@ -164,4 +184,28 @@ fn sheet<R: AsRef<[Cell]>>(
     let last_col = headers.len().saturating_sub(1) as u16;
     sheet.autofilter(0, 0, last_row, last_col)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sheet_writes_as_csv_with_bom_and_guarded_formulas() {
+        let sheet = Sheet {
+            name: "s".into(),
+            headers: vec!["医師ID".into(), "年".into()],
+            rows: vec![
+                vec![Cell::Text("=SUM(A1)".into()), Cell::Number(2027.0)],
+                vec![Cell::Text("D-1".into()), Cell::Empty],
+            ],
+        };
+        let bytes = sheet_to_csv(&sheet).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with('\u{feff}'));
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
+        assert_eq!(lines[0], "医師ID,年");
+        assert_eq!(lines[1], "'=SUM(A1),2027");
+        assert_eq!(lines[2], "D-1,");
+    }
 }

@@ -140,6 +140,8 @@ pub struct Programme {
     pub name: String,
     pub pref: String,
     pub scheme: Option<String>,
+    /// The basic specialty it trains for (code, e.g. internal_medicine); none: any.
+    pub specialty: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -420,6 +422,7 @@ pub(crate) async fn programmes(State(s): State<AppState>, Auth(session): Auth) -
                 name: x.name.to_string(),
                 pref: x.pref.to_string(),
                 scheme: x.scheme.as_ref().map(|s| s.to_string()),
+                specialty: x.specialty.map(|s| s.code().to_string()),
             }),
             _ => None,
         },
