@@ -15,7 +15,10 @@
 //! and each doctor's maximum is one call of the dynamic programme, which may only
 //! overestimate (it counts a return to a site as a new one). The bound holds for every `y`;
 //! a subgradient descent looks for the lowest, which at its limit is the bound of the linear
-//! relaxation of the formulation with one variable per doctor and plan.
+//! relaxation of the formulation with one variable per doctor and plan. The planner reaches
+//! that limit by column generation instead ([`crate::master`]), which prices the doctors
+//! with the same dynamic programme; this descent is kept for callers that want a bound
+//! without a pool.
 
 use serde::Serialize;
 

@@ -12,7 +12,9 @@ pub mod exact;
 pub mod explain;
 pub mod generate;
 pub mod instance;
+mod master;
 pub mod plan;
+mod pool;
 pub mod replan;
 pub mod solve;
 

@@ -87,6 +87,7 @@ pub fn replan(instance: &Instance, previous: &Plan, limits: &Limits) -> Replanne
     let gain = overflow_cost(instance) / (2.0 * years.max(1) as f64);
     let per_year = 1.0 + 2.0 * gain;
     let mut search = Search::new(instance, start);
+    search.deadline = limits.deadline(std::time::Instant::now());
     search.cost = 1.0 + 2.0 * per_year * (years * nd.max(1)) as f64;
     search.keep = Some(Keep { rows, per_year });
     let crowded: Vec<usize> = crate::solve::overflow(instance, &search.plan)
@@ -119,6 +120,7 @@ pub fn replan(instance: &Instance, previous: &Plan, limits: &Limits) -> Replanne
         improvements,
         limits,
         Some(keep.as_ref()),
+        None,
     );
     let changes = diff(previous, &solved.plan);
     Replanned {

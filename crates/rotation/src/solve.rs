@@ -4,37 +4,50 @@
 //!    ([`crate::doctor::best_plan`]). Capacities are soft while searching: a full post costs
 //!    more than any plan can gain, so a doctor takes one only when no plan within the posts
 //!    exists, and the search then works the overflow away.
-//! 2. Rounds of large-neighbourhood search free a group of doctors (around an overflowing
+//! 2. Column generation ([`crate::master`]) solves the linear relaxation over every doctor's
+//!    rows: its prices give the bound, and the rows it finds (the first plan's among them)
+//!    are the pool from which annealing ([`crate::pool`]) picks one row per doctor.
+//! 3. Rounds of large-neighbourhood search free a group of doctors (around an overflowing
 //!    post, an unmet need, or one doctor and those who share their posts) and plan them
 //!    again, keeping a change when the objective does not fall.
-//! 3. The bound ([`crate::bound`]) says how far from the best plan there is the result can
-//!    be; small cohorts are solved exactly ([`crate::exact`]).
+//! 4. The bound says how far from the best plan there is the result can be; small cohorts
+//!    are solved exactly ([`crate::exact`]).
 //!
-//! Deterministic for a seed.
+//! Deterministic for a seed, whatever the threads, unless the time limit cuts a phase short.
 
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
+use std::time::{Duration, Instant};
 
 use crate::doctor::best_plan;
 use crate::instance::{Instance, Slot};
+use crate::master::Master;
 use crate::plan::{Plan, Score, check_doctor, score, score_counted};
+use crate::pool::anneal;
 
 /// How long to search.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Limits {
-    /// Rounds of large-neighbourhood search after the first plan.
+    /// Rounds of large-neighbourhood search after the pool's plan.
     pub rounds: usize,
     /// Doctors freed in a round.
     pub freed: usize,
     pub seed: u64,
-    /// Iterations of the bound's subgradient descent (0: no bound).
+    /// Pricing rounds of the column generation that gives the bound and the pool (0: no
+    /// bound and no pool).
     pub bound_iterations: usize,
+    /// Annealing moves over the pool of columns (0: none).
+    pub moves: u64,
     /// Nodes the exact search of a small cohort may visit before giving up (0: never exact).
     pub exact_nodes: u64,
-    /// Threads for the bound.
+    /// Threads for pricing (the results do not depend on them).
     pub threads: usize,
+    /// Wall-clock time for the whole solve, shared out between its phases (relaxation,
+    /// dive, annealing, search); the exact search of a small cohort is not cut. Results
+    /// depend on it only when it cuts a phase short. `None`: the other limits alone.
+    pub time_limit: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -43,10 +56,19 @@ impl Default for Limits {
             rounds: 2000,
             freed: 6,
             seed: 2027,
-            bound_iterations: 200,
+            bound_iterations: 60,
+            moves: 20_000_000,
             exact_nodes: 2_000_000,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            time_limit: Some(Duration::from_secs(50)),
         }
+    }
+}
+
+impl Limits {
+    /// When the search must stop, for a solve started at `start`.
+    pub(crate) fn deadline(&self, start: Instant) -> Option<Instant> {
+        self.time_limit.map(|t| start + t)
     }
 }
 
@@ -243,6 +265,8 @@ pub(crate) struct Search<'a> {
     pub cost: f64,
     /// When replanning: the rows to keep, and what keeping a year is worth.
     pub keep: Option<Keep>,
+    /// No round of search starts after this.
+    pub deadline: Option<Instant>,
 }
 
 /// The plan being replanned: each year kept as it was is worth `per_year`, more than any
@@ -276,6 +300,7 @@ impl<'a> Search<'a> {
             counts,
             cost: overflow_cost(instance),
             keep: None,
+            deadline: None,
         }
     }
 
@@ -331,6 +356,9 @@ impl<'a> Search<'a> {
         let mut improvements = 0;
         let k = limits.freed.clamp(1, movable.len());
         for _ in 0..limits.rounds {
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
             let freed = self.neighbourhood(movable, k, &mut rng);
             let saved: Vec<(usize, Vec<Option<usize>>)> = freed
                 .iter()
@@ -438,6 +466,8 @@ impl<'a> Search<'a> {
 
 /// Plans the cohort.
 pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
+    let started = Instant::now();
+    let deadline = limits.deadline(started);
     let nd = instance.doctors.len();
     let unplanned = infeasible_alone(instance);
     let planned: Vec<usize> = (0..nd)
@@ -451,6 +481,7 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
         first.sites[u.doctor] = instance.fixed_row(u.doctor);
     }
     let mut search = Search::new(instance, first);
+    search.deadline = deadline;
     // Most constrained first: the most designated years owed, then the fewest free years.
     let free = |d: usize| {
         instance.doctors[d]
@@ -477,6 +508,36 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
         let placed = search.place(d);
         debug_assert!(placed, "a doctor feasible alone is always planned");
     }
+    let mut bound = None;
+    if limits.bound_iterations > 0 && !planned.is_empty() {
+        let mut master = Master::new(instance, &planned, &search.plan.sites);
+        // The first plan's rows come first in the pool: the annealing starts from them.
+        for (k, &d) in planned.iter().enumerate() {
+            master.add(k, search.plan.sites[d].clone());
+        }
+        // The time limit's shares: two fifths at most for the relaxation, a fifth for the
+        // dive, a quarter for the annealing, the rest for the search.
+        let by = |share: f64| limits.time_limit.map(|t| started + t.mul_f64(share));
+        if master
+            .generate(limits.bound_iterations, 1e-4, limits.threads, by(0.4))
+            .is_some()
+        {
+            // A plan from the relaxation by diving (its pricing may lower the bound too),
+            // then annealing over the pool from it, or from the first plan when the dive
+            // ends beyond the posts and the annealing finds nothing better.
+            let dived = master.dive(limits.threads, by(0.6));
+            bound = Some(master.bound);
+            let current = search.objective();
+            let found = anneal(&master, &dived, limits.moves, limits.seed, by(0.85));
+            if let Some((pick, value)) = found
+                && value > current + 1e-9
+            {
+                for (k, &d) in planned.iter().enumerate() {
+                    search.set(d, master.columns[k][pick[k]].row.clone());
+                }
+            }
+        }
+    }
     let improvements = search.improve(&planned, limits);
     finish(
         instance,
@@ -486,11 +547,14 @@ pub fn solve(instance: &Instance, limits: &Limits) -> Solved {
         improvements,
         limits,
         Some(None),
+        bound,
     )
 }
 
 /// The plan's figures: exact search when `exact` is given and the cohort small enough (with
-/// the replanned rows to keep, if any), the bound and the gap, the overflowing posts.
+/// the replanned rows to keep, if any), the bound (`bound` when already known) and the gap,
+/// the overflowing posts.
+#[allow(clippy::too_many_arguments)] // the figures of a solve, each from its own phase
 pub(crate) fn finish(
     instance: &Instance,
     mut plan: Plan,
@@ -499,6 +563,7 @@ pub(crate) fn finish(
     improvements: usize,
     limits: &Limits,
     exact: Option<Option<&Keep>>,
+    bound: Option<f64>,
 ) -> Solved {
     let mut proven = false;
     if let Some(keep) = exact
@@ -509,10 +574,11 @@ pub(crate) fn finish(
     }
     let score = score(instance, &plan);
     let overflow = overflow(instance, &plan);
-    let bound = (limits.bound_iterations > 0 && !planned.is_empty())
-        .then(|| crate::bound::lagrangian(instance, planned, score.total(), limits))
-        .flatten()
-        .map(|b| b.value);
+    let bound = bound.or_else(|| {
+        (limits.bound_iterations > 0 && !planned.is_empty())
+            .then(|| crate::master::bound(instance, planned, &plan, limits))
+            .flatten()
+    });
     let bound = if proven { Some(score.total()) } else { bound };
     let gap = bound.map(|b| relative_gap(b, score.total()));
     let proven = proven || (overflow.is_empty() && gap.is_some_and(|g| g <= 1e-9));

@@ -185,3 +185,34 @@ fn fixed_years_above_the_posts_are_reported_with_the_doctors() {
     let rules: Vec<&str> = check(&i, &solved.plan).iter().map(|v| v.rule).collect();
     assert_eq!(rules, vec!["capacity"]);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The relaxation's bound after any number of pricing rounds (each round's prices give a
+    /// valid bound, whatever the restricted master made of them) is never below the best
+    /// plan, and the plan from the pool (dive and annealing, no search, no exact search)
+    /// keeps every rule whenever a plan does.
+    #[test]
+    fn the_relaxations_bound_holds_after_any_round(i in small_cohort(), rounds in 1usize..=6) {
+        let best = brute_force(&i);
+        let limits = Limits { rounds: 0, exact_nodes: 0, bound_iterations: rounds, moves: 20_000, ..Limits::default() };
+        let solved = solve(&i, &limits);
+        if let Some(best) = best {
+            let bound = solved.bound.expect("a bound for a cohort that can be planned");
+            prop_assert!(bound >= best - 1e-6, "bound {} below the best {}", bound, best);
+            prop_assert!(solved.score.total() <= best + 1e-6 || !check(&i, &solved.plan).is_empty());
+        }
+    }
+}
+
+#[test]
+fn a_prefecture_shaped_cohort_is_planned_within_its_bound() {
+    let i = chiiki_rotation::generate::prefecture(60, 10, 40, 3);
+    let solved = solve(&i, &Limits::default());
+    assert!(solved.unplanned.is_empty(), "{:?}", solved.unplanned);
+    assert_eq!(check(&i, &solved.plan), vec![]);
+    let bound = solved.bound.expect("a bound");
+    assert!(bound >= solved.score.total() - 1e-6);
+    assert!(solved.gap.is_some_and(|g| g < 0.05), "gap {:?}", solved.gap);
+}

@@ -14,6 +14,7 @@ mod i18n;
 mod obligations;
 mod pages;
 mod placement;
+mod rotation;
 mod session;
 
 use std::net::SocketAddr;
@@ -34,14 +35,33 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub throttle: Arc<Throttle>,
     pub uploads: Arc<files::Uploads>,
+    /// How long the rotation planner may search for a plan or a replan.
+    pub rotation_effort: chiiki_app::rotation::Effort,
+    /// One rotation plan at a time: the planner uses every core for up to a minute.
+    pub planning: Arc<tokio::sync::Semaphore>,
+}
+
+/// How the application runs, beyond its store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// How long the rotation planner may search: [`chiiki_app::rotation::Effort::default`]
+    /// (up to a minute on the demo) in service, `Effort::quick()` (seconds) in tests.
+    pub rotation_effort: chiiki_app::rotation::Effort,
 }
 
 /// The application's routes.
 pub fn router(store: Arc<dyn Store>) -> Router {
+    router_with(store, Options::default())
+}
+
+/// The application's routes, run with `options`.
+pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
     let state = AppState {
         store,
         throttle: Arc::new(Throttle::default()),
         uploads: Arc::new(files::Uploads::default()),
+        rotation_effort: options.rotation_effort,
+        planning: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     Router::new()
         .route("/health", get(health))
@@ -85,6 +105,12 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/placement/{id}/runs/{seq}", get(placement::run_page))
         .route("/placement/{id}/decision", post(placement::decide))
         .route("/placement/{id}/pack.xlsx", get(placement::pack))
+        .route("/rotation", get(rotation::list).post(rotation::plan))
+        .route("/rotation/mine", get(rotation::mine))
+        .route("/rotation/{seq}", get(rotation::version))
+        .route("/rotation/{seq}/replan", post(rotation::replan))
+        .route("/rotation/{seq}/adopt", post(rotation::adopt))
+        .route("/rotation/{seq}/doctors/{id}", get(rotation::doctor))
         .route("/audit", get(pages::audit))
         .route(
             "/import",
@@ -123,9 +149,18 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
 ) -> std::io::Result<()> {
+    serve_with(listener, store, Options::default()).await
+}
+
+/// Serves the application, run with `options`, on the listener until Ctrl-C.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    options: Options,
+) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(store).into_make_service_with_connect_info::<SocketAddr>(),
+        router_with(store, options).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -41,6 +41,10 @@ pub(crate) struct Chrome {
     pub can_manage: bool,
     /// Whether the register's obligation views are in the navigation.
     pub can_obligations: bool,
+    /// Whether the rotation plans of the prefecture are in the navigation.
+    pub can_rotation: bool,
+    /// Whether the user's own rotation plan is (a doctor's account).
+    pub my_rotation: bool,
     /// This page, to come back to after changing a preference.
     pub here: String,
 }
@@ -58,6 +62,8 @@ impl Chrome {
             can_write: p.can(Permission::WriteRegister),
             can_manage: p.can(Permission::ManageAccounts),
             can_obligations: chiiki_app::obligations::may_read_register_views(p),
+            can_rotation: chiiki_app::rotation::may_read(p),
+            my_rotation: p.role == chiiki_domain::Role::Doctor && p.doctor.is_some(),
             here: urlencode(uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")),
         }
     }
@@ -76,6 +82,8 @@ impl Chrome {
             can_write: false,
             can_manage: false,
             can_obligations: false,
+            can_rotation: false,
+            my_rotation: false,
             here: "%2F".into(),
         }
     }
@@ -136,6 +144,8 @@ struct Home {
     map: Option<String>,
     source: &'static str,
     map_source: &'static str,
+    /// A doctor's own plan in the rotation plan in force: the version's number.
+    my_rotation: Option<u32>,
 }
 
 /// The analysis of the areas the user may see; none for a role that may not read the
@@ -170,7 +180,15 @@ pub(crate) async fn home(
     let t = T(prefs.lang);
     let rows = visible_analysis(&s, &session.principal).await?;
     let map = chiiki_report::map::scope_map(&rows, &area_link, "home").map_err(internal)?;
+    let who = &session.principal;
+    let my_rotation = match (who.role, &who.doctor, who.pref) {
+        (chiiki_domain::Role::Doctor, Some(_), Some(pref)) => {
+            chiiki_app::rotation::in_force(s.store.as_ref(), pref).await?
+        }
+        _ => None,
+    };
     render(&Home {
+        my_rotation,
         map,
         map_source: chiiki_report::map::MAP_SOURCE,
         chrome: Chrome::new(&session, prefs, "", &uri),

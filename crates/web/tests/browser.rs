@@ -69,7 +69,15 @@ impl App {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let store = t.shared();
-        tokio::spawn(async move { chiiki_web::serve(listener, store).await.unwrap() });
+        // The rotation planner's short search: seconds, not a minute.
+        let options = chiiki_web::Options {
+            rotation_effort: chiiki_app::rotation::Effort::quick(),
+        };
+        tokio::spawn(async move {
+            chiiki_web::serve_with(listener, store, options)
+                .await
+                .unwrap()
+        });
         App {
             base: format!("http://{addr}"),
             t,
@@ -1286,4 +1294,109 @@ async fn coordinator_runs_the_iwate_round_compares_and_decides() {
     b.wait_for_text("#decision", "#2").await;
     b.goto(&app.url("/doctors/DEMO-2018-001")).await;
     b.wait_for_text("main h2", "勤務の経過").await;
+}
+
+/// A multi-year rotation plan of the Iwate demo: the coordinator plans the cohort, reads the
+/// Gantt chart, opens a doctor's plan and its reasons, and adopts the version; the doctor
+/// then reads their own plan from the home page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinator_plans_rotations_reads_a_doctors_reasons_and_adopts() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+
+    b.log_in(&app, "iwate").await;
+    b.click("header.site nav a[href='/rotation']").await;
+    b.wait_for_path("/rotation").await;
+    b.wait_for_text("main h1", "複数年ローテーション計画").await;
+    let help = b.text("#plan-help").await;
+    assert!(help.contains("1分"), "{help}");
+    b.type_into("#plan-form input[name=first_year]", "2027")
+        .await;
+    b.type_into("#plan-form input[name=label]", "ブラウザの案")
+        .await;
+    b.click("#plan-form button[type=submit]").await;
+    // Planning takes seconds with the short search; more on a busy machine.
+    let started = Instant::now();
+    let seq = loop {
+        if let Ok(u) = b.c.current_url().await
+            && let Some(seq) = u.path().strip_prefix("/rotation/")
+            && let Ok(seq) = seq.parse::<u32>()
+        {
+            break seq;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "no version's page after planning (at {})",
+            b.here().await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    eprintln!("planned version {seq} in {:?}", started.elapsed());
+
+    // The chart: drawn, a linked row per doctor.
+    b.wait_for_text("main h1", "ブラウザの案").await;
+    let chart = b.find("#gantt svg.chiiki-gantt").await;
+    let (_, _, w, h) = chart.rectangle().await.unwrap();
+    assert!(w > 400.0 && h > 200.0, "the chart is drawn: {w}×{h}");
+    let links = b.all("#gantt svg a").await;
+    assert!(links.len() > 10, "{} doctors linked", links.len());
+    assert!(b.text("#violations-h").await.contains("規則違反"));
+    b.screenshot("rotation-version").await;
+    b.scroll_to("#gantt-h").await;
+    b.screenshot("rotation-gantt").await;
+    b.phone_screenshot("rotation-version", Some("#gantt")).await;
+
+    // A doctor's plan from the chart: every year with its reasons.
+    let href = links[0].attr("href").await.unwrap().expect("a link");
+    b.scroll_to("#gantt svg a").await;
+    b.click("#gantt svg a").await;
+    b.wait_for_path(&href).await;
+    b.wait_for_text("#years-h", "年度ごとの計画と理由").await;
+    let reasons = b.texts("#years ul.reasons li").await;
+    assert!(!reasons.is_empty(), "reasons shown");
+    assert!(reasons.iter().all(|r| !r.trim().is_empty()), "{reasons:?}");
+    assert_eq!(
+        b.all("#gantt svg.chiiki-gantt").await.len(),
+        1,
+        "one row's chart"
+    );
+    b.scroll_to("#years").await;
+    b.screenshot("rotation-doctor").await;
+    b.phone_screenshot("rotation-doctor", Some("#years")).await;
+
+    // Adopt: back on the version, in force.
+    b.click("main p a[href^='/rotation/']").await;
+    b.wait_for_path(&format!("/rotation/{seq}")).await;
+    b.type_into(
+        "#adopt-form textarea[name=rationale]",
+        "医師少数区域の定員を最も満たす案",
+    )
+    .await;
+    b.click("#adopt-form button[type=submit]").await;
+    b.wait_for_text("#adoption", "医師少数区域の定員を最も満たす案")
+        .await;
+    assert_eq!(b.text("#version-status .badge.in-force").await, "施行中");
+    assert!(b.all("#adopt-form").await.is_empty(), "adopted once");
+    b.click("main p a[href='/rotation']").await;
+    b.wait_for_path("/rotation").await;
+    b.wait_for_text(&format!("#v-{seq}"), "施行中").await;
+    b.screenshot("rotation-versions").await;
+    b.log_out().await;
+
+    // The doctor of the first row reads their own plan from the home page.
+    let doctor = href.rsplit('/').next().unwrap().to_string();
+    account(&app.t, "planned", Role::Doctor, Some(3), Some(&doctor)).await;
+    b.log_in(&app, "planned").await;
+    b.click("#my-rotation a").await;
+    b.wait_for_path(&format!("/rotation/{seq}/doctors/{doctor}"))
+        .await;
+    b.wait_for_text("#years-h", "年度ごとの計画と理由").await;
+    assert!(b.all("#gantt svg a").await.is_empty(), "no links to others");
+    b.click("header.site nav a[href='/rotation/mine']").await;
+    b.wait_for_path(&format!("/rotation/{seq}/doctors/{doctor}"))
+        .await;
+
+    b.close().await;
 }

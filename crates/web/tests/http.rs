@@ -46,6 +46,21 @@ async fn account(
 
 /// A server with the demo and one account per role (and a coordinator of Miyagi).
 async fn spawn(t: testing::TestStore) -> Server {
+    spawn_with(t, chiiki_web::Options::default()).await
+}
+
+/// [`spawn`], with the rotation planner's short search (seconds, not a minute).
+async fn spawn_quick(t: testing::TestStore) -> Server {
+    spawn_with(
+        t,
+        chiiki_web::Options {
+            rotation_effort: chiiki_app::rotation::Effort::quick(),
+        },
+    )
+    .await
+}
+
+async fn spawn_with(t: testing::TestStore, options: chiiki_web::Options) -> Server {
     chiiki_app::load_demo(t.store()).await.expect("demo loads");
     account(&t, "admin", Role::Admin, None, None, None).await;
     account(&t, "iwate", Role::Coordinator, Some(3), None, None).await;
@@ -72,7 +87,11 @@ async fn spawn(t: testing::TestStore) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let store = t.shared();
-    tokio::spawn(async move { chiiki_web::serve(listener, store).await.unwrap() });
+    tokio::spawn(async move {
+        chiiki_web::serve_with(listener, store, options)
+            .await
+            .unwrap()
+    });
     Server {
         base: format!("http://{addr}"),
         _t: t,
@@ -1629,4 +1648,543 @@ async fn a_coordinator_runs_a_round_compares_decides_and_downloads_the_pack() {
         let (st, _) = get(&d, &format!("{round}/pack.xlsx")).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
     }
+}
+
+/// The table with this id, whatever its class, up to its end.
+fn the_table<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!(r#" id="{id}""#))
+        .unwrap_or_else(|| panic!("a table {id}"));
+    let len = page[start..].find("</table>").unwrap();
+    &page[start..start + len]
+}
+
+/// The `seq` of a redirect to `/rotation/{seq}`.
+fn version_of(r: &reqwest::Response) -> u32 {
+    let to = r.headers()["location"].to_str().unwrap();
+    let seq = to
+        .strip_prefix("/rotation/")
+        .unwrap_or_else(|| panic!("a version's page: {to}"));
+    seq.parse()
+        .unwrap_or_else(|_| panic!("a version's page: {to}"))
+}
+
+/// The doctors linked from a version's chart, in the chart's order.
+fn chart_doctors(page: &str, seq: u32) -> Vec<String> {
+    let link = format!(r#"href="/rotation/{seq}/doctors/"#);
+    page.split(&link)
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn rotation_plans_are_planned_explained_replanned_and_adopted() {
+    let t = testing::sqlite().await;
+    let s = spawn_quick(t).await;
+    let base = &s.base;
+    let c = logged_in(base, "iwate").await;
+
+    // The list, with the plan form and what it takes.
+    let (st, list) = get(&c, &format!("{base}/rotation")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(list.contains(r#"id="plan-form""#) && list.contains("最大1分"));
+    assert!(
+        list.contains(r#"href="/rotation" aria-current="page""#),
+        "in the navigation"
+    );
+    let token = csrf_of(&list);
+    // A horizon out of range is said on the page, with the form kept.
+    let r = c
+        .post(format!("{base}/rotation"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("first_year", "2027"),
+            ("years", "40"),
+            ("label", "長すぎる"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"id="problem""#) && html.contains("1〜15 年"),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="長すぎる""#));
+
+    // Plan: to the new version's page.
+    let started = std::time::Instant::now();
+    let r = c
+        .post(format!("{base}/rotation"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("first_year", "2027"),
+            ("years", "10"),
+            ("label", "第1案"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let first = version_of(&r);
+    eprintln!("planned version {first} in {:?}", started.elapsed());
+
+    let (_, list) = get(&c, &format!("{base}/rotation")).await;
+    let versions = the_table(&list, "versions");
+    assert!(
+        versions.contains(&format!(
+            r#"<a href="/rotation/{first}">#{first} 第1案</a>"#
+        )),
+        "{versions}"
+    );
+    assert!(versions.contains("2027–2036年度"));
+
+    // The version: the chart links every doctor, by id; figures, coverage, checks.
+    let (st, page) = get(&c, &format!("{base}/rotation/{first}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(r#"<svg xmlns="http://www.w3.org/2000/svg" class="chiiki-gantt""#));
+    let doctors = chart_doctors(&page, first);
+    assert!(doctors.len() > 10, "{} doctors", doctors.len());
+    let mut sorted = doctors.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(doctors.len(), sorted.len(), "one row each");
+    let chart = &page[page.find(r#"id="gantt""#).unwrap()..];
+    assert_eq!(chart_doctors(chart, first)[..], sorted[..], "by id");
+    for id in [
+        "figures",
+        "coverage",
+        "f-fill",
+        "f-gap",
+        "download-csv",
+        "replan-form",
+        "adopt-form",
+    ] {
+        assert!(page.contains(&format!(r#"id="{id}""#)), "{id}");
+    }
+    assert!(!page.contains(r#"id="changes""#), "no parent, no changes");
+    // What the checks find is said, or "none" (the planner's result is verified).
+    let json: serde_json::Value = c
+        .get(format!("{base}/rotation/{first}.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let outcome = &json["outcome"];
+    for (key, none) in [
+        ("violations", "violations-none"),
+        ("obligation_failures", "obligation-failures-none"),
+    ] {
+        let n = outcome[key].as_array().unwrap().len();
+        assert_eq!(
+            page.contains(&format!(r#"id="{none}">なし<"#)),
+            n == 0,
+            "{key}: {n}"
+        );
+    }
+    let unplanned: Vec<u64> = outcome["unplanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_u64().unwrap())
+        .collect();
+    let unplanned_section = &page[page.find(r#"id="unplanned""#).unwrap()..];
+    if unplanned.is_empty() {
+        assert!(unplanned_section.contains("<p>なし</p>"));
+    } else {
+        assert!(unplanned_section.contains(r#"id="unplanned-table""#));
+    }
+
+    // Downloads.
+    let r = c
+        .get(format!("{base}/rotation/{first}.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("医師ID") && csv.contains("2027年度"));
+    assert_eq!(csv.lines().count(), doctors.len() + 1, "a line per doctor");
+    let r = c
+        .get(format!("{base}/rotation/{first}.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    let (st, _) = get(&c, &format!("{base}/rotation/{first}.pdf")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // A doctor with a planned year 2028 (the second of the horizon): their page explains it.
+    let input = &json["input"];
+    let rows = outcome["rows"].as_array().unwrap();
+    let (index, doctor) = input["doctors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .find(|(i, d)| d["years"][1]["kind"] == "free" && !rows[*i][1].is_null())
+        .map(|(i, d)| (i, d["id"].as_str().unwrap().to_string()))
+        .expect("a doctor planned in 2028");
+    let site = &input["sites"][rows[index][1].as_u64().unwrap() as usize];
+    let (st, plan) = get(&c, &format!("{base}/rotation/{first}/doctors/{doctor}")).await;
+    assert_eq!(st, StatusCode::OK);
+    let years = the_table(&plan, "years");
+    let row2028 = &years[years.find("2028年度").unwrap()..];
+    let row2028 = &row2028[..row2028.find("</tr>").unwrap()];
+    assert!(
+        row2028.contains(site["name"].as_str().unwrap()),
+        "{row2028}"
+    );
+    assert!(
+        row2028.contains(r#"<ul class="reasons"><li>"#),
+        "reasons: {row2028}"
+    );
+    assert!(plan.contains(r#"id="programme-rules""#) && plan.contains("chiiki-gantt"));
+    assert!(
+        plan.contains(&format!(r#"<a href="/rotation/{first}">"#)),
+        "back to the version"
+    );
+    let (st, _) = get(&c, &format!("{base}/rotation/{first}/doctors/NOPE")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = get(&c, &format!("{base}/rotation/999")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // In English.
+    c.get(format!("{base}/prefs/lang/en?next=/"))
+        .send()
+        .await
+        .unwrap();
+    let (_, en) = get(&c, &format!("{base}/rotation/{first}/doctors/{doctor}")).await;
+    assert!(en.contains("Each year, and why") && en.contains("FY2028"));
+    assert!(!en.contains("年度ごとの計画と理由"));
+    let (_, en) = get(&c, &format!("{base}/rotation/{first}")).await;
+    for label in [
+        "Whole version (JSON)",
+        "Coverage by area and year",
+        "FY2027",
+        "Wanted posts filled (%)",
+    ] {
+        assert!(en.contains(label), "{label}");
+    }
+    for label in ["医師別の計画", "指標", "定員の充足率"] {
+        assert!(!en.contains(label), "{label} left in English");
+    }
+    c.get(format!("{base}/prefs/lang/ja?next=/"))
+        .send()
+        .await
+        .unwrap();
+
+    // Leave in 2028 for that doctor, through the assignment form; then replan.
+    let (_, form) = get(&c, &format!("{base}/doctors/{doctor}/assignments/new")).await;
+    let r = c
+        .post(format!("{base}/doctors/{doctor}/assignments"))
+        .form(&[
+            ("csrf", csrf_of(&form).as_str()),
+            ("facility", ""),
+            ("start", "2028-04-01"),
+            ("end", "2029-03-31"),
+            ("fte", "1"),
+            ("kind", "childcare_leave"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let r = c
+        .post(format!("{base}/rotation/{first}/replan"))
+        .form(&[("csrf", token.as_str()), ("label", "育休を反映")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let second = version_of(&r);
+    assert!(second > first);
+    let (_, page) = get(&c, &format!("{base}/rotation/{second}")).await;
+    let changes = &page[page.find(r#"id="changes""#).expect("changes")..];
+    assert!(changes.contains(&format!("版 {first} からの変更")));
+    let table2 = the_table(changes, "changes-table");
+    let mine: Vec<&str> = table2
+        .split("<tr>")
+        .filter(|r| r.contains(&format!("/doctors/{doctor}\"")))
+        .collect();
+    assert!(mine.iter().any(|r| r.contains(">2028<")), "{table2}");
+    let json2: serde_json::Value = c
+        .get(format!("{base}/rotation/{second}.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let changes2 = json2["outcome"]["changes"].as_array().unwrap();
+    assert!(page.contains(&format!(r#"id="changes-count">{}件"#, changes2.len())));
+    if changes2.iter().any(|c| !c["after"].is_null()) {
+        assert!(
+            page.contains(r#"<g class="changed">"#),
+            "changed cells outlined"
+        );
+    }
+    let (_, plan2) = get(&c, &format!("{base}/rotation/{second}/doctors/{doctor}")).await;
+    let years = the_table(&plan2, "years");
+    let row2028 = &years[years.find("2028年度").unwrap()..];
+    let row2028 = &row2028[..row2028.find("</tr>").unwrap()];
+    assert!(
+        row2028.contains("休業") && row2028.contains("変更前"),
+        "{row2028}"
+    );
+
+    // The doctor's own plan is not theirs to see before it is adopted.
+    account(&s._t, "planned", Role::Doctor, Some(3), None, Some(&doctor)).await;
+    let d = logged_in(base, "planned").await;
+    let (st, mine_page) = get(&d, &format!("{base}/rotation/mine")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(mine_page.contains(r#"id="no-plan""#));
+    let (st, _) = get(&d, &format!("{base}/rotation/{second}/doctors/{doctor}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, home) = get(&d, &format!("{base}/")).await;
+    assert!(!home.contains(r#"id="my-rotation""#));
+
+    // Adopt: a reason is required; then in force, once.
+    let adopt = |why: &'static str| {
+        c.post(format!("{base}/rotation/{second}/adopt"))
+            .form(&[("csrf", token.clone()), ("rationale", why.to_string())])
+    };
+    let r = adopt(" ").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(r#"id="problem""#));
+    let r = adopt("育休を反映した案を採用").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(version_of(&r), second);
+    let (_, page) = get(&c, &format!("{base}/rotation/{second}")).await;
+    assert!(page.contains(r#"<span class="badge in-force">施行中</span>"#));
+    assert!(page.contains("育休を反映した案を採用") && !page.contains(r#"id="adopt-form""#));
+    let r = adopt("もう一度").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, list) = get(&c, &format!("{base}/rotation")).await;
+    let row = the_table(&list, "versions");
+    let row = &row[row.find(&format!(r#"id="v-{second}""#)).unwrap()..];
+    assert!(row[..row.find("</tr>").unwrap()].contains("施行中"));
+
+    // The doctor now sees their own plan, from the home page, and no one else's.
+    let (_, home) = get(&d, &format!("{base}/")).await;
+    assert!(home.contains(r#"id="my-rotation""#));
+    let r = d.get(format!("{base}/rotation/mine")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let own = format!("/rotation/{second}/doctors/{doctor}");
+    assert_eq!(r.headers()["location"], own.as_str());
+    let (st, plan) = get(&d, &format!("{base}{own}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(plan.contains(r#"id="years""#) && plan.contains("施行中"));
+    assert!(
+        !plan.contains(&format!(r#"<a href="/rotation/{second}">"#)),
+        "no version page"
+    );
+    let other = doctors.iter().find(|o| **o != doctor).unwrap();
+    for (path, want) in [
+        (
+            format!("/rotation/{second}/doctors/{other}"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("/rotation/{first}/doctors/{doctor}"),
+            StatusCode::NOT_FOUND,
+        ),
+        ("/rotation".to_string(), StatusCode::FORBIDDEN),
+        (format!("/rotation/{second}"), StatusCode::FORBIDDEN),
+        (format!("/rotation/{second}.csv"), StatusCode::FORBIDDEN),
+        (format!("/rotation/{second}.json"), StatusCode::FORBIDDEN),
+    ] {
+        let (st, _) = get(&d, &format!("{base}{path}")).await;
+        assert_eq!(st, want, "doctor {path}");
+    }
+}
+
+#[tokio::test]
+async fn rotation_plans_keep_to_roles_prefectures_and_the_csrf_token() {
+    let t = testing::sqlite().await;
+    let s = spawn_quick(t).await;
+    let base = &s.base;
+    let c = logged_in(base, "iwate").await;
+    let (_, list) = get(&c, &format!("{base}/rotation")).await;
+    let token = csrf_of(&list);
+    let count = || async {
+        s._t.store()
+            .list_plan_versions(PrefCode::new(3).unwrap())
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+
+    // Without the session's token, nothing is planned, replanned or adopted.
+    let plan_form = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("first_year", "2027".to_string()),
+            ("years", "3".to_string()),
+            ("label", "CSRF".to_string()),
+        ]
+    };
+    for csrf in ["", "0123"] {
+        let r = c
+            .post(format!("{base}/rotation"))
+            .form(&plan_form(csrf))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(count().await, before);
+    let r = c
+        .post(format!("{base}/rotation"))
+        .form(&plan_form(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let seq = version_of(&r);
+    assert_eq!(count().await, before + 1);
+    for action in ["replan", "adopt"] {
+        let r = c
+            .post(format!("{base}/rotation/{seq}/{action}"))
+            .form(&[("label", "x"), ("rationale", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{action}");
+    }
+    assert_eq!(count().await, before + 1);
+    assert_eq!(
+        chiiki_app::rotation::in_force(s._t.store(), PrefCode::new(3).unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    let doctor = chart_doctors(&get(&c, &format!("{base}/rotation/{seq}")).await.1, seq)
+        .first()
+        .cloned()
+        .expect("a doctor");
+    let pages = [
+        "/rotation".to_string(),
+        format!("/rotation/{seq}"),
+        format!("/rotation/{seq}.csv"),
+        format!("/rotation/{seq}/doctors/{doctor}"),
+    ];
+
+    // A facility may not read the plans; an auditor reads them but plans nothing.
+    let kamaishi = logged_in(base, "kamaishi").await;
+    for path in &pages {
+        let (st, _) = get(&kamaishi, &format!("{base}{path}")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "kamaishi {path}");
+    }
+    let (_, home) = get(&kamaishi, &format!("{base}/")).await;
+    assert!(
+        !home.contains(r#"href="/rotation""#),
+        "not in the navigation"
+    );
+    let auditor = logged_in(base, "auditor").await;
+    for path in &pages {
+        let (st, _) = get(&auditor, &format!("{base}{path}")).await;
+        assert_eq!(st, StatusCode::OK, "auditor {path}");
+    }
+    let (_, list) = get(&auditor, &format!("{base}/rotation")).await;
+    assert!(!list.contains(r#"id="plan-form""#));
+    let (_, page) = get(&auditor, &format!("{base}/rotation/{seq}")).await;
+    assert!(!page.contains(r#"id="replan-form""#) && !page.contains(r#"id="adopt-form""#));
+    let token = csrf_of(&page);
+    for (path, form) in [
+        ("/rotation".to_string(), plan_form(&token)),
+        (
+            format!("/rotation/{seq}/replan"),
+            vec![("csrf", token.clone()), ("label", "x".into())],
+        ),
+        (
+            format!("/rotation/{seq}/adopt"),
+            vec![("csrf", token.clone()), ("rationale", "x".into())],
+        ),
+    ] {
+        let r = auditor
+            .post(format!("{base}{path}"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "auditor POST {path}");
+    }
+    assert_eq!(count().await, before + 1);
+
+    // Miyagi's coordinator sees Miyagi's plans (none), never Iwate's.
+    let miyagi = logged_in(base, "miyagi").await;
+    let (st, list) = get(&miyagi, &format!("{base}/rotation")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(list.contains("宮城県") && list.contains(r#"id="no-versions""#));
+    for (path, want) in [
+        (format!("/rotation/{seq}"), StatusCode::NOT_FOUND),
+        (format!("/rotation/{seq}?pref=03"), StatusCode::FORBIDDEN),
+        (
+            format!("/rotation/{seq}.json?pref=03"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("/rotation/{seq}/doctors/{doctor}?pref=03"),
+            StatusCode::FORBIDDEN,
+        ),
+        ("/rotation?pref=03".to_string(), StatusCode::FORBIDDEN),
+    ] {
+        let (st, _) = get(&miyagi, &format!("{base}{path}")).await;
+        assert_eq!(st, want, "miyagi {path}");
+    }
+    let token = csrf_of(&list);
+    let mut form = plan_form(&token);
+    form.push(("pref", "03".into()));
+    let r = miyagi
+        .post(format!("{base}/rotation"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = miyagi
+        .post(format!("{base}/rotation/{seq}/adopt"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("pref", "03"),
+            ("rationale", "越境"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count().await, before + 1);
+
+    // The administrator chooses the prefecture; links keep it.
+    let admin = logged_in(base, "admin").await;
+    let (st, list) = get(&admin, &format!("{base}/rotation")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(list.contains(r#"id="pref-form""#) && !list.contains(r#"id="versions""#));
+    let (_, list) = get(&admin, &format!("{base}/rotation?pref=03")).await;
+    assert!(list.contains(&format!(r#"href="/rotation/{seq}?pref=03""#)));
+    let (st, page) = get(&admin, &format!("{base}/rotation/{seq}?pref=03")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(&format!(
+        r#"href="/rotation/{seq}/doctors/{doctor}?pref=03""#
+    )));
+    let (st, _) = get(&admin, &format!("{base}/rotation/{seq}?pref=99")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
 }
