@@ -29,12 +29,12 @@ use serde::{Deserialize, Serialize};
 use crate::AppError;
 use crate::access::{Permission, Principal};
 
-fn rejected(ja: impl Into<String>, en: impl Into<String>) -> AppError {
+pub(crate) fn rejected(ja: impl Into<String>, en: impl Into<String>) -> AppError {
     AppError::Rejected(Msg::new(ja, en))
 }
 
-/// Store refusals of rounds said to the user.
-fn said(e: StoreError) -> AppError {
+/// Store refusals (of rounds, of rotation plans) said to the user.
+pub(crate) fn said(e: StoreError) -> AppError {
     match e {
         StoreError::RoundDecided { round } => rejected(
             format!("配属ラウンド {round} は決定済みです。入力・実行・決定はもう変更できません"),
@@ -56,9 +56,7 @@ fn said(e: StoreError) -> AppError {
 
 /// The first day and the last day of a fiscal year.
 pub fn fiscal_year_days(y: FiscalYear) -> (NaiveDate, NaiveDate) {
-    let first = NaiveDate::from_ymd_opt(y.year(), 4, 1).unwrap_or(NaiveDate::MIN);
-    let last = NaiveDate::from_ymd_opt(y.year() + 1, 3, 31).unwrap_or(NaiveDate::MAX);
-    (first, last)
+    (y.start(), y.end())
 }
 
 /// What a principal may do in a round.

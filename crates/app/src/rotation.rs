@@ -43,12 +43,13 @@ use chiiki_obligations::evaluate::evaluate;
 use chiiki_obligations::timeline::ServicePeriod;
 use chiiki_obligations::{Registry, SchemeDefinition};
 use chiiki_rotation as rot;
-use chiiki_store::{Store, StoreError};
+use chiiki_store::Store;
 use chiiki_tabular::{Cell, Sheet};
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 use crate::access::{Permission, Principal};
+use crate::placement::{rejected, said};
 
 /// Full-time doctors per post open to the cohort.
 const DOCTORS_PER_POST: f64 = 4.0;
@@ -59,24 +60,6 @@ const ACCREDITED_DOCTORS: f64 = 30.0;
 /// Years of training before the specialist exam when the programme does not say: the basic
 /// specialties' programmes last at least three years.
 const DEFAULT_TRAINING_YEARS: u32 = 3;
-
-fn rejected(ja: impl Into<String>, en: impl Into<String>) -> AppError {
-    AppError::Rejected(Msg::new(ja, en))
-}
-
-fn said(e: StoreError) -> AppError {
-    match e {
-        StoreError::Exists { what } => rejected(
-            format!("{what} はすでにあります"),
-            format!("{what} already exists"),
-        ),
-        StoreError::Missing { what } => rejected(
-            format!("{what} がありません"),
-            format!("{what} does not exist"),
-        ),
-        other => AppError::Store(other),
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // The stored input: the planner's problem with the names people read.
@@ -271,15 +254,6 @@ fn last_day(fy: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(fy + 1, 3, 31).unwrap_or(NaiveDate::MAX)
 }
 
-fn fy_of(d: NaiveDate) -> i32 {
-    use chrono::Datelike;
-    if d.month() >= 4 {
-        d.year()
-    } else {
-        d.year() - 1
-    }
-}
-
 /// Days of `p` within the fiscal year.
 fn overlap_days(p: &Period, fy: i32) -> i64 {
     let start = p.start().max(first_day(fy));
@@ -467,11 +441,21 @@ pub async fn cohort(
     horizon: Horizon,
 ) -> Result<Input, AppError> {
     require_read(who, pref)?;
+    Ok(problem(store, pref, horizon).await?.1)
+}
+
+/// The register of the prefecture, read once, and the planning problem built from it.
+async fn problem(
+    store: &dyn Store,
+    pref: PrefCode,
+    horizon: Horizon,
+) -> Result<(Register, Input), AppError> {
     let reg = read_register(store, pref).await?;
     let registry = crate::obligations::registry()?;
     let shortage = crate::obligations::shortage_areas()?;
     let weights = area_weights(pref)?;
-    build(&reg, registry, &shortage, &weights, pref, horizon)
+    let input = build(&reg, registry, &shortage, &weights, pref, horizon)?;
+    Ok((reg, input))
 }
 
 fn build(
@@ -730,7 +714,7 @@ fn build(
         let training_by = pdef
             .and_then(|def| def.rules.specialist.as_ref())
             .and_then(|s| s.due(d.graduation_date))
-            .map(|due| fy_of(due) - first);
+            .map(|due| FiscalYear::of(due).year() - first);
         let training_by = match training_by {
             Some(t) if t < 0 => {
                 // The exam date has passed: the training that remains is owed at once.
@@ -761,7 +745,10 @@ fn build(
                 }
             }
         }
-        let deadline = e.deadline.as_ref().map(|dl| fy_of(dl.deadline) - first);
+        let deadline = e
+            .deadline
+            .as_ref()
+            .map(|dl| FiscalYear::of(dl.deadline).year() - first);
         let deadline = match deadline {
             Some(t) if t >= 0 && (t as usize) < years => Some(t as usize),
             _ => None,
@@ -966,14 +953,12 @@ fn figures(input: &Input, out: &Outcome) -> Figures {
 
 /// Checks each planned doctor with the obligations engine: the planned years, added to their
 /// register, must complete the service owed by the end of the last planned year.
-async fn verify_obligations(
-    store: &dyn Store,
+fn verify_obligations(
+    reg: &Register,
     input: &Input,
     rows: &[Vec<Option<usize>>],
     unplanned: &[usize],
 ) -> Result<Vec<Finding>, AppError> {
-    let pref = PrefCode::parse(&input.pref).map_err(AppError::invalid)?;
-    let reg = read_register(store, pref).await?;
     let registry = crate::obligations::registry()?;
     let shortage = crate::obligations::shortage_areas()?;
     let by_id: HashMap<&str, &Doctor> = reg
@@ -1096,7 +1081,7 @@ impl Effort {
 }
 
 async fn solve_checked(
-    store: &dyn Store,
+    reg: &Register,
     input: &Input,
     previous: Option<&Input>,
     previous_rows: Option<&[Vec<Option<usize>>]>,
@@ -1136,7 +1121,7 @@ async fn solve_checked(
         .map(Finding::of)
         .collect();
     let rows = solved.plan.sites.clone();
-    let obligation_failures = verify_obligations(store, input, &rows, &unplanned).await?;
+    let obligation_failures = verify_obligations(reg, input, &rows, &unplanned)?;
     let site_id = |s: Option<usize>| s.map(|s| input.sites[s].id.clone());
     let changes = changes
         .map(|(prev, _)| {
@@ -1270,13 +1255,8 @@ fn require_read(who: &Principal, pref: PrefCode) -> Result<(), AppError> {
 }
 
 fn in_scope(who: &Principal, pref: PrefCode) -> Result<(), AppError> {
-    match who.scope_pref() {
-        Some(p) if p != pref => Err(AppError::Denied(crate::access::Denied(Msg::new(
-            "担当外の都道府県です",
-            "outside your prefecture",
-        )))),
-        _ => Ok(()),
-    }
+    who.region_pref(Some(pref))?;
+    Ok(())
 }
 
 fn require_plan(who: &Principal, pref: PrefCode) -> Result<(), AppError> {
@@ -1355,8 +1335,9 @@ pub async fn plan(
     effort: Effort,
 ) -> Result<PlanVersion, AppError> {
     require_plan(who, pref)?;
-    let input = cohort(store, who, pref, horizon).await?;
-    let outcome = solve_checked(store, &input, None, None, effort).await?;
+    require_read(who, pref)?;
+    let (reg, input) = problem(store, pref, horizon).await?;
+    let outcome = solve_checked(&reg, &input, None, None, effort).await?;
     let heading = Heading {
         pref,
         label,
@@ -1381,9 +1362,10 @@ pub async fn replan(
     let horizon = Horizon::new(old.first_year, old.years)?;
     let previous: Input = from_json(&old.input)?;
     let previous_outcome: Outcome = from_json(&old.result)?;
-    let input = cohort(store, who, pref, horizon).await?;
+    require_read(who, pref)?;
+    let (reg, input) = problem(store, pref, horizon).await?;
     let outcome = solve_checked(
-        store,
+        &reg,
         &input,
         Some(&previous),
         Some(&previous_outcome.rows),

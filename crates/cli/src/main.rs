@@ -265,6 +265,14 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
     BadInput(msg.into()).into()
 }
 
+/// An app refusal as bad input, said in both languages.
+fn rejected(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Rejected(m) => bad(m.to_string()),
+        other => other.into(),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()

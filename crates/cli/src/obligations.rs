@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chiiki_app::AppError;
 use chiiki_app::obligations::{self as ob, DoctorObligation};
 use chiiki_domain::{Lang, NaiveDate};
 use chiiki_obligations::SchemeDefinition;
@@ -12,7 +11,7 @@ use chiiki_obligations::timeline::Timeline;
 use chiiki_tabular::Cell;
 use clap::Subcommand;
 
-use crate::{OutputFormat, bad, binary_destination, cli_principal, open, write_out};
+use crate::{OutputFormat, bad, binary_destination, cli_principal, open, rejected, write_out};
 
 #[derive(Subcommand)]
 pub(crate) enum ObligationsCommand {
@@ -83,13 +82,6 @@ async fn register(
     let date = as_of(date)?;
     let store = open(db).await?;
     Ok(ob::evaluate_register_with(store.as_ref(), &cli_principal(), date, &registry).await?)
-}
-
-fn rejected(e: AppError) -> anyhow::Error {
-    match e {
-        AppError::Rejected(m) => bad(m.to_string()),
-        other => other.into(),
-    }
 }
 
 pub(crate) async fn run(

@@ -4,13 +4,14 @@
 
 use std::path::PathBuf;
 
-use chiiki_app::AppError;
 use chiiki_app::rotation::{self as rt, Effort, Horizon, Version};
 use chiiki_domain::{FiscalYear, Lang, Name, PrefCode, Rationale};
 use chiiki_store::Store;
 use clap::{Args, Subcommand};
 
-use crate::{OutputFormat, bad, binary_destination, cli_principal, open, parse, write_out};
+use crate::{
+    OutputFormat, bad, binary_destination, cli_principal, open, parse, rejected, write_out,
+};
 
 /// How to plan.
 #[derive(Args, Clone)]
@@ -80,13 +81,6 @@ pub(crate) enum RotateCommand {
         #[arg(long)]
         pref: Option<String>,
     },
-}
-
-fn rejected(e: AppError) -> anyhow::Error {
-    match e {
-        AppError::Rejected(m) => bad(m.to_string()),
-        other => other.into(),
-    }
 }
 
 /// The prefecture asked for, else the only one the database has areas of.

@@ -10,6 +10,7 @@ mod admin;
 pub mod api;
 mod assignments;
 mod files;
+mod forms;
 mod i18n;
 mod obligations;
 mod pages;

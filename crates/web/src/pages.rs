@@ -165,7 +165,7 @@ fn area_link(a: &chiiki_app::analysis::AreaAnalysis) -> Option<String> {
     Some(format!("/areas/{}", a.area_code))
 }
 
-fn internal(e: impl std::fmt::Display) -> PageError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> PageError {
     PageError::Internal(e.to_string())
 }
 

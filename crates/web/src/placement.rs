@@ -15,30 +15,16 @@ use chiiki_app::AppError;
 use chiiki_app::access::Principal;
 use chiiki_app::placement::{self as pl, Difference, Figures, Outcome, RoundView, Vacancy};
 use chiiki_domain::{
-    AreaCode, AreaLimit, DoctorId, Explain, FacilityId, FiscalYear, Lang, Msg, Name, PriorityRule,
+    AreaCode, AreaLimit, DoctorId, FacilityId, FiscalYear, Lang, Msg, Name, PriorityRule,
     Rationale, Role, RoundId,
 };
 use chiiki_placement::Algorithm;
 use serde::Deserialize;
 
+use crate::forms::{Fields, field, on_page};
 use crate::pages::Chrome;
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
-
-type Fields = HashMap<String, String>;
-
-fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
-    f.get(k).map(|s| s.trim()).unwrap_or("")
-}
-
-/// An app error said on the page (422) when it is the user's to fix, else the error page.
-fn on_page(e: AppError) -> Result<Msg, PageError> {
-    match e {
-        AppError::Rejected(m) => Ok(m),
-        AppError::Invalid(v) => Ok(v.said()),
-        other => Err(other.into()),
-    }
-}
 
 /// The catalog key of an area class.
 pub(crate) fn class_key(class: &str) -> &'static str {

@@ -17,31 +17,16 @@ use chiiki_app::AppError;
 use chiiki_app::access::Principal;
 use chiiki_app::auth::Session;
 use chiiki_app::rotation::{self as rt, Finding, SiteInput, Version, YearInput};
-use chiiki_domain::{Explain, FiscalYear, Lang, Msg, Name, PrefCode, Rationale};
+use chiiki_domain::{FiscalYear, Lang, Msg, Name, PrefCode, Rationale};
 use chiiki_report::gantt::{self, Cell, CellKind, Gantt, GanttRow, Site};
 use chiiki_tabular::Format;
 use serde::Deserialize;
 
+use crate::forms::{Fields, field, on_page};
 use crate::i18n::T;
-use crate::pages::Chrome;
+use crate::pages::{Chrome, internal};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
-
-type Fields = HashMap<String, String>;
-
-fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
-    f.get(k).map(|s| s.trim()).unwrap_or("")
-}
-
-/// An app error said on the page (422) when it is the user's to fix, 403 when the user may
-/// not do it, else the error page.
-fn on_page(e: AppError) -> Result<Msg, PageError> {
-    match e {
-        AppError::Rejected(m) => Ok(m),
-        AppError::Invalid(v) => Ok(v.said()),
-        other => Err(other.into()),
-    }
-}
 
 /// An app error on reading: a version or a doctor that is not there is 404.
 fn reading(e: AppError) -> PageError {
@@ -49,10 +34,6 @@ fn reading(e: AppError) -> PageError {
         AppError::Rejected(_) => PageError::NotFound,
         other => other.into(),
     }
-}
-
-fn internal(e: impl std::fmt::Display) -> PageError {
-    PageError::Internal(e.to_string())
 }
 
 /// `?pref=` of the rotation pages: the prefecture an administrator looks at. Anyone else's
