@@ -46,6 +46,7 @@ enum OutputFormat {
 
 mod obligations;
 mod place;
+mod roster;
 mod rotate;
 
 #[global_allocator]
@@ -115,6 +116,13 @@ enum Command {
         /// national inpatient rates.
         #[arg(long, value_name = "FILE")]
         rates: Option<PathBuf>,
+    },
+    /// Rosters and dispatch: the roster engine on the Curtois–Qu shift scheduling benchmark
+    /// (benchmark, check), a month of dispatch under the 2024 work-hour rules (dispatch,
+    /// generate) and the work-hour checker (hours).
+    Roster {
+        #[command(subcommand)]
+        what: roster::RosterCommand,
     },
     /// Obligations: evaluate timelines and the register against the schemes; cohort tables.
     Obligations {
@@ -426,6 +434,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rotate::run(&cli.db, cli.format, what, plan).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Roster { what } => Ok(if roster::run(cli.format, what)? {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }),
         Command::Obligations { what } => {
             obligations::run(&cli.db, cli.format, what).await?;
             Ok(ExitCode::SUCCESS)

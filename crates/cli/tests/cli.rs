@@ -754,3 +754,183 @@ fn rotate_plans_the_demo_and_reports_coverage_and_gap() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("version 9"));
 }
+
+fn benchmark_file(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../benchmarks/shift-scheduling")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn roster_benchmark_solves_writes_and_the_checker_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let instance = benchmark_file("Instance1.txt");
+    let roster = dir.path().join("r.json").display().to_string();
+    let out = ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "benchmark",
+            &instance,
+            "--time-limit",
+            "5",
+            "--format",
+            "json",
+            "--roster-out",
+            &roster,
+        ],
+    ));
+    let result: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    // The fields in the documented order.
+    let at = |k: &str| out.find(&format!("\"{k}\"")).unwrap();
+    assert!(at("instance") < at("objective") && at("objective") < at("feasible"));
+    assert!(at("feasible") < at("seconds"));
+    assert_eq!(result.as_object().unwrap().len(), 4);
+    assert_eq!(result["instance"], "Instance1");
+    assert_eq!(result["feasible"], true);
+    let objective = result["objective"].as_i64().unwrap();
+    assert!(objective >= 607, "below the proven optimum: {objective}");
+    // The roster written is what the checker judges, independently of the solver.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&roster).unwrap()).unwrap();
+    assert_eq!(written["instance"], "Instance1");
+    let cells = written["assignments"].as_array().unwrap();
+    assert!(!cells.is_empty());
+    assert!(
+        cells
+            .iter()
+            .all(|c| c["shift"] == "D" && c["day"].as_u64().unwrap() < 14)
+    );
+    let checked: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &["roster", "check", &instance, &roster, "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(checked["feasible"], true);
+    assert_eq!(checked["objective"].as_i64(), Some(objective));
+    // A roster that breaks a rule (A works day 0, their day off): exit 1 and the rule named.
+    let mut broken = written.clone();
+    broken["assignments"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"employee": "A", "day": 0, "shift": "D"}));
+    let bad_roster = dir.path().join("bad.json");
+    std::fs::write(&bad_roster, broken.to_string()).unwrap();
+    let out = chiiki(
+        &db,
+        &[
+            "roster",
+            "check",
+            &instance,
+            &bad_roster.display().to_string(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("DayOff"));
+    // Bad input is exit code 2 with the line named.
+    let garbled = dir.path().join("Garbled.txt");
+    std::fs::write(&garbled, "SECTION_HORIZON\nfourteen\n").unwrap();
+    let out = chiiki(
+        &db,
+        &[
+            "roster",
+            "benchmark",
+            &garbled.display().to_string(),
+            "--time-limit",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains('2'),
+        "names the line"
+    );
+}
+
+#[test]
+fn roster_dispatch_plans_a_synthetic_month_and_checks_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let problem = dir.path().join("p.json").display().to_string();
+    ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "generate",
+            "--month",
+            "2026-12",
+            "--sites",
+            "12",
+            "--doctors",
+            "40",
+            "-o",
+            &problem,
+        ],
+    ));
+    let plan: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "dispatch",
+            "--input",
+            &problem,
+            "--time-limit",
+            "3",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    let requests = plan["figures"]["requests"].as_u64().unwrap();
+    let filled = plan["assignments"].as_array().unwrap().len() as u64;
+    assert!(requests > 0 && filled > 0);
+    assert_eq!(
+        filled + plan["unfilled"].as_array().unwrap().len() as u64,
+        requests
+    );
+    assert!(
+        plan["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "due"),
+        "no binding finding in a plan"
+    );
+    // The hours checker on a timeline that breaks the rest rule: exit 1, the rule named.
+    let timelines = dir.path().join("t.json");
+    std::fs::write(
+        &timelines,
+        r#"[{"doctor": "DEMO-X", "level": "B", "month": "2026-12-01",
+            "duties": [
+              {"employer": "F1", "reference": "late", "kind": "clinic_day", "start": "2026-12-01T14:00:00", "end": "2026-12-01T22:00:00"},
+              {"employer": "F1", "reference": "early", "kind": "clinic_day", "start": "2026-12-02T06:00:00", "end": "2026-12-02T14:00:00"}
+            ]}]"#,
+    )
+    .unwrap();
+    let out = chiiki(
+        &db,
+        &[
+            "roster",
+            "hours",
+            "--input",
+            &timelines.display().to_string(),
+            "--as-of",
+            "2026-12-31",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["rule"], "rest");
+    assert_eq!(found[0]["minutes"], 480);
+}

@@ -157,6 +157,38 @@ labelled_enum!(
 );
 
 labelled_enum!(
+    /// The kind of a duty: what a dispatch request asks for, or a shift of a duty roster.
+    DutyKind, "勤務の種類", "duty kind" {
+        ClinicDay = ("clinic_day", "日勤（外来・診療）", "Clinic day", "日勤", "代診", "外来"),
+        NightDuty = ("night_duty", "宿日直（許可なし）", "Night duty without permit", "当直", "宿直"),
+        PermittedNightDuty = ("permitted_night_duty", "宿日直（許可あり）", "Night duty with on-call permit", "宿日直許可", "許可宿直"),
+        OnCall = ("on_call", "オンコール", "On call", "オンコール待機"),
+    }
+);
+
+labelled_enum!(
+    /// How urgently a facility needs cover.
+    Urgency, "緊急度", "urgency" {
+        Routine = ("routine", "通常", "Routine", "低"),
+        Soon = ("soon", "早期", "Soon", "中"),
+        Urgent = ("urgent", "緊急", "Urgent", "高"),
+        Critical = ("critical", "至急（休診回避）", "Critical (the clinic would close)", "至急", "最優先"),
+    }
+);
+
+impl Urgency {
+    /// The weight of an hour of cover at this urgency (routine = 1).
+    pub fn weight(self) -> i64 {
+        match self {
+            Urgency::Routine => 1,
+            Urgency::Soon => 2,
+            Urgency::Urgent => 4,
+            Urgency::Critical => 8,
+        }
+    }
+}
+
+labelled_enum!(
     /// What a doctor does during an assignment.
     AssignmentKind, "勤務区分", "assignment kind" {
         InitialResidency = ("initial_residency", "初期臨床研修", "Initial residency", "初期研修"),

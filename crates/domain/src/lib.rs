@@ -11,6 +11,7 @@ pub mod account;
 pub mod assignment;
 pub mod codes;
 pub mod date;
+pub mod dispatch;
 pub mod doctor;
 pub mod entity;
 pub mod error;
@@ -35,13 +36,16 @@ pub use codes::{
     AreaCode, AssignmentId, DoctorId, FacilityId, LgCode, PrefCode, ProgrammeId, SchemeId,
 };
 pub use date::{NaiveDate, format_iso, format_wareki, parse_date};
+pub use dispatch::{
+    Dispatch, DispatchOffer, DispatchRequest, DispatchRun, HoursReport, RequestState,
+};
 pub use doctor::{Doctor, DoctorFields, Enrolment};
 pub use entity::{Entity, Record};
 pub use error::{ValueError, normalize};
 pub use facility::{Facility, FacilityFields};
 pub use labels::{
-    AssignmentKind, EmergencyLevel, FacilityGroup, FacilityKind, RegisterStatus, Sex, Specialty,
-    WorkHourLevel,
+    AssignmentKind, DutyKind, EmergencyLevel, FacilityGroup, FacilityKind, RegisterStatus, Sex,
+    Specialty, Urgency, WorkHourLevel,
 };
 pub use name::{Email, Kana, Name, Phone};
 pub use placement::{

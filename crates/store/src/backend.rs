@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    Account, Adoption, AreaCode, Assignment, Decision, Doctor, Entity, Facility, FacilityId,
-    Municipality, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme, Record, Round,
-    RoundId, Run, Scheme, SecondaryArea, Username,
+    Account, Adoption, AreaCode, Assignment, Decision, Dispatch, DispatchOffer, DispatchRequest,
+    DispatchRun, Doctor, DoctorId, Entity, Facility, FacilityId, HoursReport, Municipality,
+    NaiveDate, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme, Record, RequestState,
+    Round, RoundId, Run, Scheme, SecondaryArea, Username,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -23,11 +24,13 @@ use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row as _};
 
 use crate::rows::{
-    Placement, Row, Table, Val, decode, from_data, placement_data, placement_from, table, to_row,
+    MAX_WORKED_MINUTES, Placement, Row, Table, Val, corrupt, decode, from_data, placement_data,
+    placement_from, table, to_row,
 };
 use crate::{
-    Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DoctorFilter, Event,
-    FacilityFilter, Mode, Page, Paging, SessionRecord, Store, StoreError,
+    Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DispatchFilter,
+    DoctorFilter, Event, FacilityFilter, Mode, OfferFilter, Page, Paging, SessionRecord, Store,
+    StoreError,
 };
 
 /// The name accounts go by in errors and the audit trail.
@@ -335,6 +338,101 @@ const PREFERENCES: Input = Input {
     noun: "doctor",
 };
 
+/// A request's or an offer's id as the database keeps it; `None` for an id that no stored
+/// record can have (0, or beyond the column's range).
+fn db_id(id: u64) -> Option<i64> {
+    i64::try_from(id).ok().filter(|&i| i > 0)
+}
+
+/// An id the database gave, as the record keeps it.
+fn record_id(table: &str, id: i64) -> Result<u64, StoreError> {
+    u64::try_from(id).map_err(|e| corrupt(table, &id.to_string(), e))
+}
+
+fn request_phrase(id: u64) -> String {
+    format!("the dispatch request {id}")
+}
+
+fn missing_request(id: u64) -> StoreError {
+    StoreError::Missing {
+        what: request_phrase(id),
+    }
+}
+
+fn missing_offer(id: u64) -> StoreError {
+    StoreError::Missing {
+        what: format!("the dispatch offer {id}"),
+    }
+}
+
+fn dispatch_phrase(request: u64) -> String {
+    format!("the dispatch of the request {request}")
+}
+
+fn missing_doctor(id: &DoctorId) -> StoreError {
+    StoreError::Missing {
+        what: format!("the doctor {id}"),
+    }
+}
+
+/// Checks a record on its way in; a new one (id 0) is called `new` in the error.
+fn check_in<T: Placement>(x: &T, id: u64) -> Result<(), StoreError> {
+    let key = if id == 0 {
+        "new".to_string()
+    } else {
+        x.audit_id()
+    };
+    x.check().map_err(|e| corrupt(T::TABLE, &key, e))
+}
+
+/// The start of a day, for comparing with the timestamps of requests.
+fn midnight(d: NaiveDate) -> Val {
+    Val::Time(Some(d.and_time(chrono::NaiveTime::MIN)))
+}
+
+/// The conditions of a [`DispatchFilter`] on requests `r` (and on dispatches `d` when
+/// `dispatches`: the doctor).
+fn dispatch_conds(f: &DispatchFilter, dispatches: bool) -> Vec<Cond> {
+    let mut c = Vec::new();
+    if let Some(p) = f.pref {
+        c.push(cond("r.pref = ?", vec![text(p)]));
+    }
+    if let Some(d) = f.from {
+        c.push(cond("r.start_at >= ?", vec![midnight(d)]));
+    }
+    if let Some(d) = f.until {
+        c.push(cond("r.start_at < ?", vec![midnight(d)]));
+    }
+    if let Some(fac) = &f.facility {
+        c.push(cond("r.facility = ?", vec![text(fac)]));
+    }
+    if let Some(s) = f.state {
+        c.push(cond("r.state = ?", vec![text(s.code())]));
+    }
+    if dispatches && let Some(d) = &f.doctor {
+        c.push(cond("d.doctor = ?", vec![text(d)]));
+    }
+    c
+}
+
+/// What the audit trail keeps of an overtime report (stored JSON): its key and figures, no
+/// personal data beyond them (not the interview's date, not who reported it).
+fn hours_figures(data: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for k in [
+        "doctor",
+        "employer",
+        "month",
+        "month_minutes",
+        "year_minutes",
+    ] {
+        if let Some(v) = data.get(k) {
+            out.insert(k.to_string(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:expr) => {
         impl $store {
@@ -344,6 +442,7 @@ macro_rules! impl_store {
                     Val::Int(i) => qb.push_bind(i),
                     Val::Bool(b) => qb.push_bind(b),
                     Val::Date(d) => qb.push_bind(d),
+                    Val::Time(t) => qb.push_bind(t),
                 };
             }
 
@@ -476,6 +575,7 @@ macro_rules! impl_store {
                                 Val::Int(i) => b.push_bind(i),
                                 Val::Bool(x) => b.push_bind(x),
                                 Val::Date(d) => b.push_bind(d),
+                                Val::Time(t) => b.push_bind(t),
                             };
                         }
                         b.push_bind(Json(row.data.clone()));
@@ -592,6 +692,88 @@ macro_rules! impl_store {
                     Some((_, true)) => Err(decided(id)),
                     Some((round, false)) => Ok(round),
                 }
+            }
+
+            /// What a read that locks its rows until the transaction ends appends: `FOR UPDATE`
+            /// on PostgreSQL; nothing on SQLite, whose writing transactions hold the database's
+            /// write lock (`BEGIN IMMEDIATE`).
+            const FOR_UPDATE: &'static str = match $backend {
+                Backend::Postgres => " FOR UPDATE",
+                Backend::Sqlite => "",
+            };
+
+            /// The next id of a dispatch request or offer (`table`), inside the transaction:
+            /// PostgreSQL takes it from the identity column's sequence; SQLite, whose
+            /// transaction holds the write lock, after the largest id the table ever had
+            /// (AUTOINCREMENT keeps it), so that ids are never reused.
+            async fn next_id(tx: &mut sqlx::Transaction<'_, $db>, table: &str) -> Result<i64, StoreError> {
+                let select = match $backend {
+                    Backend::Sqlite => {
+                        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0) + 1"
+                    }
+                    Backend::Postgres => "SELECT nextval(pg_get_serial_sequence($1, 'id'))",
+                };
+                Ok(sqlx::query(select).bind(table).fetch_one(&mut **tx).await?.try_get(0)?)
+            }
+
+            /// The dispatch record that `select` (a (key, data) row by `$1` = `id`) finds,
+            /// validated, and its stored JSON; locked until the transaction ends.
+            async fn locked<T: Placement>(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                select: &str,
+                id: i64,
+            ) -> Result<Option<(T, Value)>, StoreError> {
+                let row = sqlx::query(trusted(format!("{select}{}", Self::FOR_UPDATE)))
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let Some(r) = row else { return Ok(None) };
+                let key: String = r.try_get(0)?;
+                let Json(data): Json<Value> = r.try_get(1)?;
+                Ok(Some((placement_from(&key, data.clone())?, data)))
+            }
+
+            async fn lock_dispatch_request(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+            ) -> Result<Option<(DispatchRequest, Value)>, StoreError> {
+                Self::locked(tx, "SELECT CAST(id AS TEXT), data FROM dispatch_requests WHERE id = $1", id).await
+            }
+
+            async fn lock_offer(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+            ) -> Result<Option<(DispatchOffer, Value)>, StoreError> {
+                Self::locked(tx, "SELECT CAST(id AS TEXT), data FROM dispatch_offers WHERE id = $1", id).await
+            }
+
+            /// The prefecture of a doctor of the register, inside the transaction; `None` when
+            /// there is no such doctor.
+            async fn doctor_pref(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                doctor: &DoctorId,
+            ) -> Result<Option<String>, StoreError> {
+                let row = sqlx::query("SELECT pref FROM doctors WHERE id = $1")
+                    .bind(doctor.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(r.try_get(0)?),
+                    None => None,
+                })
+            }
+
+            /// Locks the dispatch runs against other writers until the transaction ends, so that
+            /// the next number taken is still free when the run is written (as
+            /// [`Self::lock_plans`] does for rotation plans; SQLite: the transaction already
+            /// holds the database's write lock).
+            async fn lock_dispatch_runs(tx: &mut sqlx::Transaction<'_, $db>) -> Result<(), StoreError> {
+                if $backend == Backend::Postgres {
+                    sqlx::query("LOCK TABLE dispatch_runs IN SHARE ROW EXCLUSIVE MODE")
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
             }
 
             /// The placement records that `query` selects as (key, data) rows, each validated.
@@ -1568,6 +1750,526 @@ macro_rules! impl_store {
                     .bind(pref.to_string()),
                 )
                 .await
+            }
+
+            async fn put_dispatch_request(&self, actor: &str, request: &DispatchRequest) -> Result<DispatchRequest, StoreError> {
+                check_in(request, request.id)?;
+                if request.state != RequestState::Open {
+                    return Err(corrupt(
+                        DispatchRequest::TABLE,
+                        &if request.id == 0 { "new".to_string() } else { request.audit_id() },
+                        "a request is entered open: it is filled by confirming a dispatch and cancelled by cancelling it",
+                    ));
+                }
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let facility = sqlx::query("SELECT pref FROM facilities WHERE id = $1")
+                    .bind(request.facility.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(facility) = facility else {
+                    return Err(StoreError::Missing { what: format!("the facility {}", request.facility) });
+                };
+                let facility_pref: String = facility.try_get(0)?;
+                if facility_pref != request.pref.to_string() {
+                    return Err(corrupt(
+                        DispatchRequest::TABLE,
+                        &request.id.to_string(),
+                        format!(
+                            "the facility {} is in prefecture {facility_pref}, not {}",
+                            request.facility, request.pref
+                        ),
+                    ));
+                }
+                let (stored, before) = if request.id == 0 {
+                    let id = Self::next_id(&mut tx, DispatchRequest::TABLE).await?;
+                    let id = record_id(DispatchRequest::TABLE, id)?;
+                    (DispatchRequest { id, ..request.clone() }, None)
+                } else {
+                    let Some(id) = db_id(request.id) else { return Err(missing_request(request.id)) };
+                    let Some((old, data)) = Self::lock_dispatch_request(&mut tx, id).await? else {
+                        return Err(missing_request(request.id));
+                    };
+                    if old.state != RequestState::Open {
+                        return Err(StoreError::Closed { what: request_phrase(request.id) });
+                    }
+                    let kept = DispatchRequest {
+                        requested_by: old.requested_by,
+                        requested_at: old.requested_at,
+                        ..request.clone()
+                    };
+                    (kept, Some(data))
+                };
+                let data = placement_data(&stored)?;
+                if before.as_ref() == Some(&data) {
+                    return Ok(stored);
+                }
+                let write = if before.is_none() {
+                    "INSERT INTO dispatch_requests (id, pref, facility, start_at, end_at, state, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                } else {
+                    "UPDATE dispatch_requests SET pref = $2, facility = $3, start_at = $4, end_at = $5, \
+                     state = $6, data = $7 WHERE id = $1"
+                };
+                sqlx::query(write)
+                    .bind(db_id(stored.id))
+                    .bind(stored.pref.to_string())
+                    .bind(stored.facility.to_string())
+                    .bind(stored.start)
+                    .bind(stored.end)
+                    .bind(stored.state.code())
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: DispatchRequest::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(stored.pref.to_string()),
+                    before,
+                    after: Some(data),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn get_dispatch_request(&self, id: u64) -> Result<Option<DispatchRequest>, StoreError> {
+                let Some(id) = db_id(id) else { return Ok(None) };
+                let rows = self
+                    .placements(
+                        sqlx::query("SELECT CAST(id AS TEXT), data FROM dispatch_requests WHERE id = $1").bind(id),
+                    )
+                    .await?;
+                Ok(rows.into_iter().next())
+            }
+
+            async fn list_dispatch_requests(&self, filter: &DispatchFilter) -> Result<Vec<DispatchRequest>, StoreError> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT CAST(r.id AS TEXT), r.data FROM dispatch_requests r");
+                Self::push_where(&mut qb, dispatch_conds(filter, false));
+                qb.push(" ORDER BY r.start_at, r.id");
+                self.placements(qb.build()).await
+            }
+
+            async fn cancel_dispatch_request(&self, actor: &str, id: u64) -> Result<(), StoreError> {
+                let Some(db) = db_id(id) else { return Err(missing_request(id)) };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some((old, before)) = Self::lock_dispatch_request(&mut tx, db).await? else {
+                    return Err(missing_request(id));
+                };
+                if old.state != RequestState::Open {
+                    return Err(StoreError::Closed { what: request_phrase(id) });
+                }
+                let pref = old.pref.to_string();
+                let cancelled = DispatchRequest { state: RequestState::Cancelled, ..old };
+                let after = placement_data(&cancelled)?;
+                sqlx::query("UPDATE dispatch_requests SET state = $2, data = $3 WHERE id = $1")
+                    .bind(db)
+                    .bind(cancelled.state.code())
+                    .bind(Json(&after))
+                    .execute(&mut *tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: "update",
+                    entity: DispatchRequest::TABLE,
+                    key: id.to_string(),
+                    pref: Some(pref),
+                    before: Some(before),
+                    after: Some(after),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn put_offer(&self, actor: &str, offer: &DispatchOffer) -> Result<DispatchOffer, StoreError> {
+                check_in(offer, offer.id)?;
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some(pref) = Self::doctor_pref(&mut tx, &offer.doctor).await? else {
+                    return Err(missing_doctor(&offer.doctor));
+                };
+                let (stored, before) = if offer.id == 0 {
+                    let id = Self::next_id(&mut tx, DispatchOffer::TABLE).await?;
+                    let id = record_id(DispatchOffer::TABLE, id)?;
+                    (DispatchOffer { id, ..offer.clone() }, None)
+                } else {
+                    let Some(id) = db_id(offer.id) else { return Err(missing_offer(offer.id)) };
+                    let Some((_, data)) = Self::lock_offer(&mut tx, id).await? else {
+                        return Err(missing_offer(offer.id));
+                    };
+                    (offer.clone(), Some(data))
+                };
+                let data = placement_data(&stored)?;
+                if before.as_ref() == Some(&data) {
+                    return Ok(stored);
+                }
+                let write = if before.is_none() {
+                    "INSERT INTO dispatch_offers (id, doctor, from_at, to_at, data) VALUES ($1, $2, $3, $4, $5)"
+                } else {
+                    "UPDATE dispatch_offers SET doctor = $2, from_at = $3, to_at = $4, data = $5 WHERE id = $1"
+                };
+                sqlx::query(write)
+                    .bind(db_id(stored.id))
+                    .bind(stored.doctor.to_string())
+                    .bind(stored.from)
+                    .bind(stored.to)
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: DispatchOffer::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref),
+                    before,
+                    after: Some(data),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn delete_offer(&self, actor: &str, id: u64) -> Result<(), StoreError> {
+                let Some(db) = db_id(id) else { return Err(missing_offer(id)) };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some((old, before)) = Self::lock_offer(&mut tx, db).await? else {
+                    return Err(missing_offer(id));
+                };
+                let pref = Self::doctor_pref(&mut tx, &old.doctor).await?;
+                sqlx::query("DELETE FROM dispatch_offers WHERE id = $1")
+                    .bind(db)
+                    .execute(&mut *tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: "delete",
+                    entity: DispatchOffer::TABLE,
+                    key: id.to_string(),
+                    pref,
+                    before: Some(before),
+                    after: None,
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_offers(&self, filter: &OfferFilter) -> Result<Vec<DispatchOffer>, StoreError> {
+                let mut conds = Vec::new();
+                if let Some(d) = &filter.doctor {
+                    conds.push(cond("doctor = ?", vec![text(d)]));
+                }
+                if let Some(from) = filter.from {
+                    conds.push(cond("to_at > ?", vec![Val::Time(Some(from))]));
+                }
+                if let Some(until) = filter.until {
+                    conds.push(cond("from_at < ?", vec![Val::Time(Some(until))]));
+                }
+                let mut qb = QueryBuilder::<$db>::new("SELECT CAST(id AS TEXT), data FROM dispatch_offers");
+                Self::push_where(&mut qb, conds);
+                qb.push(" ORDER BY doctor, from_at, id");
+                self.placements(qb.build()).await
+            }
+
+            async fn put_hours(&self, actor: &str, report: &HoursReport) -> Result<(), StoreError> {
+                let data = placement_data(report)?;
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some(pref) = Self::doctor_pref(&mut tx, &report.doctor).await? else {
+                    return Err(missing_doctor(&report.doctor));
+                };
+                let old = sqlx::query(trusted(format!(
+                    "SELECT data FROM hours_reports WHERE doctor = $1 AND employer = $2 AND month = $3{}",
+                    Self::FOR_UPDATE
+                )))
+                .bind(report.doctor.to_string())
+                .bind(&report.employer)
+                .bind(report.month)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let before: Option<Value> = match old {
+                    Some(r) => Some(r.try_get::<Json<Value>, _>(0)?.0),
+                    None => None,
+                };
+                if before.as_ref() == Some(&data) {
+                    return Ok(());
+                }
+                sqlx::query(
+                    "INSERT INTO hours_reports (doctor, employer, month, month_minutes, year_minutes, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (doctor, employer, month) DO UPDATE SET \
+                     month_minutes = excluded.month_minutes, year_minutes = excluded.year_minutes, \
+                     data = excluded.data",
+                )
+                .bind(report.doctor.to_string())
+                .bind(&report.employer)
+                .bind(report.month)
+                .bind(report.month_minutes)
+                .bind(report.year_minutes)
+                .bind(Json(&data))
+                .execute(&mut *tx)
+                .await?;
+                let event = PendingAudit {
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: HoursReport::TABLE,
+                    key: report.audit_id(),
+                    pref: Some(pref),
+                    before: before.as_ref().map(hours_figures),
+                    after: Some(hours_figures(&data)),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_hours(&self, doctor: Option<&DoctorId>, month: Option<NaiveDate>) -> Result<Vec<HoursReport>, StoreError> {
+                let mut conds = Vec::new();
+                if let Some(d) = doctor {
+                    conds.push(cond("doctor = ?", vec![text(d)]));
+                }
+                if let Some(m) = month {
+                    conds.push(cond("month = ?", vec![Val::Date(Some(m))]));
+                }
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT doctor || '#' || employer || '#' || SUBSTR(CAST(month AS TEXT), 1, 7), data \
+                     FROM hours_reports",
+                );
+                Self::push_where(&mut qb, conds);
+                qb.push(" ORDER BY doctor, month, employer");
+                self.placements(qb.build()).await
+            }
+
+            async fn add_dispatch_run(&self, actor: &str, run: &DispatchRun) -> Result<DispatchRun, StoreError> {
+                let pref = run.pref;
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                Self::lock_dispatch_runs(&mut tx).await?;
+                // The runs are locked: no other run of the prefecture can take this number
+                // before the transaction ends.
+                let next: i64 = sqlx::query(
+                    "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM dispatch_runs WHERE pref = $1",
+                )
+                .bind(pref.to_string())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+                let seq = u32::try_from(next).map_err(|e| corrupt(DispatchRun::TABLE, &format!("{pref}#{next}"), e))?;
+                let stored = DispatchRun { seq, ..run.clone() };
+                let data = placement_data(&stored)?;
+                sqlx::query("INSERT INTO dispatch_runs (pref, seq, month, data) VALUES ($1, $2, $3, $4)")
+                    .bind(pref.to_string())
+                    .bind(next)
+                    .bind(stored.month)
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: DispatchRun::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "seq": stored.seq,
+                        "month": stored.month,
+                        "summary": stored.summary,
+                    })),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn list_dispatch_runs(&self, pref: PrefCode) -> Result<Vec<DispatchRun>, StoreError> {
+                self.placements(
+                    sqlx::query(
+                        "SELECT pref || '#' || CAST(seq AS TEXT), data FROM dispatch_runs \
+                         WHERE pref = $1 ORDER BY seq",
+                    )
+                    .bind(pref.to_string()),
+                )
+                .await
+            }
+
+            async fn get_dispatch_run(&self, pref: PrefCode, seq: u32) -> Result<Option<DispatchRun>, StoreError> {
+                let rows = self
+                    .placements(
+                        sqlx::query(
+                            "SELECT pref || '#' || CAST(seq AS TEXT), data FROM dispatch_runs \
+                             WHERE pref = $1 AND seq = $2",
+                        )
+                        .bind(pref.to_string())
+                        .bind(i64::from(seq)),
+                    )
+                    .await?;
+                Ok(rows.into_iter().next())
+            }
+
+            async fn confirm_dispatches(&self, actor: &str, pref: PrefCode, run: u32, dispatches: &[Dispatch]) -> Result<(), StoreError> {
+                // Checked before the transaction: each dispatch, from this run, once per request.
+                let mut data = Vec::with_capacity(dispatches.len());
+                let mut seen = HashSet::new();
+                for d in dispatches {
+                    if d.run != run {
+                        return Err(corrupt(
+                            Dispatch::TABLE,
+                            &d.audit_id(),
+                            format!("the dispatch names the run {} but is confirmed from the run {run}", d.run),
+                        ));
+                    }
+                    data.push(placement_data(d)?);
+                    if !seen.insert(d.request) {
+                        return Err(StoreError::Exists {
+                            what: format!("{} (twice in the list)", dispatch_phrase(d.request)),
+                        });
+                    }
+                }
+                // The requests are locked in the order of their ids, so that two confirmations
+                // wait for each other rather than deadlock.
+                let mut order: Vec<usize> = (0..dispatches.len()).collect();
+                order.sort_by_key(|&i| dispatches[i].request);
+                let _guard = self.write_lock.lock().await;
+                let at = chrono::Utc::now();
+                let mut tx = self.begin_round_write().await?;
+                let found = sqlx::query("SELECT seq FROM dispatch_runs WHERE pref = $1 AND seq = $2")
+                    .bind(pref.to_string())
+                    .bind(i64::from(run))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::Missing {
+                        what: format!("the dispatch run {run} of prefecture {pref}"),
+                    });
+                }
+                let mut audit = Vec::with_capacity(2 * dispatches.len());
+                for i in order {
+                    let d = &dispatches[i];
+                    let Some(id) = db_id(d.request) else { return Err(missing_request(d.request)) };
+                    // Locked until the transaction ends (PostgreSQL; SQLite holds the write
+                    // lock): a concurrent confirmation of the request waits, then finds it filled.
+                    let Some((request, before)) = Self::lock_dispatch_request(&mut tx, id).await? else {
+                        return Err(missing_request(d.request));
+                    };
+                    if request.pref != pref {
+                        return Err(StoreError::Missing {
+                            what: format!("{} in prefecture {pref}", request_phrase(d.request)),
+                        });
+                    }
+                    if request.state != RequestState::Open {
+                        return Err(StoreError::Closed { what: request_phrase(d.request) });
+                    }
+                    if Self::doctor_pref(&mut tx, &d.doctor).await?.is_none() {
+                        return Err(missing_doctor(&d.doctor));
+                    }
+                    sqlx::query(
+                        "INSERT INTO dispatches (request, pref, run, doctor, worked_minutes, data) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(pref.to_string())
+                    .bind(i64::from(run))
+                    .bind(d.doctor.to_string())
+                    .bind(d.worked_minutes)
+                    .bind(Json(&data[i]))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::Exists { what: dispatch_phrase(d.request) }
+                        } else {
+                            e.into()
+                        }
+                    })?;
+                    let filled = DispatchRequest { state: RequestState::Filled, ..request };
+                    let after = placement_data(&filled)?;
+                    sqlx::query("UPDATE dispatch_requests SET state = $2, data = $3 WHERE id = $1")
+                        .bind(id)
+                        .bind(filled.state.code())
+                        .bind(Json(&after))
+                        .execute(&mut *tx)
+                        .await?;
+                    audit.push(PendingAudit {
+                        action: "create",
+                        entity: Dispatch::TABLE,
+                        key: d.audit_id(),
+                        pref: Some(pref.to_string()),
+                        before: None,
+                        after: Some(data[i].clone()),
+                    });
+                    audit.push(PendingAudit {
+                        action: "update",
+                        entity: DispatchRequest::TABLE,
+                        key: filled.audit_id(),
+                        pref: Some(pref.to_string()),
+                        before: Some(before),
+                        after: Some(after),
+                    });
+                }
+                Self::write_audit(&mut tx, actor, at, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_dispatches(&self, filter: &DispatchFilter) -> Result<Vec<Dispatch>, StoreError> {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT CAST(d.request AS TEXT), d.data FROM dispatches d \
+                     JOIN dispatch_requests r ON r.id = d.request",
+                );
+                Self::push_where(&mut qb, dispatch_conds(filter, true));
+                qb.push(" ORDER BY r.start_at, r.id");
+                self.placements(qb.build()).await
+            }
+
+            async fn record_worked(&self, actor: &str, request: u64, minutes: i64) -> Result<(), StoreError> {
+                if !(0..=MAX_WORKED_MINUTES).contains(&minutes) {
+                    return Err(corrupt(
+                        Dispatch::TABLE,
+                        &request.to_string(),
+                        format!("{minutes} minutes worked is out of range (0 to {MAX_WORKED_MINUTES})"),
+                    ));
+                }
+                let missing = || StoreError::Missing { what: dispatch_phrase(request) };
+                let Some(id) = db_id(request) else { return Err(missing()) };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some((old, before)) = Self::locked::<Dispatch>(
+                    &mut tx,
+                    "SELECT CAST(request AS TEXT), data FROM dispatches WHERE request = $1",
+                    id,
+                )
+                .await?
+                else {
+                    return Err(missing());
+                };
+                let worked = Dispatch { worked_minutes: Some(minutes), ..old };
+                let after = placement_data(&worked)?;
+                if after == before {
+                    return Ok(());
+                }
+                sqlx::query("UPDATE dispatches SET worked_minutes = $2, data = $3 WHERE request = $1")
+                    .bind(id)
+                    .bind(minutes)
+                    .bind(Json(&after))
+                    .execute(&mut *tx)
+                    .await?;
+                let pref: String = sqlx::query("SELECT pref FROM dispatches WHERE request = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
+                let event = PendingAudit {
+                    action: "update",
+                    entity: Dispatch::TABLE,
+                    key: request.to_string(),
+                    pref: Some(pref),
+                    before: Some(before),
+                    after: Some(after),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

@@ -8,8 +8,12 @@
 //! requests, preference lists, runs and decision) have their own methods, each one
 //! transaction with its audit events too; once a round is decided, the store and the database
 //! itself (triggers) refuse to change it. The versions of multi-year rotation plans and their
-//! adoptions are kept the same way, and never change once written. Reads return validated
-//! domain values: a stored record that no longer validates is reported, never passed on.
+//! adoptions are kept the same way, and never change once written. Dispatch (facilities'
+//! requests for cover, doctors' offers, overtime reports, solved runs and the dispatches
+//! confirmed from them) too: one transaction per write with its audit events; runs never
+//! change, and a request is dispatched once, all of a confirmation or nothing. Reads return
+//! validated domain values: a stored record that no longer validates is reported, never
+//! passed on.
 
 mod backend;
 mod rows;
@@ -20,11 +24,13 @@ use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    Account, Adoption, AreaCode, Assignment, AssignmentId, Decision, Doctor, DoctorId, Entity,
-    Facility, FacilityId, FacilityKind, LgCode, Municipality, NaiveDate, PlanVersion, PostRequest,
-    PrefCode, PreferenceList, Programme, Record, RegisterStatus, Round, RoundId, Run, Scheme,
+    Account, Adoption, AreaCode, Assignment, AssignmentId, Decision, Dispatch, DispatchOffer,
+    DispatchRequest, DispatchRun, Doctor, DoctorId, Entity, Facility, FacilityId, FacilityKind,
+    HoursReport, LgCode, Municipality, NaiveDate, PlanVersion, PostRequest, PrefCode,
+    PreferenceList, Programme, Record, RegisterStatus, RequestState, Round, RoundId, Run, Scheme,
     SecondaryArea, Username,
 };
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
 pub use backend::{PgStore, SqliteStore};
@@ -140,6 +146,30 @@ pub struct AuditFilter {
     pub paging: Paging,
 }
 
+/// Dispatch requests (and, for [`Store::list_dispatches`], the dispatches to them) by the
+/// request: those whose start's date is in `[from, until)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DispatchFilter {
+    pub pref: Option<PrefCode>,
+    /// The first day (inclusive).
+    pub from: Option<NaiveDate>,
+    /// The day after the last (exclusive).
+    pub until: Option<NaiveDate>,
+    pub facility: Option<FacilityId>,
+    pub state: Option<RequestState>,
+    /// The doctor dispatched: only for [`Store::list_dispatches`] (requests ignore it).
+    pub doctor: Option<DoctorId>,
+}
+
+/// Offers of a doctor, overlapping a window: those that end after `from` and start before
+/// `until`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OfferFilter {
+    pub doctor: Option<DoctorId>,
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+}
+
 /// One change, as the audit trail keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEvent {
@@ -187,6 +217,11 @@ pub enum StoreError {
     #[error("{what} does not exist")]
     Missing {
         /// What, as a phrase: `the placement round 03-2027`, `the facility F-1`.
+        what: String,
+    },
+    #[error("{what} is no longer open: it was filled or cancelled")]
+    Closed {
+        /// What, as a phrase: `the dispatch request 12`.
         what: String,
     },
 }
@@ -371,6 +406,104 @@ pub trait Store: Send + Sync + 'static {
     /// The adoptions of a prefecture's plan versions, oldest first (by `adopted_at`, then
     /// version): the last is the plan in force.
     async fn list_adoptions(&self, pref: PrefCode) -> Result<Vec<Adoption>, StoreError>;
+
+    // Dispatch. Each write is one transaction with its audit events (entity
+    // `dispatch_requests`, `dispatch_offers`, `hours_reports`, `dispatch_runs` or
+    // `dispatches`; id `12` (a request's or an offer's id; a dispatch goes by its request's),
+    // `D-1#F-1#2026-12` (doctor, employer, month), `03#2` (prefecture, run); the prefecture as
+    // `pref`: the request's, the run's, or the doctor's for offers and hours). Ids of requests
+    // and offers are given by the store (unique across prefectures, never reused). A record
+    // that does not validate is refused as [`StoreError::Corrupt`], on the way in as on the way
+    // out. Runs are only ever added, and the database itself (triggers) refuses to change or
+    // remove them, or to remove a confirmed dispatch.
+
+    /// Creates a request (`id` 0: returned with its new id) or updates one (`Missing` when there
+    /// is none; `Closed` unless it is still open), keeping who requested it and when. Its
+    /// facility must be in the register (`Missing`) and in the request's prefecture, and the
+    /// request must be open: it is filled by [`Store::confirm_dispatches`] and cancelled by
+    /// [`Store::cancel_dispatch_request`] (`Corrupt` otherwise). Returns it as stored; a request
+    /// equal to the stored one writes nothing.
+    async fn put_dispatch_request(
+        &self,
+        actor: &str,
+        request: &DispatchRequest,
+    ) -> Result<DispatchRequest, StoreError>;
+    async fn get_dispatch_request(&self, id: u64) -> Result<Option<DispatchRequest>, StoreError>;
+    /// The requests the filter selects (`doctor` ignored), by start, then id.
+    async fn list_dispatch_requests(
+        &self,
+        filter: &DispatchFilter,
+    ) -> Result<Vec<DispatchRequest>, StoreError>;
+    /// Cancels an open request; `Missing`, or `Closed` when it is filled or cancelled already.
+    async fn cancel_dispatch_request(&self, actor: &str, id: u64) -> Result<(), StoreError>;
+
+    /// Creates an offer (`id` 0: returned with its new id) or replaces one (`Missing` when
+    /// there is none); its doctor must be in the register (`Missing`). Returns it as stored; an
+    /// offer equal to the stored one writes nothing.
+    async fn put_offer(
+        &self,
+        actor: &str,
+        offer: &DispatchOffer,
+    ) -> Result<DispatchOffer, StoreError>;
+    /// Withdraws an offer; `Missing` when there is none.
+    async fn delete_offer(&self, actor: &str, id: u64) -> Result<(), StoreError>;
+    /// The offers the filter selects, by doctor, then start, then id.
+    async fn list_offers(&self, filter: &OfferFilter) -> Result<Vec<DispatchOffer>, StoreError>;
+
+    /// Creates or replaces the report of a doctor's overtime at an employer in a month (its
+    /// key); its doctor must be in the register (`Missing`). A report equal to the stored one
+    /// writes nothing. Its audit events keep only the key and the figures (`doctor`,
+    /// `employer`, `month`, `month_minutes`, `year_minutes`): not the interview's date.
+    async fn put_hours(&self, actor: &str, report: &HoursReport) -> Result<(), StoreError>;
+    /// The reports of a doctor and of a month (all when None), by doctor, month, employer.
+    async fn list_hours(
+        &self,
+        doctor: Option<&DoctorId>,
+        month: Option<NaiveDate>,
+    ) -> Result<Vec<HoursReport>, StoreError>;
+
+    /// Adds a run with the prefecture's next sequence number (1, 2, …, given in the same
+    /// transaction, which holds the prefecture's runs locked; the `seq` passed is ignored) and
+    /// returns it as stored. Its audit event keeps only `seq`, `month` and `summary` (input
+    /// and result are large).
+    async fn add_dispatch_run(
+        &self,
+        actor: &str,
+        run: &DispatchRun,
+    ) -> Result<DispatchRun, StoreError>;
+    /// The runs of a prefecture, by sequence number.
+    async fn list_dispatch_runs(&self, pref: PrefCode) -> Result<Vec<DispatchRun>, StoreError>;
+    async fn get_dispatch_run(
+        &self,
+        pref: PrefCode,
+        seq: u32,
+    ) -> Result<Option<DispatchRun>, StoreError>;
+
+    /// Confirms dispatches from the run `run` of the prefecture, in one transaction: all or
+    /// nothing. The run must exist (`Missing`); each dispatch must name that run (`Corrupt`
+    /// otherwise) and validate; each request must exist in the prefecture (`Missing`), be open
+    /// (`Closed`; the requests are locked, so that of two confirmations of a request exactly one
+    /// wins) and appear once in the list (`Exists`); each doctor must be in the register
+    /// (`Missing`). Writes each dispatch and marks its request filled, with an audit event for
+    /// each (`dispatches` create, `dispatch_requests` update).
+    async fn confirm_dispatches(
+        &self,
+        actor: &str,
+        pref: PrefCode,
+        run: u32,
+        dispatches: &[Dispatch],
+    ) -> Result<(), StoreError>;
+    /// The dispatches whose request the filter selects (and to `doctor` when given), by the
+    /// request's start, then its id.
+    async fn list_dispatches(&self, filter: &DispatchFilter) -> Result<Vec<Dispatch>, StoreError>;
+    /// Records the minutes actually worked (0 to 2,880; `Corrupt` otherwise) on a confirmed
+    /// dispatch, by its request's id; `Missing` when the request has no dispatch.
+    async fn record_worked(
+        &self,
+        actor: &str,
+        request: u64,
+        minutes: i64,
+    ) -> Result<(), StoreError>;
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

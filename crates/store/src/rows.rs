@@ -2,8 +2,8 @@
 //! ends use it, so the two schemas hold the same values.
 
 use chiiki_domain::{
-    Adoption, Decision, Entity, NaiveDate, PlanVersion, PostRequest, PreferenceList, Record, Round,
-    Run, Workplace,
+    Adoption, Decision, Dispatch, DispatchOffer, DispatchRequest, DispatchRun, Entity, HoursReport,
+    NaiveDate, PlanVersion, PostRequest, PreferenceList, Record, Round, Run, Workplace,
 };
 use serde_json::Value;
 
@@ -16,6 +16,7 @@ pub(crate) enum Val {
     Int(i64),
     Bool(bool),
     Date(Option<NaiveDate>),
+    Time(Option<chrono::NaiveDateTime>),
 }
 
 /// A table of records: its name, key column and the columns kept beside `data`.
@@ -210,12 +211,14 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 }
 
 /// A record of a placement round (the round, a request, a preference list, a run, the
-/// decision) or of a rotation plan (a version, an adoption): kept whole in `data` of its
-/// table, beside its key columns.
+/// decision), of a rotation plan (a version, an adoption) or of dispatch (a request, an
+/// offer, an overtime report, a run, a dispatch): kept whole in `data` of its table, beside
+/// its key columns.
 pub(crate) trait Placement: serde::Serialize + serde::de::DeserializeOwned {
     /// Its table, which is also the entity of its audit events and errors.
     const TABLE: &'static str;
-    /// Its id in the audit trail and in errors: `03-2027`, `03-2027/F-1`, `03-2027#3`, `03#2`.
+    /// Its id in the audit trail and in errors: `03-2027`, `03-2027/F-1`, `03-2027#3`, `03#2`,
+    /// `12`, `D-1#F-1#2026-12`.
     fn audit_id(&self) -> String;
     /// Its invariants.
     fn check(&self) -> Result<(), String>;
@@ -300,7 +303,97 @@ impl Placement for Adoption {
     }
 }
 
-fn corrupt(entity: &str, key: &str, reason: impl ToString) -> StoreError {
+/// The most minutes a dispatch can record as worked: the two days of the longest request (the
+/// `dispatches` table checks the same bound).
+pub(crate) const MAX_WORKED_MINUTES: i64 = 2880;
+/// The longest travel to a dispatch: a day.
+pub(crate) const MAX_TRAVEL_MINUTES: i64 = 24 * 60;
+
+impl Placement for DispatchRequest {
+    const TABLE: &'static str = "dispatch_requests";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn check(&self) -> Result<(), String> {
+        self.validate().map_err(|e| e.to_string())
+    }
+}
+
+impl Placement for DispatchOffer {
+    const TABLE: &'static str = "dispatch_offers";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn check(&self) -> Result<(), String> {
+        self.validate().map_err(|e| e.to_string())
+    }
+}
+
+impl Placement for HoursReport {
+    const TABLE: &'static str = "hours_reports";
+    fn audit_id(&self) -> String {
+        format!(
+            "{}#{}#{}",
+            self.doctor,
+            self.employer,
+            self.month.format("%Y-%m")
+        )
+    }
+    fn check(&self) -> Result<(), String> {
+        self.validate().map_err(|e| e.to_string())
+    }
+}
+
+impl Placement for DispatchRun {
+    const TABLE: &'static str = "dispatch_runs";
+    fn audit_id(&self) -> String {
+        format!("{}#{}", self.pref, self.seq)
+    }
+    fn check(&self) -> Result<(), String> {
+        use chrono::Datelike;
+        if self.seq == 0 {
+            return Err("a dispatch run's sequence number starts at 1".to_string());
+        }
+        if self.month.day() != 1 {
+            return Err(format!(
+                "a dispatch run's month is given by its first day, not {}",
+                self.month
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Placement for Dispatch {
+    const TABLE: &'static str = "dispatches";
+    fn audit_id(&self) -> String {
+        self.request.to_string()
+    }
+    fn check(&self) -> Result<(), String> {
+        if self.request == 0 {
+            return Err("a dispatch names a stored request (ids start at 1)".to_string());
+        }
+        if self.run == 0 {
+            return Err("a dispatch is confirmed from a run, numbered from 1".to_string());
+        }
+        if !(0..=MAX_TRAVEL_MINUTES).contains(&self.travel_minutes) {
+            return Err(format!(
+                "{} minutes of travel is out of range (0 to {MAX_TRAVEL_MINUTES})",
+                self.travel_minutes
+            ));
+        }
+        if let Some(m) = self.worked_minutes
+            && !(0..=MAX_WORKED_MINUTES).contains(&m)
+        {
+            return Err(format!(
+                "{m} minutes worked is out of range (0 to {MAX_WORKED_MINUTES})"
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn corrupt(entity: &str, key: &str, reason: impl ToString) -> StoreError {
     StoreError::Corrupt {
         entity: entity.to_string(),
         key: key.to_string(),

@@ -4,8 +4,8 @@
 use chiiki_domain::*;
 use chiiki_store::testing::{self, TestStore};
 use chiiki_store::{
-    AssignmentFilter, AuditEvent, AuditFilter, Change, DoctorFilter, FacilityFilter, Mode, Paging,
-    StoreError,
+    AssignmentFilter, AuditEvent, AuditFilter, Change, DispatchFilter, DoctorFilter,
+    FacilityFilter, Mode, OfferFilter, Paging, StoreError,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -1661,5 +1661,1205 @@ async fn concurrent_plan_versions_get_distinct_numbers() {
             let stored = t.store().list_plan_versions(pref(p)).await.unwrap();
             assert_eq!(seqs(&stored), [1, 2, 3, 4], "{p}");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Dispatch
+
+fn at(s: &str) -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+}
+
+fn cover(facility: &str, start: &str, end: &str) -> DispatchRequest {
+    DispatchRequest {
+        id: 0,
+        pref: pref("03"),
+        facility: FacilityId::parse(facility).unwrap(),
+        kind: DutyKind::ClinicDay,
+        start: at(start),
+        end: at(end),
+        skills: vec!["内科".into()],
+        urgency: Urgency::Soon,
+        note: "代診（架空テスト）".into(),
+        state: RequestState::Open,
+        requested_by: "facility".into(),
+        requested_at: chrono::Utc::now(),
+    }
+}
+
+fn offer(doctor: &str, from: &str, to: &str) -> DispatchOffer {
+    DispatchOffer {
+        id: 0,
+        doctor: DoctorId::parse(doctor).unwrap(),
+        from: at(from),
+        to: at(to),
+        note: String::new(),
+        offered_at: chrono::Utc::now(),
+    }
+}
+
+fn hours(doctor: &str, employer: &str, month: &str, month_h: i64, year_h: i64) -> HoursReport {
+    HoursReport {
+        doctor: DoctorId::parse(doctor).unwrap(),
+        employer: employer.into(),
+        month: d(month),
+        month_minutes: month_h * 60,
+        year_minutes: year_h * 60,
+        interview: None,
+        reported_by: "doctor".into(),
+        reported_at: chrono::Utc::now(),
+    }
+}
+
+fn dispatch_run(pref_code: &str, month: &str) -> DispatchRun {
+    DispatchRun {
+        pref: pref(pref_code),
+        seq: 99,
+        month: d(month),
+        input: serde_json::json!({"requests": [1, 2], "doctors": ["D-1", "D-2"]}),
+        result: serde_json::json!({"1": "D-1", "2": "D-2"}),
+        summary: serde_json::json!({"filled": 2, "open": 0}),
+        created_by: "centre".into(),
+        created_at: chrono::Utc::now(),
+    }
+}
+
+fn dispatch(request: u64, doctor: &str, run: u32) -> Dispatch {
+    Dispatch {
+        request,
+        doctor: DoctorId::parse(doctor).unwrap(),
+        run,
+        travel_minutes: 90,
+        worked_minutes: None,
+        confirmed_by: "centre".into(),
+        confirmed_at: chrono::Utc::now(),
+    }
+}
+
+fn ids(requests: &[DispatchRequest]) -> Vec<u64> {
+    requests.iter().map(|r| r.id).collect()
+}
+
+/// The register of `base()`, and a facility F-9 in prefecture 04.
+async fn with_register(s: &dyn chiiki_store::Store) {
+    let mut changes = base();
+    changes.push(Change::Put(area("0401", "仙台")));
+    changes.push(Change::Put(muni("04100", "仙台市", "0401")));
+    changes.push(Change::Put(
+        facility("F-9", "テスト仙台病院", "04100", "0401").into(),
+    ));
+    s.apply("setup", changes, Mode::Commit).await.unwrap();
+}
+
+async fn audit_total(s: &dyn chiiki_store::Store) -> u64 {
+    s.list_audit(&AuditFilter::default()).await.unwrap().total
+}
+
+#[tokio::test]
+async fn dispatch_requests_are_numbered_listed_by_their_start_and_updated_while_open() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        let given = cover("F-1", "2026-12-10 08:30", "2026-12-10 17:15");
+        let r1 = s.put_dispatch_request("f1", &given).await.unwrap();
+        assert!(r1.id > 0);
+        assert_eq!(r1, DispatchRequest { id: r1.id, ..given });
+        assert_eq!(
+            s.get_dispatch_request(r1.id).await.unwrap(),
+            Some(r1.clone())
+        );
+        assert_eq!(s.get_dispatch_request(0).await.unwrap(), None);
+        assert_eq!(s.get_dispatch_request(r1.id + 100).await.unwrap(), None);
+        assert_eq!(s.get_dispatch_request(u64::MAX).await.unwrap(), None);
+
+        // The window's edges: from the first day's midnight, until (not including) the last.
+        let r2 = s
+            .put_dispatch_request("f2", &cover("F-2", "2026-12-01 00:00", "2026-12-01 09:00"))
+            .await
+            .unwrap();
+        let r3 = s
+            .put_dispatch_request("f1", &cover("F-1", "2026-12-31 23:59", "2027-01-01 08:00"))
+            .await
+            .unwrap();
+        let r4 = s
+            .put_dispatch_request("f1", &cover("F-1", "2027-01-01 00:00", "2027-01-01 08:00"))
+            .await
+            .unwrap();
+        // Same start as r1: after it, by id.
+        let r5 = s
+            .put_dispatch_request("f2", &cover("F-2", "2026-12-10 08:30", "2026-12-10 12:00"))
+            .await
+            .unwrap();
+        // Ids are unique across prefectures.
+        let other = s
+            .put_dispatch_request(
+                "f9",
+                &DispatchRequest {
+                    pref: pref("04"),
+                    ..cover("F-9", "2026-12-10 08:30", "2026-12-10 17:15")
+                },
+            )
+            .await
+            .unwrap();
+        let all = [&r1, &r2, &r3, &r4, &r5, &other];
+        let mut numbers: Vec<u64> = all.iter().map(|r| r.id).collect();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 6);
+
+        let list =
+            |f: DispatchFilter| async move { ids(&s.list_dispatch_requests(&f).await.unwrap()) };
+        let dec = DispatchFilter {
+            pref: Some(pref("03")),
+            from: Some(d("2026-12-01")),
+            until: Some(d("2027-01-01")),
+            ..Default::default()
+        };
+        assert_eq!(list(dec.clone()).await, [r2.id, r1.id, r5.id, r3.id]);
+        assert_eq!(
+            list(DispatchFilter {
+                from: Some(d("2026-12-02")),
+                ..dec.clone()
+            })
+            .await,
+            [r1.id, r5.id, r3.id]
+        );
+        assert_eq!(
+            list(DispatchFilter {
+                until: Some(d("2026-12-31")),
+                ..dec.clone()
+            })
+            .await,
+            [r2.id, r1.id, r5.id]
+        );
+        assert_eq!(
+            list(DispatchFilter {
+                facility: Some(FacilityId::parse("F-2").unwrap()),
+                ..dec.clone()
+            })
+            .await,
+            [r2.id, r5.id]
+        );
+        // The doctor is for dispatches only.
+        assert_eq!(
+            list(DispatchFilter {
+                doctor: Some(DoctorId::parse("D-1").unwrap()),
+                ..dec.clone()
+            })
+            .await,
+            [r2.id, r1.id, r5.id, r3.id]
+        );
+        assert_eq!(
+            list(DispatchFilter {
+                pref: Some(pref("04")),
+                ..Default::default()
+            })
+            .await,
+            [other.id]
+        );
+        assert_eq!(
+            list(DispatchFilter::default()).await,
+            [r2.id, r1.id, r5.id, other.id, r3.id, r4.id]
+        );
+
+        // Updated while open, keeping who requested it and when.
+        let changed = DispatchRequest {
+            end: at("2026-12-10 19:00"),
+            urgency: Urgency::Critical,
+            requested_by: "someone else".into(),
+            requested_at: chrono::Utc::now() + chrono::Duration::days(1),
+            ..r1.clone()
+        };
+        let updated = s.put_dispatch_request("centre", &changed).await.unwrap();
+        assert_eq!(
+            updated,
+            DispatchRequest {
+                requested_by: r1.requested_by.clone(),
+                requested_at: r1.requested_at,
+                ..changed.clone()
+            }
+        );
+        assert_eq!(
+            s.get_dispatch_request(r1.id).await.unwrap(),
+            Some(updated.clone())
+        );
+        let events = audit_of(s, "dispatch_requests", &r1.id.to_string()).await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["update", "create"]);
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        assert_eq!(events[0].before.as_ref().unwrap()["urgency"], "soon");
+        assert_eq!(events[0].after.as_ref().unwrap()["urgency"], "critical");
+        assert_eq!(
+            audit_of(s, "dispatch_requests", &other.id.to_string()).await[0]
+                .pref
+                .as_deref(),
+            Some("04")
+        );
+        // The same again writes nothing.
+        let audit = audit_total(s).await;
+        s.put_dispatch_request("centre", &updated).await.unwrap();
+        assert_eq!(audit_total(s).await, audit);
+
+        // Refused, writing nothing: a request that does not exist, a facility that does not,
+        // a facility of another prefecture, a request that does not validate, one that is not
+        // entered open.
+        let err = s
+            .put_dispatch_request(
+                "centre",
+                &DispatchRequest {
+                    id: r1.id + 100,
+                    ..r1.clone()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!("the dispatch request {} does not exist", r1.id + 100)
+        );
+        let err = s
+            .put_dispatch_request(
+                "f1",
+                &cover("F-404", "2026-12-10 08:30", "2026-12-10 17:15"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(err.to_string(), "the facility F-404 does not exist");
+        let err = s
+            .put_dispatch_request("f9", &cover("F-9", "2026-12-10 08:30", "2026-12-10 17:15"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        let mut backwards = cover("F-1", "2026-12-10 08:30", "2026-12-10 08:00");
+        let err = s.put_dispatch_request("f1", &backwards).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        backwards.id = r1.id;
+        let err = s.put_dispatch_request("f1", &backwards).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        let err = s
+            .put_dispatch_request(
+                "f1",
+                &DispatchRequest {
+                    state: RequestState::Filled,
+                    ..cover("F-1", "2026-12-10 08:30", "2026-12-10 17:15")
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(list(DispatchFilter::default()).await.len(), 6);
+        assert_eq!(s.get_dispatch_request(r1.id).await.unwrap(), Some(updated));
+
+        // Cancelled once; then closed to changes.
+        s.cancel_dispatch_request("f2", r2.id).await.unwrap();
+        let cancelled = s.get_dispatch_request(r2.id).await.unwrap().unwrap();
+        assert_eq!(
+            cancelled,
+            DispatchRequest {
+                state: RequestState::Cancelled,
+                ..r2.clone()
+            }
+        );
+        let events = audit_of(s, "dispatch_requests", &r2.id.to_string()).await;
+        assert_eq!(events[0].action, "update");
+        assert_eq!(events[0].actor, "f2");
+        assert_eq!(events[0].after.as_ref().unwrap()["state"], "cancelled");
+        let audit = audit_total(s).await;
+        let err = s.cancel_dispatch_request("f2", r2.id).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Closed { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the dispatch request {} is no longer open: it was filled or cancelled",
+                r2.id
+            )
+        );
+        let err = s.put_dispatch_request("f2", &r2).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Closed { .. }), "{err}");
+        let err = s
+            .cancel_dispatch_request("f2", r1.id + 100)
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(
+            s.get_dispatch_request(r2.id).await.unwrap(),
+            Some(cancelled)
+        );
+        assert_eq!(
+            list(DispatchFilter {
+                state: Some(RequestState::Cancelled),
+                ..Default::default()
+            })
+            .await,
+            [r2.id]
+        );
+        assert_eq!(
+            list(DispatchFilter {
+                state: Some(RequestState::Open),
+                ..dec
+            })
+            .await,
+            [r1.id, r5.id, r3.id]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dispatch_offers_are_listed_when_they_overlap_the_window() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        let given = offer("D-1", "2026-12-01 07:00", "2026-12-01 21:00");
+        let o1 = s.put_offer("d1", &given).await.unwrap();
+        assert!(o1.id > 0);
+        assert_eq!(o1, DispatchOffer { id: o1.id, ..given });
+        let o2 = s
+            .put_offer("d1", &offer("D-1", "2026-12-05 08:00", "2026-12-06 08:00"))
+            .await
+            .unwrap();
+        let o3 = s
+            .put_offer("d2", &offer("D-2", "2026-12-03 00:00", "2026-12-04 00:00"))
+            .await
+            .unwrap();
+        let list = |f: OfferFilter| async move {
+            s.list_offers(&f)
+                .await
+                .unwrap()
+                .iter()
+                .map(|o| o.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(list(OfferFilter::default()).await, [o1.id, o2.id, o3.id]);
+        assert_eq!(
+            s.list_offers(&OfferFilter::default()).await.unwrap(),
+            vec![o1.clone(), o2.clone(), o3.clone()]
+        );
+        // Touching the window is not overlapping it.
+        let window = |from: &str, until: &str| OfferFilter {
+            from: Some(at(from)),
+            until: Some(at(until)),
+            ..Default::default()
+        };
+        assert!(
+            list(window("2026-12-01 21:00", "2026-12-03 00:00"))
+                .await
+                .is_empty()
+        );
+        assert_eq!(
+            list(window("2026-12-01 20:59", "2026-12-03 00:01")).await,
+            [o1.id, o3.id]
+        );
+        assert_eq!(
+            list(window("2026-12-05 12:00", "2026-12-05 13:00")).await,
+            [o2.id]
+        );
+        assert_eq!(
+            list(OfferFilter {
+                from: Some(at("2026-12-04 00:00")),
+                ..Default::default()
+            })
+            .await,
+            [o2.id]
+        );
+        assert_eq!(
+            list(OfferFilter {
+                until: Some(at("2026-12-03 00:00")),
+                ..Default::default()
+            })
+            .await,
+            [o1.id]
+        );
+        assert_eq!(
+            list(OfferFilter {
+                doctor: Some(DoctorId::parse("D-1").unwrap()),
+                ..Default::default()
+            })
+            .await,
+            [o1.id, o2.id]
+        );
+
+        // Replaced; refused when it does not exist, its doctor does not, or it does not validate.
+        let longer = DispatchOffer {
+            to: at("2026-12-07 08:00"),
+            note: "週末可".into(),
+            ..o2.clone()
+        };
+        assert_eq!(s.put_offer("d1", &longer).await.unwrap(), longer);
+        let audit = audit_total(s).await;
+        for (bad, missing) in [
+            (
+                DispatchOffer {
+                    id: o3.id + 100,
+                    ..o3.clone()
+                },
+                true,
+            ),
+            (offer("D-404", "2026-12-01 07:00", "2026-12-01 21:00"), true),
+            (offer("D-1", "2026-12-01 07:00", "2026-12-20 21:00"), false),
+            (
+                DispatchOffer {
+                    to: o1.from,
+                    ..o1.clone()
+                },
+                false,
+            ),
+        ] {
+            let err = s.put_offer("d1", &bad).await.unwrap_err();
+            if missing {
+                assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+            } else {
+                assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+            }
+        }
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(
+            s.list_offers(&OfferFilter::default()).await.unwrap(),
+            vec![o1.clone(), longer, o3.clone()]
+        );
+
+        // Withdrawn; ids are never given again.
+        s.delete_offer("d2", o3.id).await.unwrap();
+        let err = s.delete_offer("d2", o3.id).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!("the dispatch offer {} does not exist", o3.id)
+        );
+        assert_eq!(list(OfferFilter::default()).await, [o1.id, o2.id]);
+        let o4 = s
+            .put_offer("d2", &offer("D-2", "2026-12-03 00:00", "2026-12-04 00:00"))
+            .await
+            .unwrap();
+        assert!(o4.id > o3.id, "{} after {}", o4.id, o3.id);
+
+        let events = audit_of(s, "dispatch_offers", &o3.id.to_string()).await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["delete", "create"]);
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        assert_eq!(events[0].before.as_ref().unwrap()["doctor"], "D-2");
+        assert!(events[0].after.is_none());
+        let events = audit_of(s, "dispatch_offers", &o2.id.to_string()).await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["update", "create"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hours_reports_are_kept_per_doctor_employer_and_month_and_audited_without_personal_data() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        let mut h1 = hours("D-1", "F-1", "2026-12-01", 30, 400);
+        h1.interview = Some(d("2026-12-15"));
+        let h2 = hours("D-1", "F-2", "2026-12-01", 10, 90);
+        let h3 = hours("D-1", "F-1", "2026-11-01", 40, 370);
+        let h4 = hours("D-2", "F-2", "2026-12-01", 0, 0);
+        for h in [&h1, &h2, &h3, &h4] {
+            s.put_hours("d", h).await.unwrap();
+        }
+        assert_eq!(
+            s.list_hours(None, None).await.unwrap(),
+            vec![h3.clone(), h1.clone(), h2.clone(), h4.clone()]
+        );
+        let d1 = DoctorId::parse("D-1").unwrap();
+        assert_eq!(
+            s.list_hours(Some(&d1), Some(d("2026-12-01")))
+                .await
+                .unwrap(),
+            vec![h1.clone(), h2.clone()]
+        );
+        assert_eq!(
+            s.list_hours(None, Some(d("2026-12-01"))).await.unwrap(),
+            vec![h1.clone(), h2.clone(), h4.clone()]
+        );
+        assert_eq!(
+            s.list_hours(Some(&d1), None).await.unwrap(),
+            vec![h3.clone(), h1.clone(), h2.clone()]
+        );
+        assert!(
+            s.list_hours(None, Some(d("2026-10-01")))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Replaced by the key; the same again writes nothing.
+        let h1b = HoursReport {
+            month_minutes: 45 * 60,
+            year_minutes: 415 * 60,
+            ..h1.clone()
+        };
+        s.put_hours("d", &h1b).await.unwrap();
+        let audit = audit_total(s).await;
+        s.put_hours("d", &h1b).await.unwrap();
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(
+            s.list_hours(Some(&d1), Some(d("2026-12-01")))
+                .await
+                .unwrap(),
+            vec![h1b.clone(), h2.clone()]
+        );
+
+        // Refused, writing nothing.
+        let err = s
+            .put_hours("d", &hours("D-404", "F-1", "2026-12-01", 1, 1))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(err.to_string(), "the doctor D-404 does not exist");
+        for bad in [
+            hours("D-1", "F-1", "2026-12-02", 1, 1),
+            hours("D-1", "F-1", "2026-12-01", 10, 5),
+            hours("D-1", " ", "2026-12-01", 1, 1),
+        ] {
+            let err = s.put_hours("d", &bad).await.unwrap_err();
+            assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        }
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(s.list_hours(None, None).await.unwrap().len(), 4);
+
+        // The audit trail: the key and the figures, nothing more.
+        let events = audit_of(s, "hours_reports", "D-1#F-1#2026-12").await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["update", "create"]);
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        for e in &events {
+            for v in [&e.before, &e.after].into_iter().flatten() {
+                let mut keys: Vec<&str> =
+                    v.as_object().unwrap().keys().map(String::as_str).collect();
+                keys.sort();
+                assert_eq!(
+                    keys,
+                    [
+                        "doctor",
+                        "employer",
+                        "month",
+                        "month_minutes",
+                        "year_minutes"
+                    ]
+                );
+                assert!(!v.to_string().contains("2026-12-15"), "{v}");
+            }
+        }
+        assert_eq!(events[0].before.as_ref().unwrap()["month_minutes"], 30 * 60);
+        assert_eq!(events[0].after.as_ref().unwrap()["month_minutes"], 45 * 60);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dispatch_runs_are_numbered_per_prefecture_and_never_change() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let given = dispatch_run("03", "2026-12-01");
+        let first = s.add_dispatch_run("centre", &given).await.unwrap();
+        let second = s
+            .add_dispatch_run("chair", &dispatch_run("03", "2027-01-01"))
+            .await
+            .unwrap();
+        let other = s
+            .add_dispatch_run("other", &dispatch_run("04", "2026-12-01"))
+            .await
+            .unwrap();
+        assert_eq!((first.seq, second.seq, other.seq), (1, 2, 1));
+        assert_eq!(first, DispatchRun { seq: 1, ..given });
+        assert_eq!(
+            s.list_dispatch_runs(pref("03")).await.unwrap(),
+            vec![first.clone(), second.clone()]
+        );
+        assert_eq!(s.list_dispatch_runs(pref("04")).await.unwrap(), vec![other]);
+        assert!(s.list_dispatch_runs(pref("05")).await.unwrap().is_empty());
+        assert_eq!(
+            s.get_dispatch_run(pref("03"), 2).await.unwrap(),
+            Some(second)
+        );
+        assert_eq!(s.get_dispatch_run(pref("03"), 3).await.unwrap(), None);
+        assert_eq!(s.get_dispatch_run(pref("05"), 1).await.unwrap(), None);
+
+        // The audit trail keeps the figures, not the input and the result.
+        let events = audit_of(s, "dispatch_runs", "03#2").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].actor.as_str()),
+            ("create", "chair")
+        );
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        let after = events[0].after.as_ref().unwrap().as_object().unwrap();
+        let mut keys: Vec<&str> = after.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["month", "seq", "summary"]);
+        assert_eq!(after["seq"], 2);
+        assert_eq!(after["month"], "2027-01-01");
+        assert_eq!(after["summary"]["filled"], 2);
+
+        // A month not given by its first day is refused, writing nothing; the numbers go on.
+        let audit = audit_total(s).await;
+        let err = s
+            .add_dispatch_run("centre", &dispatch_run("03", "2026-12-05"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(
+            s.add_dispatch_run("centre", &dispatch_run("03", "2027-02-01"))
+                .await
+                .unwrap()
+                .seq,
+            3
+        );
+
+        // The database itself refuses to change or remove them, whoever writes.
+        let runs = s.list_dispatch_runs(pref("03")).await.unwrap();
+        for sql in [
+            "UPDATE dispatch_runs SET month = month",
+            "UPDATE dispatch_runs SET seq = 7 WHERE seq = 3",
+            "DELETE FROM dispatch_runs WHERE seq = 3",
+            "DELETE FROM dispatch_runs",
+        ] {
+            let err = t.execute_raw(sql, &[]).await.unwrap_err();
+            assert!(err.to_string().contains("never changed"), "{sql}: {err}");
+        }
+        assert_eq!(s.list_dispatch_runs(pref("03")).await.unwrap(), runs);
+    })
+    .await;
+}
+
+/// The register, three open requests in 03 (10, 11 and 12 December) and one in 04, and the run
+/// 1 of each prefecture.
+async fn with_requests(s: &dyn chiiki_store::Store) -> [DispatchRequest; 4] {
+    with_register(s).await;
+    let mut out = Vec::new();
+    for (facility, start, end) in [
+        ("F-1", "2026-12-10 08:30", "2026-12-10 17:15"),
+        ("F-2", "2026-12-11 08:30", "2026-12-11 17:15"),
+        ("F-1", "2026-12-12 17:00", "2026-12-13 09:00"),
+    ] {
+        out.push(
+            s.put_dispatch_request("f", &cover(facility, start, end))
+                .await
+                .unwrap(),
+        );
+    }
+    let other = DispatchRequest {
+        pref: pref("04"),
+        ..cover("F-9", "2026-12-10 08:30", "2026-12-10 17:15")
+    };
+    out.push(s.put_dispatch_request("f9", &other).await.unwrap());
+    s.add_dispatch_run("centre", &dispatch_run("03", "2026-12-01"))
+        .await
+        .unwrap();
+    s.add_dispatch_run("other", &dispatch_run("04", "2026-12-01"))
+        .await
+        .unwrap();
+    out.try_into().unwrap()
+}
+
+async fn states(s: &dyn chiiki_store::Store, requests: &[&DispatchRequest]) -> Vec<RequestState> {
+    let mut out = Vec::new();
+    for r in requests {
+        out.push(s.get_dispatch_request(r.id).await.unwrap().unwrap().state);
+    }
+    out
+}
+
+#[tokio::test]
+async fn confirming_dispatches_fills_their_requests_all_or_nothing() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let [r1, r2, r3, other] = with_requests(s).await;
+        let p03 = pref("03");
+        let audit = audit_total(s).await;
+
+        // Each batch has one bad dispatch among good ones: nothing is written.
+        let cases: Vec<(Vec<Dispatch>, u32, &str)> = vec![
+            (
+                vec![dispatch(r1.id, "D-1", 1), dispatch(r2.id, "D-404", 1)],
+                1,
+                "missing",
+            ),
+            (
+                vec![dispatch(r1.id, "D-1", 1), dispatch(r1.id, "D-2", 1)],
+                1,
+                "exists",
+            ),
+            (
+                vec![dispatch(r1.id, "D-1", 7), dispatch(r2.id, "D-2", 7)],
+                7,
+                "missing",
+            ),
+            (
+                vec![dispatch(r1.id, "D-1", 1), dispatch(r2.id, "D-2", 2)],
+                1,
+                "corrupt",
+            ),
+            (
+                vec![dispatch(r1.id, "D-1", 1), dispatch(r2.id + 100, "D-2", 1)],
+                1,
+                "missing",
+            ),
+            (
+                vec![dispatch(r1.id, "D-1", 1), dispatch(other.id, "D-2", 1)],
+                1,
+                "missing",
+            ),
+            (
+                vec![
+                    dispatch(r1.id, "D-1", 1),
+                    Dispatch {
+                        travel_minutes: -5,
+                        ..dispatch(r2.id, "D-2", 1)
+                    },
+                ],
+                1,
+                "corrupt",
+            ),
+            (
+                vec![
+                    dispatch(r1.id, "D-1", 1),
+                    Dispatch {
+                        worked_minutes: Some(3000),
+                        ..dispatch(r2.id, "D-2", 1)
+                    },
+                ],
+                1,
+                "corrupt",
+            ),
+        ];
+        for (batch, run, expected) in cases {
+            let err = s
+                .confirm_dispatches("centre", p03, run, &batch)
+                .await
+                .unwrap_err();
+            let kind = match &err {
+                StoreError::Missing { .. } => "missing",
+                StoreError::Exists { .. } => "exists",
+                StoreError::Corrupt { .. } => "corrupt",
+                _ => "other",
+            };
+            assert_eq!(kind, expected, "{err}");
+        }
+        let err = s
+            .confirm_dispatches("centre", p03, 1, &[dispatch(other.id, "D-2", 1)])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the dispatch request {} in prefecture 03 does not exist",
+                other.id
+            )
+        );
+        let err = s
+            .confirm_dispatches("centre", p03, 7, &[dispatch(r1.id, "D-1", 7)])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the dispatch run 7 of prefecture 03 does not exist"
+        );
+        // A cancelled request among open ones.
+        s.cancel_dispatch_request("f", r3.id).await.unwrap();
+        let audit_after_cancel = audit_total(s).await;
+        assert_eq!(audit_after_cancel, audit + 1);
+        let err = s
+            .confirm_dispatches(
+                "centre",
+                p03,
+                1,
+                &[dispatch(r1.id, "D-1", 1), dispatch(r3.id, "D-2", 1)],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Closed { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the dispatch request {} is no longer open: it was filled or cancelled",
+                r3.id
+            )
+        );
+        assert_eq!(audit_total(s).await, audit_after_cancel);
+        assert!(
+            s.list_dispatches(&DispatchFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            states(s, &[&r1, &r2, &r3]).await,
+            [
+                RequestState::Open,
+                RequestState::Open,
+                RequestState::Cancelled
+            ]
+        );
+
+        // Confirmed: the dispatches are written, the requests filled, each audited.
+        let d2 = dispatch(r2.id, "D-2", 1);
+        let d1 = Dispatch {
+            travel_minutes: 0,
+            ..dispatch(r1.id, "D-1", 1)
+        };
+        s.confirm_dispatches("chair", p03, 1, &[d2.clone(), d1.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            states(s, &[&r1, &r2, &r3]).await,
+            [
+                RequestState::Filled,
+                RequestState::Filled,
+                RequestState::Cancelled
+            ]
+        );
+        assert_eq!(
+            s.list_dispatches(&DispatchFilter::default()).await.unwrap(),
+            vec![d1.clone(), d2.clone()]
+        );
+        let events = audit_of(s, "dispatches", &r1.id.to_string()).await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].actor.as_str()),
+            ("create", "chair")
+        );
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        assert_eq!(events[0].after.as_ref().unwrap()["doctor"], "D-1");
+        let events = audit_of(s, "dispatch_requests", &r1.id.to_string()).await;
+        assert_eq!(events[0].action, "update");
+        assert_eq!(events[0].before.as_ref().unwrap()["state"], "open");
+        assert_eq!(events[0].after.as_ref().unwrap()["state"], "filled");
+        assert_eq!(
+            s.list_audit(&AuditFilter {
+                entity: Some("dispatches".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .total,
+            2
+        );
+
+        // A filled request is closed to changes.
+        let err = s.put_dispatch_request("f", &r1).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Closed { .. }), "{err}");
+        let err = s.cancel_dispatch_request("f", r1.id).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Closed { .. }), "{err}");
+
+        // Filters: by the request (prefecture, window, facility, state) and by the doctor.
+        let list = |f: DispatchFilter| async move {
+            s.list_dispatches(&f)
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| d.request)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            list(DispatchFilter {
+                doctor: Some(DoctorId::parse("D-2").unwrap()),
+                ..Default::default()
+            })
+            .await,
+            [r2.id]
+        );
+        assert_eq!(
+            list(DispatchFilter {
+                from: Some(d("2026-12-11")),
+                until: Some(d("2026-12-12")),
+                ..Default::default()
+            })
+            .await,
+            [r2.id]
+        );
+        assert!(
+            list(DispatchFilter {
+                until: Some(d("2026-12-10")),
+                ..Default::default()
+            })
+            .await
+            .is_empty()
+        );
+        assert_eq!(
+            list(DispatchFilter {
+                facility: Some(FacilityId::parse("F-1").unwrap()),
+                ..Default::default()
+            })
+            .await,
+            [r1.id]
+        );
+        assert_eq!(
+            list(DispatchFilter {
+                pref: Some(p03),
+                state: Some(RequestState::Filled),
+                ..Default::default()
+            })
+            .await,
+            [r1.id, r2.id]
+        );
+        assert!(
+            list(DispatchFilter {
+                pref: Some(pref("04")),
+                ..Default::default()
+            })
+            .await
+            .is_empty()
+        );
+        assert!(
+            list(DispatchFilter {
+                state: Some(RequestState::Open),
+                ..Default::default()
+            })
+            .await
+            .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_request_is_dispatched_once() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let [r1, r2, _, _] = with_requests(s).await;
+        let p03 = pref("03");
+        let first = dispatch(r1.id, "D-1", 1);
+        s.confirm_dispatches("centre", p03, 1, std::slice::from_ref(&first))
+            .await
+            .unwrap();
+        let audit = audit_total(s).await;
+
+        // The same request again, alone or beside an open one: refused, nothing written.
+        for batch in [
+            vec![dispatch(r1.id, "D-2", 1)],
+            vec![dispatch(r2.id, "D-2", 1), dispatch(r1.id, "D-3", 1)],
+        ] {
+            let err = s.confirm_dispatches("centre", p03, 1, &batch).await.unwrap_err();
+            assert!(matches!(&err, StoreError::Closed { .. }), "{err}");
+        }
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(
+            states(s, &[&r1, &r2]).await,
+            [RequestState::Filled, RequestState::Open]
+        );
+        assert_eq!(
+            s.list_dispatches(&DispatchFilter::default()).await.unwrap(),
+            vec![first.clone()]
+        );
+        assert!(audit_of(s, "dispatches", &r2.id.to_string()).await.is_empty());
+
+        // The database itself refuses a second dispatch of a request, and removing or moving
+        // a confirmed one, whoever writes.
+        let json = if t.name() == "postgres" { "CAST('{}' AS JSONB)" } else { "'{}'" };
+        let second = format!(
+            "INSERT INTO dispatches (request, pref, run, doctor, data) VALUES ({}, '03', 1, 'D-2', {json})",
+            r1.id
+        );
+        let err = t.execute_raw(&second, &[]).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Database(_)), "{err}");
+        // Nor a dispatch of a request to a run of another prefecture.
+        let elsewhere = format!(
+            "INSERT INTO dispatches (request, pref, run, doctor, data) VALUES ({}, '04', 1, 'D-2', {json})",
+            r2.id
+        );
+        let err = t.execute_raw(&elsewhere, &[]).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Database(_)), "{err}");
+        for sql in [
+            "DELETE FROM dispatches".to_string(),
+            "UPDATE dispatches SET doctor = 'D-3'".to_string(),
+            format!("UPDATE dispatches SET request = {}", r2.id),
+        ] {
+            let err = t.execute_raw(&sql, &[]).await.unwrap_err();
+            assert!(err.to_string().contains("never removed"), "{sql}: {err}");
+        }
+        assert_eq!(
+            s.list_dispatches(&DispatchFilter::default()).await.unwrap(),
+            vec![first]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_minutes_worked_are_recorded_on_a_confirmed_dispatch() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let [r1, r2, _, _] = with_requests(s).await;
+        let d1 = dispatch(r1.id, "D-1", 1);
+        s.confirm_dispatches("centre", pref("03"), 1, std::slice::from_ref(&d1))
+            .await
+            .unwrap();
+        s.record_worked("d1", r1.id, 300).await.unwrap();
+        s.record_worked("d1", r1.id, 2880).await.unwrap();
+        assert_eq!(
+            s.list_dispatches(&DispatchFilter::default()).await.unwrap(),
+            vec![Dispatch {
+                worked_minutes: Some(2880),
+                ..d1.clone()
+            }]
+        );
+        let events = audit_of(s, "dispatches", &r1.id.to_string()).await;
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["update", "update", "create"]);
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        assert_eq!(events[0].before.as_ref().unwrap()["worked_minutes"], 300);
+        assert_eq!(events[0].after.as_ref().unwrap()["worked_minutes"], 2880);
+
+        let audit = audit_total(s).await;
+        s.record_worked("d1", r1.id, 2880).await.unwrap();
+        assert_eq!(audit_total(s).await, audit, "the same again writes nothing");
+        for minutes in [-1, 2881] {
+            let err = s.record_worked("d1", r1.id, minutes).await.unwrap_err();
+            assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        }
+        // Only on a confirmed dispatch.
+        for request in [r2.id, r2.id + 100, 0] {
+            let err = s.record_worked("d1", request, 60).await.unwrap_err();
+            assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        }
+        assert_eq!(
+            s.record_worked("d1", r2.id, 60)
+                .await
+                .unwrap_err()
+                .to_string(),
+            format!("the dispatch of the request {} does not exist", r2.id)
+        );
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(
+            s.list_dispatches(&DispatchFilter::default()).await.unwrap()[0].worked_minutes,
+            Some(2880)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stored_dispatch_record_that_does_not_validate_is_reported() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let [r1, r2, _, _] = with_requests(s).await;
+        let set_data = if t.name() == "postgres" {
+            "UPDATE dispatch_requests SET data = CAST($1 AS JSONB) WHERE id = CAST($2 AS BIGINT)"
+        } else {
+            "UPDATE dispatch_requests SET data = $1 WHERE id = $2"
+        };
+        // Ending before it starts; and under r2's id, r1's record.
+        let backwards = DispatchRequest {
+            end: at("2026-12-10 08:00"),
+            ..r1.clone()
+        };
+        let json = serde_json::to_string(&backwards).unwrap();
+        t.execute_raw(set_data, &[&json, &r1.id.to_string()])
+            .await
+            .unwrap();
+        let json = serde_json::to_string(&r1).unwrap();
+        t.execute_raw(set_data, &[&json, &r2.id.to_string()])
+            .await
+            .unwrap();
+        for (id, err) in [
+            (r1.id, s.get_dispatch_request(r1.id).await.unwrap_err()),
+            (
+                r1.id,
+                s.cancel_dispatch_request("f", r1.id).await.unwrap_err(),
+            ),
+            (r2.id, s.get_dispatch_request(r2.id).await.unwrap_err()),
+        ] {
+            match err {
+                StoreError::Corrupt { entity, key, .. } => {
+                    assert_eq!(
+                        (entity.as_str(), key.as_str()),
+                        ("dispatch_requests", id.to_string().as_str())
+                    )
+                }
+                other => panic!("expected Corrupt, got {other}"),
+            }
+        }
+        let err = s
+            .list_dispatch_requests(&DispatchFilter::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        // Nothing was dispatched from the damaged requests.
+        let err = s
+            .confirm_dispatches("centre", pref("03"), 1, &[dispatch(r2.id, "D-1", 1)])
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        assert!(
+            s.list_dispatches(&DispatchFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_confirmations_of_a_request_leave_one_dispatch() {
+    for t in testing::all().await {
+        eprintln!("-- on {}", t.name());
+        let [r1, r2, _, _] = with_requests(t.store()).await;
+        // Eight stores on the same database (as eight processes would be), each confirming
+        // the request r1 to another doctor (with r2 for half of them).
+        let mut stores = Vec::new();
+        for _ in 0..8 {
+            let s: std::sync::Arc<dyn chiiki_store::Store> =
+                chiiki_store::open(t.target()).await.unwrap().into();
+            stores.push(s);
+        }
+        let tasks: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (r1, r2) = (r1.id, r2.id);
+                tokio::spawn(async move {
+                    let doctor = ["D-1", "D-2", "D-3"][i % 3];
+                    let mut batch = vec![dispatch(r1, doctor, 1)];
+                    if i % 2 == 1 {
+                        batch.insert(0, dispatch(r2, "D-2", 1));
+                    }
+                    s.confirm_dispatches(&format!("worker-{i}"), pref("03"), 1, &batch)
+                        .await
+                        .map(|()| batch.len())
+                })
+            })
+            .collect();
+        let mut won = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(n) => won.push(n),
+                Err(StoreError::Closed { .. } | StoreError::Exists { .. }) => {}
+                Err(other) => panic!("expected Closed or Exists, got {other}"),
+            }
+        }
+        assert_eq!(won.len(), 1, "exactly one confirmation wins");
+        let s = t.store();
+        let dispatched = s.list_dispatches(&DispatchFilter::default()).await.unwrap();
+        assert_eq!(dispatched.len(), won[0]);
+        assert!(dispatched.iter().any(|d| d.request == r1.id));
+        let events = s
+            .list_audit(&AuditFilter {
+                entity: Some("dispatches".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(events.total as usize, won[0]);
+        // r2 is filled only when the winner's batch held it.
+        let expected = if won[0] == 2 {
+            RequestState::Filled
+        } else {
+            RequestState::Open
+        };
+        assert_eq!(
+            states(s, &[&r1, &r2]).await,
+            [RequestState::Filled, expected]
+        );
     }
 }
