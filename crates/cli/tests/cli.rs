@@ -837,7 +837,13 @@ fn roster_benchmark_solves_writes_and_the_checker_agrees() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("DayOff"));
     // Bad input is exit code 2 with the line named.
     let garbled = dir.path().join("Garbled.txt");
-    std::fs::write(&garbled, "SECTION_HORIZON\nfourteen\n").unwrap();
+    std::fs::write(
+        &garbled,
+        "SECTION_HORIZON\nfourteen\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\n\
+         A,D=14,4320,3360,5,2,2,1\n\nSECTION_DAYS_OFF\n\nSECTION_SHIFT_ON_REQUESTS\n\n\
+         SECTION_SHIFT_OFF_REQUESTS\n\nSECTION_COVER\n0,D,1,100,1\n",
+    )
+    .unwrap();
     let out = chiiki(
         &db,
         &[
@@ -849,9 +855,10 @@ fn roster_benchmark_solves_writes_and_the_checker_agrees() {
         ],
     );
     assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains('2'),
-        "names the line"
+        said.contains("line 2") && said.contains("fourteen"),
+        "names the line: {said}"
     );
 }
 

@@ -2,7 +2,10 @@
 //! page when it is the user's to fix.
 
 use std::collections::HashMap;
+use std::future::Future;
 
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use chiiki_app::AppError;
 use chiiki_domain::{Explain, Msg};
 
@@ -23,5 +26,25 @@ pub(crate) fn on_page(e: AppError) -> Result<Msg, PageError> {
         AppError::Rejected(m) => Ok(m),
         AppError::Invalid(v) => Ok(v.said()),
         other => Err(other.into()),
+    }
+}
+
+/// What a POST handler answers once the app has acted: a redirect to `to(value)` on
+/// success; the page again (`page(message)`, 422) when the error is the user's to fix;
+/// else the error page (403 for a refusal).
+pub(crate) async fn answer<T, P>(
+    result: Result<T, AppError>,
+    to: impl FnOnce(T) -> String,
+    page: impl FnOnce(Msg) -> P,
+) -> Result<Response, PageError>
+where
+    P: Future<Output = Result<Html<String>, PageError>>,
+{
+    match result {
+        Ok(v) => Ok(Redirect::to(&to(v)).into_response()),
+        Err(e) => {
+            let html = page(on_page(e)?).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
     }
 }

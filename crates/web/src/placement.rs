@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{Uri, header};
+use axum::response::{Html, IntoResponse, Response};
 use chiiki_app::AppError;
 use chiiki_app::access::Principal;
 use chiiki_app::placement::{self as pl, Difference, Figures, Outcome, RoundView, Vacancy};
@@ -21,7 +21,7 @@ use chiiki_domain::{
 use chiiki_placement::Algorithm;
 use serde::Deserialize;
 
-use crate::forms::{Fields, field, on_page};
+use crate::forms::{Fields, answer, field};
 use crate::pages::Chrome;
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
@@ -114,14 +114,12 @@ pub(crate) async fn open(
         pl::open_round(s.store.as_ref(), who, pref, year, settings).await
     }
     .await;
-    match result {
-        Ok(r) => Ok(Redirect::to(&format!("/placement/{}", r.id)).into_response()),
-        Err(e) => {
-            let m = on_page(e)?;
-            let html = rounds_page(&s, &session, prefs, &uri, Some(m)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-        }
-    }
+    answer(
+        result,
+        |r| format!("/placement/{}", r.id),
+        |m| rounds_page(&s, &session, prefs, &uri, Some(m)),
+    )
+    .await
 }
 
 /// A run's figures as the round page shows them.
@@ -466,15 +464,13 @@ where
         return Ok(csrf_refused());
     }
     let id = round_id(id)?;
-    match action(s.clone(), session.principal.clone(), id, fields).await {
-        Ok(_) => Ok(Redirect::to(&format!("/placement/{id}")).into_response()),
-        Err(AppError::Denied(_)) => Err(PageError::Forbidden),
-        Err(e) => {
-            let m = on_page(e)?;
-            let html = round_page(&s, &session, prefs, &uri, id, Some(m), None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-        }
-    }
+    let result = action(s.clone(), session.principal.clone(), id, fields).await;
+    answer(
+        result,
+        |_| format!("/placement/{id}"),
+        |m| round_page(&s, &session, prefs, &uri, id, Some(m), None),
+    )
+    .await
 }
 
 fn optional_name(s: &str) -> Result<Option<Name>, AppError> {

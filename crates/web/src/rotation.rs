@@ -22,7 +22,7 @@ use chiiki_report::gantt::{self, Cell, CellKind, Gantt, GanttRow, Site};
 use chiiki_tabular::Format;
 use serde::Deserialize;
 
-use crate::forms::{Fields, field, on_page};
+use crate::forms::{Fields, answer, field};
 use crate::i18n::T;
 use crate::pages::{Chrome, internal};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
@@ -303,23 +303,17 @@ pub(crate) async fn plan(
         .await
     }
     .await;
-    match result {
-        Ok(v) => Ok(
-            Redirect::to(&format!("/rotation/{}{}", v.seq, pref_suffix(who, pref))).into_response(),
-        ),
-        Err(AppError::Denied(_)) => Err(PageError::Forbidden),
-        Err(e) => {
-            let m = on_page(e)?;
-            let form = PlanForm {
-                first_year: field(&f, "first_year").to_string(),
-                years: field(&f, "years").to_string(),
-                label: field(&f, "label").to_string(),
-            };
-            let html =
-                versions_page(&s, &session, prefs, &uri, Some(pref), Some(form), Some(m)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-        }
-    }
+    let form = PlanForm {
+        first_year: field(&f, "first_year").to_string(),
+        years: field(&f, "years").to_string(),
+        label: field(&f, "label").to_string(),
+    };
+    answer(
+        result,
+        |v| format!("/rotation/{}{}", v.seq, pref_suffix(who, pref)),
+        |m| versions_page(&s, &session, prefs, &uri, Some(pref), Some(form), Some(m)),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -839,15 +833,13 @@ where
         return Err(PageError::Forbidden);
     }
     let suffix = pref_suffix(&who, pref);
-    match action(s.clone(), who, pref, seq, fields).await {
-        Ok(to) => Ok(Redirect::to(&format!("/rotation/{to}{suffix}")).into_response()),
-        Err(AppError::Denied(_)) => Err(PageError::Forbidden),
-        Err(e) => {
-            let m = on_page(e)?;
-            let html = version_page(&s, &session, prefs, &uri, pref, seq, Some(m)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-        }
-    }
+    let result = action(s.clone(), who, pref, seq, fields).await;
+    answer(
+        result,
+        |to| format!("/rotation/{to}{suffix}"),
+        |m| version_page(&s, &session, prefs, &uri, pref, seq, Some(m)),
+    )
+    .await
 }
 
 /// `POST /rotation/{seq}/replan`: plans the register as it now stands, keeping every year

@@ -97,20 +97,18 @@ pub(super) fn model(problem: &Problem, rules: &Rules, banned: &[(usize, usize)])
         (0..days as i64).contains(&d).then_some(d as usize)
     };
     // Shift types.
-    let mut classes: BTreeMap<Class, usize> = BTreeMap::new();
+    let mut by_index: Vec<Class> = Vec::new();
+    let mut index: HashMap<Class, usize> = HashMap::new();
     let mut class_of = vec![usize::MAX; problem.requests.len()];
     for (i, r) in problem.requests.iter().enumerate() {
         if day_of(r.start).is_none() || r.minutes() == 0 {
             continue;
         }
-        let next = classes.len();
-        class_of[i] = *classes.entry(Class::of(r)).or_insert(next);
-    }
-    let mut by_index: Vec<&Class> = vec![];
-    {
-        let mut v: Vec<(&Class, &usize)> = classes.iter().collect();
-        v.sort_by_key(|(_, i)| **i);
-        by_index.extend(v.into_iter().map(|(c, _)| c));
+        let class = Class::of(r);
+        class_of[i] = *index.entry(class.clone()).or_insert_with(|| {
+            by_index.push(class);
+            by_index.len() - 1
+        });
     }
     let shifts: Vec<Shift> = by_index
         .iter()

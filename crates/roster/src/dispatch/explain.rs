@@ -54,13 +54,10 @@ pub struct Reason {
 pub(super) fn unfilled(
     problem: &Problem,
     rules: &Rules,
-    chosen: &[(usize, usize)],
+    mine: &[Vec<usize>],
     filled: &[bool],
 ) -> Vec<Unfilled> {
     let mut out = Vec::new();
-    let mine: Vec<Vec<usize>> = (0..problem.doctors.len())
-        .map(|d| chosen.iter().filter(|c| c.1 == d).map(|c| c.0).collect())
-        .collect();
     for (ri, r) in problem.requests.iter().enumerate() {
         if filled[ri] {
             continue;

@@ -325,8 +325,12 @@ pub fn solve(problem: &Problem, limits: &Limits) -> Plan {
 /// doctor with a finding, the least valuable of the dispatches concerned.
 fn verify(problem: &Problem, rules: &Rules, chosen: &[(usize, usize)]) -> Vec<(usize, usize)> {
     let mut bad = Vec::new();
-    for (d, doctor) in problem.doctors.iter().enumerate() {
-        let mine: Vec<usize> = chosen.iter().filter(|c| c.1 == d).map(|c| c.0).collect();
+    for (d, (doctor, mine)) in problem
+        .doctors
+        .iter()
+        .zip(by_doctor(problem, chosen))
+        .enumerate()
+    {
         if mine.is_empty() {
             continue;
         }
@@ -366,6 +370,15 @@ fn binding(found: Vec<Breach>) -> Vec<Breach> {
         .collect()
 }
 
+/// Each doctor's requests in `chosen`, by doctor index.
+fn by_doctor(problem: &Problem, chosen: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let mut mine = vec![Vec::new(); problem.doctors.len()];
+    for &(r, d) in chosen {
+        mine[d].push(r);
+    }
+    mine
+}
+
 fn with_dispatches(doctor: &Doctor, problem: &Problem, requests: &[usize]) -> Timeline {
     let mut t = doctor.timeline.clone();
     t.duties
@@ -398,35 +411,22 @@ fn report(
         }
         f
     };
-    let unfilled = explain::unfilled(problem, rules, chosen, &filled);
+    let mine = by_doctor(problem, chosen);
+    let unfilled = explain::unfilled(problem, rules, &mine, &filled);
     let mut hours_after = Vec::new();
     let mut findings = Vec::new();
-    let mut counts = vec![0usize; problem.doctors.len()];
-    for &(_, d) in chosen {
-        counts[d] += 1;
-    }
-    for (d, doctor) in problem.doctors.iter().enumerate() {
-        let mine: Vec<usize> = chosen.iter().filter(|c| c.1 == d).map(|c| c.0).collect();
-        let t = with_dispatches(doctor, problem, &mine);
-        if !mine.is_empty() {
+    for (doctor, requests) in problem.doctors.iter().zip(&mine) {
+        let t = with_dispatches(doctor, problem, requests);
+        if !requests.is_empty() {
             findings.extend(hours::check(rules, &t, problem.month));
         }
+        let worked = hours::worked(&t, problem.month, None);
         let room = hours::headroom(rules, &t, problem.month, None);
-        let base = hours::headroom(
-            rules,
-            &Timeline {
-                duties: vec![],
-                baseline: vec![],
-                ..t.clone()
-            },
-            problem.month,
-            None,
-        );
         hours_after.push(HoursAfter {
             doctor: doctor.id.clone(),
-            dispatches: mine.len(),
-            month_minutes: base.month - room.month,
-            year_minutes: base.year - room.year,
+            dispatches: requests.len(),
+            month_minutes: worked.month,
+            year_minutes: worked.year,
             month_left: room.month,
             year_left: room.year,
         });
@@ -450,8 +450,8 @@ fn report(
             .iter()
             .filter(|d| !d.offers.is_empty())
             .count(),
-        doctors_sent: counts.iter().filter(|c| **c > 0).count(),
-        most_dispatches: counts.iter().copied().max().unwrap_or(0),
+        doctors_sent: mine.iter().filter(|m| !m.is_empty()).count(),
+        most_dispatches: mine.iter().map(Vec::len).max().unwrap_or(0),
         withdrawn,
         seconds: started.elapsed().as_secs_f64(),
     };

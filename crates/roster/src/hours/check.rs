@@ -242,7 +242,7 @@ pub fn check(rules: &Rules, timeline: &Timeline, as_of: NaiveDate) -> Vec<Breach
     let mut out = Vec::new();
     let mut duties: Vec<&Duty> = timeline.duties.iter().collect();
     duties.sort_by_key(|d| (d.start, d.end));
-    overlaps(rules, timeline, &duties, &mut out);
+    overlaps(timeline, &duties, &mut out);
     rest(rules, timeline, &duties, &mut out);
     monthly(rules, timeline, &duties, &mut out);
     annual(rules, timeline, &duties, &mut out);
@@ -256,15 +256,58 @@ pub fn admissible(rules: &Rules, timeline: &Timeline, extra: &Duty) -> Vec<Breac
     let mut duties: Vec<&Duty> = timeline.duties.iter().collect();
     duties.sort_by_key(|d| (d.start, d.end));
     let mut before = Vec::new();
-    overlaps(rules, timeline, &duties, &mut before);
+    overlaps(timeline, &duties, &mut before);
     rest(rules, timeline, &duties, &mut before);
     duties.push(extra);
     duties.sort_by_key(|d| (d.start, d.end));
     let mut after = Vec::new();
-    overlaps(rules, timeline, &duties, &mut after);
+    overlaps(timeline, &duties, &mut after);
     rest(rules, timeline, &duties, &mut after);
     after.retain(|b| !before.contains(b));
     after
+}
+
+/// Overtime minutes a timeline holds in `month` (the first day of a month), in its fiscal
+/// year, and in that year at `facility`: the baseline plus the duties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Worked {
+    pub month: i64,
+    pub year: i64,
+    pub facility: i64,
+}
+
+/// What [`Worked`] a timeline holds.
+pub fn worked(timeline: &Timeline, month: NaiveDate, facility: Option<&str>) -> Worked {
+    let fy = FiscalYear::of(month);
+    let mut w = Worked {
+        month: 0,
+        year: 0,
+        facility: 0,
+    };
+    if timeline.month == month {
+        w.month += timeline.baseline.iter().map(|b| b.month).sum::<i64>();
+    }
+    if FiscalYear::of(timeline.month) == fy {
+        for b in &timeline.baseline {
+            w.year += b.year;
+            if Some(b.employer.as_str()) == facility {
+                w.facility += b.year;
+            }
+        }
+    }
+    for d in &timeline.duties {
+        let m = d.overtime_minutes();
+        if month_of(d.start) == month {
+            w.month += m;
+        }
+        if FiscalYear::of(d.start.date()) == fy {
+            w.year += m;
+            if Some(d.employer.as_str()) == facility {
+                w.facility += m;
+            }
+        }
+    }
+    w
 }
 
 /// How much more the doctor may work in `month` (the first day of a month), and at
@@ -275,34 +318,7 @@ pub fn headroom(
     month: NaiveDate,
     facility: Option<&str>,
 ) -> Headroom {
-    let fy = FiscalYear::of(month);
-    let mut in_month = 0;
-    let mut in_year = 0;
-    let mut at_facility = 0;
-    if timeline.month == month {
-        in_month += timeline.baseline.iter().map(|b| b.month).sum::<i64>();
-    }
-    if FiscalYear::of(timeline.month) == fy {
-        in_year += timeline.baseline.iter().map(|b| b.year).sum::<i64>();
-        at_facility += timeline
-            .baseline
-            .iter()
-            .filter(|b| Some(b.employer.as_str()) == facility)
-            .map(|b| b.year)
-            .sum::<i64>();
-    }
-    for d in &timeline.duties {
-        let m = d.overtime_minutes();
-        if month_of(d.start) == month {
-            in_month += m;
-        }
-        if FiscalYear::of(d.start.date()) == fy {
-            in_year += m;
-            if Some(d.employer.as_str()) == facility {
-                at_facility += m;
-            }
-        }
-    }
+    let w = worked(timeline, month, facility);
     let interviewed = timeline
         .interviews
         .iter()
@@ -314,16 +330,16 @@ pub fn headroom(
     };
     let annual = rules.annual(timeline.level);
     Headroom {
-        month: month_cap - in_month,
-        year: annual.cap - in_year,
+        month: month_cap - w.month,
+        year: annual.cap - w.year,
         facility: match (annual.per_facility, facility) {
-            (Some(cap), Some(_)) => Some(cap - at_facility),
+            (Some(cap), Some(_)) => Some(cap - w.facility),
             _ => None,
         },
     }
 }
 
-fn overlaps(_rules: &Rules, t: &Timeline, duties: &[&Duty], out: &mut Vec<Breach>) {
+fn overlaps(t: &Timeline, duties: &[&Duty], out: &mut Vec<Breach>) {
     let mut latest: Option<&Duty> = None;
     for d in duties {
         if let Some(prev) = latest {
