@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod dispatch;
 pub mod obligations;
 pub mod outlook;
 pub mod placement;

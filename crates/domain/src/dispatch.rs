@@ -196,6 +196,10 @@ pub struct DispatchOffer {
     pub doctor: DoctorId,
     pub from: NaiveDateTime,
     pub to: NaiveDateTime,
+    /// Where the doctor sets out from, when not from their workplace in the register (a
+    /// graduate student, a doctor working outside the register): a facility of the register.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<FacilityId>,
     pub note: String,
     pub offered_at: DateTime<Utc>,
 }
@@ -415,6 +419,7 @@ mod tests {
             doctor: DoctorId::parse("DEMO-2020-001").unwrap(),
             from: at("2026-12-01 07:00"),
             to: at("2026-12-01 21:00"),
+            base: None,
             note: String::new(),
             offered_at: Utc::now(),
         };

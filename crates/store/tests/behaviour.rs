@@ -1694,6 +1694,7 @@ fn offer(doctor: &str, from: &str, to: &str) -> DispatchOffer {
         doctor: DoctorId::parse(doctor).unwrap(),
         from: at(from),
         to: at(to),
+        base: None,
         note: String::new(),
         offered_at: chrono::Utc::now(),
     }

@@ -321,6 +321,81 @@ pub fn solve(problem: &Problem, limits: &Limits) -> Plan {
     report(problem, rules, &chosen, withdrawn, started)
 }
 
+/// Checks a set of dispatches against the month as it now stands, before they are
+/// confirmed: each request is in the month once, each doctor offered its time, has its
+/// skills and can reach it, and no doctor's timeline breaks a binding rule. Returns what is
+/// wrong, one message per problem (empty when every dispatch can be confirmed).
+pub fn recheck(problem: &Problem, assignments: &[Assignment]) -> Vec<Msg> {
+    let rules = Rules::mhlw_2024();
+    let mut wrong = Vec::new();
+    let mut chosen = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for a in assignments {
+        let Some(r) = problem.requests.iter().position(|r| r.id == a.request) else {
+            wrong.push(Msg::new(
+                format!("依頼 {} は募集中ではありません", a.request),
+                format!("request {} is no longer open", a.request),
+            ));
+            continue;
+        };
+        if !seen.insert(r) {
+            wrong.push(Msg::new(
+                format!("依頼 {} に二人が派遣されています", a.request),
+                format!("request {} has two doctors", a.request),
+            ));
+            continue;
+        }
+        let Some(d) = problem.doctors.iter().position(|d| d.id == a.doctor) else {
+            wrong.push(Msg::new(
+                format!("医師 {} は申出をしていません", a.doctor),
+                format!("doctor {} has no offer", a.doctor),
+            ));
+            continue;
+        };
+        let (req, doc) = (&problem.requests[r], &problem.doctors[d]);
+        if !doc.offered(req) {
+            wrong.push(Msg::new(
+                format!(
+                    "医師 {} の申出は依頼 {} の時間を含みません",
+                    a.doctor, a.request
+                ),
+                format!(
+                    "doctor {}'s offers do not cover request {}",
+                    a.doctor, a.request
+                ),
+            ));
+        } else if !doc.skilled(req) {
+            wrong.push(Msg::new(
+                format!("医師 {} は依頼 {} の技能を持ちません", a.doctor, a.request),
+                format!(
+                    "doctor {} lacks the skills of request {}",
+                    a.doctor, a.request
+                ),
+            ));
+        } else if problem.travel.minutes(&doc.home, req) > problem.travel.max_minutes {
+            wrong.push(Msg::new(
+                format!("医師 {} から依頼 {} までが遠すぎます", a.doctor, a.request),
+                format!("request {} is too far for doctor {}", a.request, a.doctor),
+            ));
+        } else {
+            chosen.push((r, d));
+        }
+    }
+    for (r, d) in verify(problem, rules, &chosen) {
+        wrong.push(Msg::new(
+            format!(
+                "医師 {} を依頼 {} に派遣すると勤務時間の規則に反します",
+                problem.doctors[d].id, problem.requests[r].id
+            ),
+            format!(
+                "sending doctor {} to request {} would break a work-hour rule",
+                problem.doctors[d].id, problem.requests[r].id
+            ),
+        ));
+    }
+    wrong
+}
+
 /// The dispatches (request, doctor) that make a doctor's timeline break a rule: for each
 /// doctor with a finding, the least valuable of the dispatches concerned.
 fn verify(problem: &Problem, rules: &Rules, chosen: &[(usize, usize)]) -> Vec<(usize, usize)> {
