@@ -9,6 +9,7 @@ mod account;
 mod admin;
 pub mod api;
 mod assignments;
+mod dispatch;
 mod files;
 mod forms;
 mod i18n;
@@ -40,6 +41,19 @@ pub struct AppState {
     pub rotation_effort: chiiki_app::rotation::Effort,
     /// One rotation plan at a time: the planner uses every core for up to a minute.
     pub planning: Arc<tokio::sync::Semaphore>,
+    /// How long the dispatch solver may search a month (`None`: the standard 10 seconds).
+    pub dispatch_limit: Option<std::time::Duration>,
+}
+
+impl AppState {
+    /// How long the dispatch solver may search a month.
+    pub fn dispatch_effort(&self) -> chiiki_app::dispatch::Effort {
+        let mut e = chiiki_app::dispatch::Effort::standard();
+        if let Some(limit) = self.dispatch_limit {
+            e.limits.time_limit = limit;
+        }
+        e
+    }
 }
 
 /// How the application runs, beyond its store.
@@ -48,6 +62,9 @@ pub struct Options {
     /// How long the rotation planner may search: [`chiiki_app::rotation::Effort::default`]
     /// (up to a minute on the demo) in service, `Effort::quick()` (seconds) in tests.
     pub rotation_effort: chiiki_app::rotation::Effort,
+    /// How long the dispatch solver may search a month: 10 seconds when `None` (in
+    /// service), a second or less in tests.
+    pub dispatch_limit: Option<std::time::Duration>,
 }
 
 /// The application's routes.
@@ -63,6 +80,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         uploads: Arc::new(files::Uploads::default()),
         rotation_effort: options.rotation_effort,
         planning: Arc::new(tokio::sync::Semaphore::new(1)),
+        dispatch_limit: options.dispatch_limit,
     };
     Router::new()
         .route("/health", get(health))
@@ -112,6 +130,21 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/rotation/{seq}/replan", post(rotation::replan))
         .route("/rotation/{seq}/adopt", post(rotation::adopt))
         .route("/rotation/{seq}/doctors/{id}", get(rotation::doctor))
+        .route("/dispatch", get(dispatch::page))
+        .route("/dispatch/requests", post(dispatch::ask))
+        .route("/dispatch/requests/{id}/cancel", post(dispatch::cancel))
+        .route("/dispatch/offers", post(dispatch::offer))
+        .route("/dispatch/offers/{id}/withdraw", post(dispatch::withdraw))
+        .route(
+            "/dispatch/hours",
+            get(dispatch::hours_page).post(dispatch::report),
+        )
+        .route("/dispatch/worked/{request}", post(dispatch::worked))
+        .route("/dispatch/runs", post(dispatch::solve))
+        .route("/dispatch/runs/{seq}", get(dispatch::run))
+        .route("/dispatch/runs/{seq}/confirm", post(dispatch::confirm))
+        .route("/dispatch/stats", get(dispatch::stats))
+        .route("/dispatch/{file}", get(dispatch::file))
         .route("/audit", get(pages::audit))
         .route(
             "/import",

@@ -113,7 +113,7 @@ fn busy() -> AppError {
 
 /// Runs a planning one at a time (the planner uses every core), to its end even when the
 /// browser stops waiting: the version is kept, and the list shows it.
-async fn planning<T: Send + 'static>(
+pub(crate) async fn planning<T: Send + 'static>(
     s: &AppState,
     work: impl std::future::Future<Output = Result<T, AppError>> + Send + 'static,
 ) -> Result<T, AppError> {
@@ -1169,6 +1169,7 @@ mod tests {
             uploads: Default::default(),
             rotation_effort: rt::Effort::quick(),
             planning: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            dispatch_limit: None,
         };
         let held = s.planning.clone().try_acquire_owned().unwrap();
         match planning(&s, async { Ok(1) }).await {

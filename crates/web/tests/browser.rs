@@ -72,6 +72,7 @@ impl App {
         // The rotation planner's short search: seconds, not a minute.
         let options = chiiki_web::Options {
             rotation_effort: chiiki_app::rotation::Effort::quick(),
+            dispatch_limit: Some(std::time::Duration::from_millis(500)),
         };
         tokio::spawn(async move {
             chiiki_web::serve_with(listener, store, options)
@@ -1398,5 +1399,144 @@ async fn coordinator_plans_rotations_reads_a_doctors_reasons_and_adopts() {
     b.wait_for_path(&format!("/rotation/{seq}/doctors/{doctor}"))
         .await;
 
+    b.close().await;
+}
+
+/// Sets a date or time input's value as the browser's picker would (typing into them
+/// depends on the locale).
+async fn set_value(b: &Browser, css: &str, value: &str) {
+    b.find(css).await;
+    b.c.execute(
+        "document.querySelector(arguments[0]).value = arguments[1];",
+        vec![serde_json::json!(css), serde_json::json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+/// Dispatch end to end, as the "done when" says it: 岩手県立釜石病院 asks for a
+/// substitute for a clinic day; the doctor offers the day and reports their hours; the
+/// coordinator solves the month, reads the plan and confirms; the doctor sees the dispatch
+/// and their hours with it; the facility sees who comes; the statistics count it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_substitute_request_goes_from_the_facility_to_the_doctor() {
+    use chrono::Datelike;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+    chiiki_app::auth::put_account(
+        app.t.store(),
+        &Principal::system("test"),
+        AccountFields {
+            username: Username::parse("kamaishi").unwrap(),
+            display_name: display_name("kamaishi"),
+            role: Role::Facility,
+            pref: PrefCode::new(3).ok(),
+            facility: chiiki_domain::FacilityId::parse("R7-0306-14").ok(),
+            doctor: None,
+            disabled: false,
+        },
+        Some(PASSWORD),
+    )
+    .await
+    .unwrap();
+    let today = chrono::Local::now().date_naive();
+    let first = today
+        .with_day(1)
+        .unwrap()
+        .checked_add_months(chrono::Months::new(2))
+        .unwrap();
+    let mut day = first + chrono::Duration::days(9);
+    while day.weekday().num_days_from_monday() >= 5 {
+        day += chrono::Duration::days(1);
+    }
+    let (month, day) = (first.format("%Y-%m").to_string(), day.to_string());
+
+    // The facility asks.
+    b.log_in(&app, "kamaishi").await;
+    b.click("header.site nav a[href='/dispatch']").await;
+    b.wait_for_path("/dispatch").await;
+    b.goto(&app.url(&format!("/dispatch?month={month}"))).await;
+    assert!(b.all("#solve-form").await.is_empty());
+    set_value(&b, "#ask-form input[name=date]", &day).await;
+    set_value(&b, "#ask-form input[name=start]", "08:30").await;
+    set_value(&b, "#ask-form input[name=end]", "17:15").await;
+    b.select("#ask-form select[name=kind]", "clinic_day").await;
+    b.select("#ask-form select[name=urgency]", "critical").await;
+    b.type_into("#ask-form input[name=note]", "所長の学会出張（架空）")
+        .await;
+    b.click("#ask-form button[type=submit]").await;
+    let row = b.wait_for_text("#requests tbody tr", "募集中").await;
+    assert!(row.contains("岩手県立釜石病院"), "{row}");
+    b.screenshot("dispatch-facility-asked").await;
+    b.log_out().await;
+
+    // The doctor offers the day, from the university hospital, and reports their hours.
+    b.log_in(&app, "doctor").await;
+    b.goto(&app.url(&format!("/dispatch?month={month}"))).await;
+    set_value(&b, "#offer-form input[name=from_date]", &day).await;
+    set_value(&b, "#offer-form input[name=from_time]", "07:00").await;
+    set_value(&b, "#offer-form input[name=to_time]", "21:00").await;
+    b.type_into("#offer-form input[name=base]", "R7-0301-14")
+        .await;
+    b.click("#offer-form button[type=submit]").await;
+    b.wait_for_text("#offers", "R7-0301-14").await;
+    b.type_into("#hours-form input[name=employer]", "岩手医科大学大学院")
+        .await;
+    b.type_into("#hours-form input[name=month_hours]", "12")
+        .await;
+    b.type_into("#hours-form input[name=year_hours]", "140")
+        .await;
+    b.click("#hours-form button[type=submit]").await;
+    b.wait_for_text("#reports", "岩手医科大学大学院").await;
+    assert_eq!(b.text("#my-month-hours").await, "12.0");
+    b.log_out().await;
+
+    // The coordinator solves, reads and confirms.
+    b.log_in(&app, "iwate").await;
+    b.goto(&app.url(&format!("/dispatch?month={month}"))).await;
+    b.click("#solve-form button[type=submit]").await;
+    let filled = b.wait_for_text("#filled", "1 / 1").await;
+    assert_eq!(filled, "1 / 1");
+    let sent = b.text("#sent tbody").await;
+    assert!(
+        sent.contains("DEMO-2018-001") && sent.contains("岩手県立釜石病院"),
+        "{sent}"
+    );
+    b.screenshot("dispatch-run").await;
+    b.click("#confirm-form button[type=submit]").await;
+    b.wait_for_text("#confirmed", "1").await;
+    // The statistics count it.
+    b.goto(&app.url("/dispatch/stats")).await;
+    b.goto(&app.url(&format!(
+        "/dispatch/stats?fy={}",
+        chiiki_domain::FiscalYear::of(first).year()
+    )))
+    .await;
+    let by_facility = b.cells("#by-facility").await;
+    let kamaishi = by_facility
+        .iter()
+        .find(|r| r.first().map(String::as_str) == Some("R7-0306-14"))
+        .expect("a line for the facility");
+    // id, name, requests, filled, open, cancelled, days …
+    assert_eq!(&kamaishi[2..7], ["1", "1", "0", "0", "1"]);
+    b.screenshot("dispatch-stats").await;
+    b.log_out().await;
+
+    // The doctor sees the dispatch and their hours with it (12 h + 8 h 45 min).
+    b.log_in(&app, "doctor").await;
+    b.goto(&app.url(&format!("/dispatch?month={month}"))).await;
+    let mine = b.text("#my-dispatches").await;
+    assert!(mine.contains("岩手県立釜石病院"), "{mine}");
+    assert_eq!(b.text("#my-month-hours").await, "20.8");
+    b.screenshot("dispatch-doctor").await;
+    b.log_out().await;
+
+    // The facility sees who comes.
+    b.log_in(&app, "kamaishi").await;
+    b.goto(&app.url(&format!("/dispatch?month={month}"))).await;
+    let row = b.wait_for_text("#requests tbody tr", "派遣決定").await;
+    assert!(row.contains("DEMO-2018-001"), "{row}");
     b.close().await;
 }

@@ -55,6 +55,7 @@ async fn spawn_quick(t: testing::TestStore) -> Server {
         t,
         chiiki_web::Options {
             rotation_effort: chiiki_app::rotation::Effort::quick(),
+            dispatch_limit: Some(std::time::Duration::from_millis(500)),
         },
     )
     .await
@@ -2187,4 +2188,288 @@ async fn rotation_plans_keep_to_roles_prefectures_and_the_csrf_token() {
     )));
     let (st, _) = get(&admin, &format!("{base}/rotation/{seq}?pref=99")).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+/// The month after next and a weekday from its 10th (so that the month is the planned one).
+fn dispatch_day() -> (String, String) {
+    use chrono::Datelike;
+    let today = chrono::Local::now().date_naive();
+    let first = today
+        .with_day(1)
+        .unwrap()
+        .checked_add_months(chrono::Months::new(2))
+        .unwrap();
+    let mut day = first + chrono::Duration::days(9);
+    while day.weekday().num_days_from_monday() >= 5 {
+        day += chrono::Duration::days(1);
+    }
+    (first.format("%Y-%m").to_string(), day.to_string())
+}
+
+async fn post_form(
+    c: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let r = c.post(url).form(form).send().await.unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location, r.text().await.unwrap())
+}
+
+/// The dispatch capability in the browser's terms, on both back ends: the facility asks,
+/// the doctor offers and reports hours, the coordinator solves and confirms, the doctor sees
+/// the dispatch and its hours, the facility sees who comes, the statistics count it.
+#[tokio::test]
+async fn a_substitute_is_asked_for_solved_confirmed_and_counted() {
+    for t in testing::all().await {
+        let name = t.name();
+        let s = spawn_quick(t).await;
+        let base = &s.base;
+        let (month, day) = dispatch_day();
+
+        let facility = logged_in(base, "kamaishi").await;
+        let (st, page) = get(&facility, &format!("{base}/dispatch?month={month}")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        assert!(page.contains(r#"id="ask-form""#) && !page.contains(r#"id="solve-form""#));
+        let csrf = csrf_of(&page);
+        let ask = [
+            ("csrf", csrf.as_str()),
+            ("pref", "03"),
+            ("month", month.as_str()),
+            ("date", day.as_str()),
+            ("start", "08:30"),
+            ("end", "17:15"),
+            ("kind", "clinic_day"),
+            ("urgency", "urgent"),
+            ("skill", ""),
+            ("note", "外来代診（架空）"),
+        ];
+        let (st, to, _) = post_form(&facility, &format!("{base}/dispatch/requests"), &ask).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(to, format!("/dispatch?month={month}"));
+        // A start in the past is said on the page, with the form kept.
+        let mut past = ask;
+        past[3] = ("date", "2020-01-06");
+        let (st, _, body) = post_form(&facility, &format!("{base}/dispatch/requests"), &past).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(
+            body.contains("過去") && body.contains("2020-01-06"),
+            "{name}"
+        );
+
+        let doctor = logged_in(base, "doctor").await;
+        let (_, page) = get(&doctor, &format!("{base}/dispatch?month={month}")).await;
+        assert!(page.contains(r#"id="offer-form""#) && !page.contains(r#"id="ask-form""#));
+        let csrf = csrf_of(&page);
+        let offer = [
+            ("csrf", csrf.as_str()),
+            ("pref", "03"),
+            ("month", month.as_str()),
+            ("from_date", day.as_str()),
+            ("from_time", "07:00"),
+            ("to_date", ""),
+            ("to_time", "21:00"),
+            ("base", "R7-0301-14"),
+            ("note", ""),
+        ];
+        let (st, _, _) = post_form(&doctor, &format!("{base}/dispatch/offers"), &offer).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{name}");
+        let hours = [
+            ("csrf", csrf.as_str()),
+            ("pref", "03"),
+            ("month", month.as_str()),
+            ("employer", "R7-0301-01"),
+            ("month_hours", "20"),
+            ("year_hours", "300"),
+            ("interview", ""),
+        ];
+        let (st, _, _) = post_form(&doctor, &format!("{base}/dispatch/hours"), &hours).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{name}");
+
+        let centre = logged_in(base, "iwate").await;
+        let (_, page) = get(&centre, &format!("{base}/dispatch?month={month}")).await;
+        assert!(page.contains("岩手県立釜石病院") && page.contains(r#"id="solve-form""#));
+        let csrf = csrf_of(&page);
+        let solve = [
+            ("csrf", csrf.as_str()),
+            ("pref", "03"),
+            ("month", month.as_str()),
+        ];
+        let (st, to, _) = post_form(&centre, &format!("{base}/dispatch/runs"), &solve).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(to, format!("/dispatch/runs/1?month={month}"));
+        let (st, run) = get(&centre, &format!("{base}{to}")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        assert!(
+            run.contains(r#"<dd id="filled">1 / 1</dd>"#),
+            "{name}: {run}"
+        );
+        assert!(run.contains("DEMO-2018-001") && run.contains(r#"id="confirm-form""#));
+        let (st, _, _) =
+            post_form(&centre, &format!("{base}/dispatch/runs/1/confirm"), &solve).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{name}");
+        let (_, run) = get(&centre, &format!("{base}{to}")).await;
+        assert!(run.contains(r#"id="confirmed""#) && !run.contains(r#"id="confirm-form""#));
+        // Confirming again is refused on the page: the request is filled.
+        let (st, _, body) =
+            post_form(&centre, &format!("{base}/dispatch/runs/1/confirm"), &solve).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains("もう一度計算してください"), "{name}");
+
+        // The doctor sees it, with the hours: 20 h reported + 8 h 45 min.
+        let (_, page) = get(&doctor, &format!("{base}/dispatch?month={month}")).await;
+        assert!(page.contains(r#"id="my-dispatches""#) && page.contains("岩手県立釜石病院"));
+        assert!(
+            page.contains(r#"<dd id="my-month-hours">28.8</dd>"#),
+            "{name}"
+        );
+        assert!(
+            page.contains(r#"<dd id="my-year-hours">308.8</dd>"#),
+            "{name}"
+        );
+        // The facility sees who comes.
+        let (_, page) = get(&facility, &format!("{base}/dispatch?month={month}")).await;
+        assert!(
+            page.contains("派遣決定") && page.contains("DEMO-2018-001"),
+            "{name}"
+        );
+
+        // Statistics and hours, as pages and files.
+        let fy = {
+            let d = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap();
+            chiiki_domain::FiscalYear::of(d).year()
+        };
+        let (st, stats) = get(&centre, &format!("{base}/dispatch/stats?fy={fy}")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        assert!(stats.contains(r#"id="by-facility""#) && stats.contains("岩手県立釜石病院"));
+        let r = centre
+            .get(format!("{base}/dispatch/stats.csv?fy={fy}&by=facility"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let csv = r.text().await.unwrap();
+        let line = csv.lines().find(|l| l.starts_with("R7-0306-14")).unwrap();
+        // requests, filled, open, cancelled, days, hours, fill rate.
+        assert!(line.ends_with(",1,1,0,0,1,8.8,1"), "{name}: {line}");
+        let xlsx = centre
+            .get(format!("{base}/dispatch/stats.xlsx?fy={fy}"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(xlsx.starts_with(b"PK"));
+        let (st, hours) = get(&centre, &format!("{base}/dispatch/hours?month={month}")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(hours.contains(r#"id="h-DEMO-2018-001""#), "{name}");
+    }
+}
+
+/// Each role does only its part of dispatch; forms without the token change nothing.
+#[tokio::test]
+async fn dispatch_keeps_to_roles_prefectures_and_the_csrf_token() {
+    let t = testing::sqlite().await;
+    let s = spawn_quick(t).await;
+    let base = &s.base;
+    let (month, day) = dispatch_day();
+    let count = || async {
+        s._t.store()
+            .list_dispatch_requests(&chiiki_store::DispatchFilter::default())
+            .await
+            .unwrap()
+            .len()
+    };
+    let facility = logged_in(base, "kamaishi").await;
+    let (_, page) = get(&facility, &format!("{base}/dispatch?month={month}")).await;
+    let token = csrf_of(&page);
+    let ask = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("pref", "03".into()),
+            ("month", month.clone()),
+            ("date", day.clone()),
+            ("start", "17:15".into()),
+            ("end", "08:30".into()),
+            ("kind", "night_duty".into()),
+            ("urgency", "soon".into()),
+        ]
+    };
+    for csrf in ["", "0123"] {
+        let r = facility
+            .post(format!("{base}/dispatch/requests"))
+            .form(&ask(csrf))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(count().await, 0);
+    let r = facility
+        .post(format!("{base}/dispatch/requests"))
+        .form(&ask(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count().await, 1);
+    // A facility may not solve, read the statistics or another facility's requests.
+    let solve = [
+        ("csrf", token.as_str()),
+        ("pref", "03"),
+        ("month", month.as_str()),
+    ];
+    let (st, _, _) = post_form(&facility, &format!("{base}/dispatch/runs"), &solve).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = get(&facility, &format!("{base}/dispatch/stats")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // A doctor may not ask for cover nor read everybody's hours.
+    let doctor = logged_in(base, "doctor").await;
+    let (_, page) = get(&doctor, &format!("{base}/dispatch?month={month}")).await;
+    let dt = csrf_of(&page);
+    let r = doctor
+        .post(format!("{base}/dispatch/requests"))
+        .form(&ask(&dt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count().await, 1);
+    let (st, _) = get(&doctor, &format!("{base}/dispatch/hours?month={month}")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // The auditor reads but does not solve.
+    let auditor = logged_in(base, "auditor").await;
+    let (st, page) = get(&auditor, &format!("{base}/dispatch/stats")).await;
+    assert_eq!(st, StatusCode::OK);
+    let at = csrf_of(&page);
+    let solve = [
+        ("csrf", at.as_str()),
+        ("pref", "03"),
+        ("month", month.as_str()),
+    ];
+    let (st, _, _) = post_form(&auditor, &format!("{base}/dispatch/runs"), &solve).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // Another prefecture's coordinator sees nothing of Iwate's.
+    let miyagi = logged_in(base, "miyagi").await;
+    let (st, _) = get(&miyagi, &format!("{base}/dispatch?month={month}&pref=03")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = get(&miyagi, &format!("{base}/dispatch/stats.xlsx?pref=03")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // A month that does not read is a bad request, said in both languages.
+    let iwate = logged_in(base, "iwate").await;
+    let (st, body) = get(&iwate, &format!("{base}/dispatch?month=2026-13")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(body.contains("2026-13"));
 }
