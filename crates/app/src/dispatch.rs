@@ -98,13 +98,27 @@ impl Month {
     /// `2026-12` (also `2026-12-01`, `2026/12`).
     pub fn parse(s: &str) -> Result<Month, AppError> {
         let t = s.trim().replace('/', "-");
-        let mut parts = t.split('-');
-        let y = parts.next().and_then(|p| p.parse::<i32>().ok());
-        let m = parts.next().and_then(|p| p.parse::<u32>().ok());
+        let parts: Vec<&str> = t.split('-').collect();
+        let number = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok());
+        let (y, m) = match parts.len() {
+            2 => (number(0), number(1)),
+            // A date: its month (the day must be one of it).
+            3 => match (number(0), number(1), number(2)) {
+                (Some(y), Some(m), Some(d))
+                    if NaiveDate::from_ymd_opt(y as i32, m, d).is_some() =>
+                {
+                    (Some(y), Some(m))
+                }
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
         match (y, m) {
-            (Some(y), Some(m)) if (2000..=2100).contains(&y) => NaiveDate::from_ymd_opt(y, m, 1)
-                .map(Month)
-                .ok_or_else(|| bad_month(s)),
+            (Some(y), Some(m)) if (2000..=2100).contains(&y) => {
+                NaiveDate::from_ymd_opt(y as i32, m, 1)
+                    .map(Month)
+                    .ok_or_else(|| bad_month(s))
+            }
             _ => Err(bad_month(s)),
         }
     }
@@ -209,7 +223,7 @@ pub async fn submit(
             ),
         ));
     }
-    if input.start.date() < Utc::now().date_naive() {
+    if input.start.date() < chrono::Local::now().date_naive() {
         return Err(rejected(
             format!(
                 "開始 {} は過去です。今日以降の日時にしてください",
@@ -1005,6 +1019,12 @@ pub async fn confirm(
             format!("dispatch run {seq} sends nobody"),
         ));
     }
+    if r.confirmed.iter().any(|d| d.run == seq) {
+        return Err(rejected(
+            format!("派遣計算 {seq} は確定済みです"),
+            format!("dispatch run {seq} is confirmed already"),
+        ));
+    }
     let month = Month::of(r.run.month);
     let reg = read_register(store, pref, month).await?;
     let now = problem(store, &reg, pref, month).await?;
@@ -1502,7 +1522,11 @@ pub fn stats_sheets(s: &Stats, lang: Lang) -> Vec<Sheet> {
     };
     let total = StatLine {
         key: s.pref.to_string(),
-        label: format!("{} {}", s.pref.name_ja(), s.year),
+        label: if ja {
+            format!("{} {}年度", s.pref.name_ja(), s.year.year())
+        } else {
+            format!("{} FY{}", s.pref.name_en(), s.year.year())
+        },
         counts: s.total.clone(),
     };
     vec![
@@ -1618,7 +1642,15 @@ pub async fn demo(
     use dp::generate::{Person, Site};
     let pref = crate::demo::iwate();
     let mut figures = DemoFigures::default();
-    if !store.list_dispatch_runs(pref).await?.is_empty() {
+    // Made once: nothing when the prefecture has any dispatch already (even an interrupted
+    // demo's requests), so that a retry never writes them twice.
+    let any = DispatchFilter {
+        pref: Some(pref),
+        ..Default::default()
+    };
+    if !store.list_dispatch_requests(&any).await?.is_empty()
+        || !store.list_dispatch_runs(pref).await?.is_empty()
+    {
         return Ok(figures);
     }
     let system = Principal::system("demo");
@@ -1918,11 +1950,11 @@ mod tests {
             confirm(store, &coordinator(), pref, run.seq).await.unwrap(),
             1
         );
-        // Confirming twice: the request is filled already.
+        // Confirming twice is refused, saying so.
         let e = confirm(store, &coordinator(), pref, run.seq)
             .await
             .unwrap_err();
-        assert!(e.to_string().contains("solve the month again"), "{e}");
+        assert!(e.to_string().contains("confirmed already"), "{e}");
 
         let rows = requests(store, &facility, pref, Some(month)).await.unwrap();
         let row = rows.iter().find(|r| r.request.id == request.id).unwrap();
@@ -2114,6 +2146,9 @@ mod tests {
         assert!(e.to_string().contains("out of range"), "{e}");
         assert!(Month::parse("2026-13").is_err());
         assert!(Month::parse("december").is_err());
+        assert!(Month::parse("2026-12-garbage").is_err());
+        assert!(Month::parse("2026-02-30").is_err());
+        assert_eq!(Month::parse("2026-02-28").unwrap().to_string(), "2026-02");
         assert_eq!(Month::parse("2026/12").unwrap().to_string(), "2026-12");
         assert_eq!(
             Month::parse("2027-01-01").unwrap().previous().to_string(),

@@ -118,8 +118,9 @@ enum Command {
         rates: Option<PathBuf>,
     },
     /// Rosters and dispatch: the roster engine on the Curtois–Qu shift scheduling benchmark
-    /// (benchmark, check), a month of dispatch under the 2024 work-hour rules (dispatch,
-    /// generate) and the work-hour checker (hours).
+    /// (benchmark, check), a month of dispatch under the 2024 work-hour rules from a file
+    /// (dispatch, generate), the work-hour checker (hours), and the dispatch of the database
+    /// (requests, solve, confirm, stats, hours-month, demo).
     Roster {
         #[command(subcommand)]
         what: roster::RosterCommand,
@@ -434,7 +435,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rotate::run(&cli.db, cli.format, what, plan).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Roster { what } => Ok(if roster::run(cli.format, what)? {
+        Command::Roster { what } => Ok(if roster::run(&cli.db, cli.format, what).await? {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
@@ -692,7 +693,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_accounts(&accounts);
             let store: std::sync::Arc<dyn Store> = store.into();
             if demo {
-                // The demo's first rotation plan, computed while the server already answers.
+                // The demo's first rotation plan, then its dispatch, computed while the server
+                // already answers.
                 let planner = store.clone();
                 tokio::spawn(async move {
                     let effort = chiiki_app::rotation::Effort::default();
@@ -702,6 +704,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         }
                         Ok(None) => {}
                         Err(e) => tracing::warn!("the demo's rotation plan: {e}"),
+                    }
+                    // Then the demo's dispatch (the months of this fiscal year solved and
+                    // confirmed, the next one open), after the plan: not to compete with it
+                    // for the cores.
+                    let today = chrono::Local::now().date_naive();
+                    let effort = chiiki_app::dispatch::Effort::quick();
+                    match chiiki_app::dispatch::demo(planner.as_ref(), today, effort).await {
+                        Ok(f) if f.runs > 0 => tracing::info!(
+                            runs = f.runs,
+                            dispatches = f.dispatches,
+                            "the demo's dispatch is ready"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("the demo's dispatch: {e}"),
                     }
                 });
             }

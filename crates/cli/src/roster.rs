@@ -1,18 +1,28 @@
 //! `chiiki roster`: the roster engine on the public Curtois–Qu benchmark (solve, write the
-//! roster, check a roster independently), a month of dispatch from a problem file, and the
-//! work-hour checker on doctors' timelines.
+//! roster, check a roster independently), a month of dispatch from a problem file, the
+//! work-hour checker on doctors' timelines, and the dispatch of the database: the month's
+//! requests, solving and confirming a month, the fiscal year's statistics and the doctors'
+//! hours against the caps.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chiiki_domain::{Lang, NaiveDate, parse_date};
+use chiiki_app::dispatch::{self as dx, Month, RequestRow};
+use chiiki_domain::{
+    DutyKind, FiscalYear, Lang, NaiveDate, PrefCode, RequestState, Urgency, parse_date,
+};
 use chiiki_roster::dispatch::{self, Problem};
 use chiiki_roster::hours::{self, Rules, Severity, Timeline};
 use chiiki_roster::shift;
+use chiiki_store::Store;
+use chiiki_tabular::{Cell, Format, Sheet};
+use chrono::NaiveDateTime;
 use clap::Subcommand;
 use comfy_table::Table;
 
-use crate::{OutputFormat, bad, write_out};
+use crate::{
+    OutputFormat, bad, binary_destination, cli_principal, open, parse, rejected, write_out,
+};
 
 #[derive(Subcommand)]
 pub(crate) enum RosterCommand {
@@ -76,6 +86,8 @@ pub(crate) enum RosterCommand {
         #[arg(long)]
         as_of: Option<String>,
     },
+    #[command(flatten)]
+    Database(DatabaseCommand),
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
@@ -115,8 +127,14 @@ fn instance_name(path: &Path) -> String {
         .unwrap_or_else(|| "instance".into())
 }
 
-pub(crate) fn run(format: Option<OutputFormat>, what: RosterCommand) -> anyhow::Result<bool> {
+/// Runs a verb; `false` when it found what its exit code 1 reports (a broken rule).
+pub(crate) async fn run(
+    db: &str,
+    format: Option<OutputFormat>,
+    what: RosterCommand,
+) -> anyhow::Result<bool> {
     match what {
+        RosterCommand::Database(what) => database(db, format, what).await,
         RosterCommand::Benchmark {
             files,
             time_limit,
@@ -390,4 +408,567 @@ pub(crate) fn run(format: Option<OutputFormat>, what: RosterCommand) -> anyhow::
             Ok(!findings.iter().any(|b| b.severity == Severity::Breach))
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Dispatch on the database.
+
+/// The dispatch of the database, as the command line's administrator.
+#[derive(Subcommand)]
+pub(crate) enum DatabaseCommand {
+    /// The requests for cover in the database (a month's, or all): id, facility, kind, start,
+    /// end, urgency, skills, state and the doctor sent (table, csv, json or xlsx).
+    Requests {
+        /// The prefecture (code or name); the database's only one when left out.
+        #[arg(long)]
+        pref: Option<String>,
+        /// The month, e.g. 2026-12; every request of the prefecture when left out.
+        #[arg(long)]
+        month: Option<String>,
+        /// Write to this file instead of standard output; without --format, .csv or .xlsx
+        /// chooses the format.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Solve a month: the open requests of the month with the offers, the hours reported and
+    /// the dispatches confirmed in the database. Keeps the run and prints its number, its
+    /// figures, the dispatches it proposes and why each unfilled request is unfilled (table
+    /// or json). Nothing is confirmed until `confirm`.
+    Solve {
+        /// The prefecture (code or name); the database's only one when left out.
+        #[arg(long)]
+        pref: Option<String>,
+        /// The month, e.g. 2026-12.
+        #[arg(long)]
+        month: String,
+        /// Seconds for the search.
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Confirm every dispatch of a run, all or nothing, after checking them again against
+    /// the database: a run made stale by a request filled or cancelled, an offer withdrawn or
+    /// hours reported since is refused (exit code 2): solve the month again.
+    Confirm {
+        /// The prefecture (code or name); the database's only one when left out.
+        #[arg(long)]
+        pref: Option<String>,
+        /// The run's number, as `solve` prints it.
+        #[arg(long)]
+        run: u32,
+    },
+    /// The fiscal year's dispatch statistics: requests, filled, open, cancelled,
+    /// dispatch-days, hours and fill rate, in total and by month, area, facility, kind,
+    /// urgency or doctor. Table: the total and the breakdown of --by; csv: the sheet of --by
+    /// (the secondary areas unless told); xlsx: every sheet; json: everything.
+    Stats {
+        /// The prefecture (code or name); the database's only one when left out.
+        #[arg(long)]
+        pref: Option<String>,
+        /// The fiscal year (2026, 2026年度, 令和8年度); this fiscal year when left out.
+        #[arg(long, value_name = "YEAR")]
+        fy: Option<String>,
+        /// The breakdown shown as a table or written as csv.
+        #[arg(long, value_enum, default_value = "area")]
+        by: StatsBy,
+        /// Write to this file instead of standard output; without --format, .csv (the sheet
+        /// of --by) or .xlsx (every sheet) chooses the format.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Each doctor's overtime in a month and its fiscal year against the caps, confirmed
+    /// dispatches included, with the checker's findings. Exit code 1 when a binding rule is
+    /// broken.
+    HoursMonth {
+        /// The prefecture (code or name); the database's only one when left out.
+        #[arg(long)]
+        pref: Option<String>,
+        /// The month, e.g. 2026-12.
+        #[arg(long)]
+        month: String,
+        /// Write to this file instead of standard output; without --format, .csv or .xlsx
+        /// chooses the format.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Load the demo's dispatch into a database holding the Iwate demo (`chiiki demo`):
+    /// synthetic requests, offers and hours for every month of the fiscal year up to TODAY's,
+    /// each month before TODAY's solved and confirmed, and the next month's left open for the
+    /// coordinator. Once: nothing is done when the demo prefecture has dispatch runs already.
+    /// `chiiki serve --demo` does the same in the background.
+    Demo {
+        /// The day the demo takes as today (today when left out).
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+    },
+}
+
+/// A breakdown of the statistics, in the order of `stats_sheets`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum StatsBy {
+    Total,
+    Month,
+    Area,
+    Facility,
+    Kind,
+    Urgency,
+    Doctor,
+}
+
+impl StatsBy {
+    /// The sheet of `stats_sheets`.
+    fn sheet(self) -> usize {
+        self as usize
+    }
+}
+
+/// The prefecture asked for, else the only one the database has areas of.
+async fn pref_of(store: &dyn Store, asked: Option<&str>) -> anyhow::Result<PrefCode> {
+    if let Some(p) = asked {
+        return parse(PrefCode::parse(p));
+    }
+    let mut prefs: Vec<PrefCode> = store
+        .list_areas(None)
+        .await?
+        .into_iter()
+        .map(|a| a.code.pref())
+        .collect();
+    prefs.sort();
+    prefs.dedup();
+    match prefs.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(bad(
+            "データベースに二次医療圏がありません。chiiki demo か chiiki init --reference で読み込んでください / the database has no areas: load them with chiiki demo or chiiki init --reference",
+        )),
+        _ => Err(bad(
+            "複数の都道府県があります。--pref で指定してください / the database holds several prefectures: choose one with --pref",
+        )),
+    }
+}
+
+fn month_of(text: &str) -> anyhow::Result<Month> {
+    Month::parse(text).map_err(rejected)
+}
+
+/// How a verb writes its sheets: `--format`, else the extension of `-o` (.csv, .xlsx), else
+/// a table.
+fn destination(
+    format: Option<OutputFormat>,
+    output: Option<&Path>,
+) -> anyhow::Result<OutputFormat> {
+    let by_name = output.and_then(Format::from_path).map(|f| match f {
+        Format::Csv => OutputFormat::Csv,
+        Format::Xlsx => OutputFormat::Xlsx,
+    });
+    let chosen = match (format, by_name) {
+        (Some(f), Some(n)) if f != n => {
+            return Err(bad(
+                "--format とファイル名の拡張子が食い違っています / --format and the extension of the file name disagree",
+            ));
+        }
+        (Some(f), _) | (None, Some(f)) => f,
+        (None, None) if output.is_some() => {
+            return Err(bad(
+                "ファイル名は .csv か .xlsx で終えるか、--format を指定してください / end the file name in .csv or .xlsx, or give --format",
+            ));
+        }
+        (None, None) => OutputFormat::Table,
+    };
+    if chosen == OutputFormat::Xlsx {
+        binary_destination(output)?;
+    }
+    Ok(chosen)
+}
+
+/// A sheet as a terminal table.
+fn sheet_table(sheet: &Sheet) -> Table {
+    let mut t = Table::new();
+    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+    t.set_header(sheet.headers.clone());
+    for row in &sheet.rows {
+        t.add_row(row.iter().map(Cell::to_text));
+    }
+    t
+}
+
+fn json_bytes<T: serde::Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
+    Ok(format!("{}\n", serde_json::to_string_pretty(value)?).into_bytes())
+}
+
+fn time(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A request as JSON shows it: codes, and the doctor sent once confirmed.
+#[derive(serde::Serialize)]
+struct RequestLine<'a> {
+    id: u64,
+    facility: &'a str,
+    facility_name: &'a str,
+    area: &'a str,
+    kind: DutyKind,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    urgency: Urgency,
+    skills: &'a [String],
+    state: RequestState,
+    note: &'a str,
+    doctor: Option<&'a str>,
+    doctor_name: Option<&'a str>,
+    travel_minutes: Option<i64>,
+}
+
+/// The requests as a sheet, in Japanese.
+fn requests_sheet(rows: &[RequestRow]) -> Sheet {
+    Sheet {
+        name: "派遣依頼".into(),
+        headers: [
+            "依頼ID",
+            "施設ID",
+            "施設名",
+            "種類",
+            "開始",
+            "終了",
+            "緊急度",
+            "技能",
+            "状態",
+            "派遣医師ID",
+            "派遣医師",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let q = &r.request;
+                vec![
+                    Cell::Text(q.id.to_string()),
+                    Cell::Text(q.facility.to_string()),
+                    Cell::Text(r.facility_name.clone()),
+                    Cell::Text(q.kind.label(Lang::Ja).to_string()),
+                    Cell::Text(time(q.start)),
+                    Cell::Text(time(q.end)),
+                    Cell::Text(q.urgency.label(Lang::Ja).to_string()),
+                    Cell::Text(q.skills.join("、")),
+                    Cell::Text(q.state.label().ja),
+                    Cell::text(r.doctor.as_ref().map(|d| &d.0)),
+                    Cell::text(r.doctor.as_ref().map(|d| &d.1)),
+                ]
+            })
+            .collect(),
+    }
+}
+
+async fn database(
+    db: &str,
+    format: Option<OutputFormat>,
+    what: DatabaseCommand,
+) -> anyhow::Result<bool> {
+    let store = open(db).await?;
+    let store = store.as_ref();
+    let who = cli_principal();
+    match what {
+        DatabaseCommand::Requests {
+            pref,
+            month,
+            output,
+        } => {
+            let format = destination(format, output.as_deref())?;
+            let pref = pref_of(store, pref.as_deref()).await?;
+            let month = month.as_deref().map(month_of).transpose()?;
+            let rows = dx::requests(store, &who, pref, month)
+                .await
+                .map_err(rejected)?;
+            let sheet = requests_sheet(&rows);
+            let bytes = match format {
+                OutputFormat::Json => {
+                    let lines: Vec<RequestLine> = rows
+                        .iter()
+                        .map(|r| RequestLine {
+                            id: r.request.id,
+                            facility: r.request.facility.as_str(),
+                            facility_name: &r.facility_name,
+                            area: &r.area,
+                            kind: r.request.kind,
+                            start: r.request.start,
+                            end: r.request.end,
+                            urgency: r.request.urgency,
+                            skills: &r.request.skills,
+                            state: r.request.state,
+                            note: &r.request.note,
+                            doctor: r.doctor.as_ref().map(|d| d.0.as_str()),
+                            doctor_name: r.doctor.as_ref().map(|d| d.1.as_str()),
+                            travel_minutes: r.travel_minutes,
+                        })
+                        .collect();
+                    json_bytes(&lines)?
+                }
+                OutputFormat::Csv => chiiki_tabular::sheet_to_csv(&sheet)?,
+                OutputFormat::Xlsx => chiiki_tabular::sheets_to_xlsx("派遣依頼", &[sheet])?,
+                OutputFormat::Table => format!(
+                    "{}\n{}件 / {} requests\n",
+                    sheet_table(&sheet),
+                    rows.len(),
+                    rows.len()
+                )
+                .into_bytes(),
+            };
+            write_out(&bytes, output.as_deref())?;
+            Ok(true)
+        }
+        DatabaseCommand::Solve {
+            pref,
+            month,
+            time_limit,
+            seed,
+        } => {
+            let format = format.unwrap_or(OutputFormat::Table);
+            if !matches!(format, OutputFormat::Table | OutputFormat::Json) {
+                return Err(bad(
+                    "計算結果は table か json で出力します / a run prints as table or json",
+                ));
+            }
+            let pref = pref_of(store, pref.as_deref()).await?;
+            let month = month_of(&month)?;
+            let mut effort = dx::Effort::standard();
+            effort.limits.time_limit = seconds(time_limit)?;
+            effort.limits.seed = seed;
+            let solved = dx::solve_month(store, &who, pref, month, effort)
+                .await
+                .map_err(rejected)?;
+            let r = dx::run(store, &who, pref, solved.seq)
+                .await
+                .map_err(rejected)?;
+            let bytes = if format == OutputFormat::Json {
+                json_bytes(&serde_json::json!({
+                    "run": r.run.seq,
+                    "pref": pref,
+                    "month": month.to_string(),
+                    "figures": r.plan.figures,
+                    "assignments": r.plan.assignments,
+                    "unfilled": r.plan.unfilled,
+                    "left_out": r.input.left_out,
+                }))?
+            } else {
+                run_text(&r, pref, month).into_bytes()
+            };
+            write_out(&bytes, None)?;
+            Ok(true)
+        }
+        DatabaseCommand::Confirm { pref, run } => {
+            let pref = pref_of(store, pref.as_deref()).await?;
+            let n = dx::confirm(store, &who, pref, run)
+                .await
+                .map_err(rejected)?;
+            let bytes = if format == Some(OutputFormat::Json) {
+                json_bytes(&serde_json::json!({ "run": run, "confirmed": n }))?
+            } else {
+                format!("第{run}回の計算から{n}件の派遣を確定しました / confirmed {n} dispatches from run {run}\n")
+                    .into_bytes()
+            };
+            write_out(&bytes, None)?;
+            Ok(true)
+        }
+        DatabaseCommand::Stats {
+            pref,
+            fy,
+            by,
+            output,
+        } => {
+            let format = destination(format, output.as_deref())?;
+            let pref = pref_of(store, pref.as_deref()).await?;
+            let year = match fy {
+                Some(text) => parse(FiscalYear::parse(&text))?,
+                None => FiscalYear::of(chrono::Local::now().date_naive()),
+            };
+            let stats = dx::stats(store, &who, pref, year).await.map_err(rejected)?;
+            let sheets = dx::stats_sheets(&stats, Lang::Ja);
+            let bytes = match format {
+                OutputFormat::Json => json_bytes(&stats)?,
+                OutputFormat::Csv => chiiki_tabular::sheet_to_csv(&sheets[by.sheet()])?,
+                OutputFormat::Xlsx => chiiki_tabular::sheets_to_xlsx(
+                    &format!("派遣実績 {}年度", year.year()),
+                    &sheets,
+                )?,
+                OutputFormat::Table => {
+                    let mut text = format!(
+                        "{} {}年度 / FY{}\n{}\n",
+                        pref.name_ja(),
+                        year.year(),
+                        year.year(),
+                        sheet_table(&sheets[StatsBy::Total.sheet()])
+                    );
+                    if by != StatsBy::Total {
+                        let sheet = &sheets[by.sheet()];
+                        text.push_str(&format!("{}\n{}\n", sheet.name, sheet_table(sheet)));
+                    }
+                    text.into_bytes()
+                }
+            };
+            write_out(&bytes, output.as_deref())?;
+            Ok(true)
+        }
+        DatabaseCommand::HoursMonth {
+            pref,
+            month,
+            output,
+        } => {
+            let format = destination(format, output.as_deref())?;
+            let pref = pref_of(store, pref.as_deref()).await?;
+            let month = month_of(&month)?;
+            let rows = dx::hours_month(store, &who, pref, month)
+                .await
+                .map_err(rejected)?;
+            let sheet = dx::hours_sheet(&rows, Lang::Ja);
+            let breaches = rows
+                .iter()
+                .filter(|d| d.worst() == Some(Severity::Breach))
+                .count();
+            let bytes = match format {
+                OutputFormat::Json => json_bytes(&rows)?,
+                OutputFormat::Csv => chiiki_tabular::sheet_to_csv(&sheet)?,
+                OutputFormat::Xlsx => chiiki_tabular::sheets_to_xlsx(
+                    &format!("時間外労働 {}", month.label(Lang::Ja)),
+                    &[sheet],
+                )?,
+                OutputFormat::Table => format!(
+                    "{} / {}\n{}\n{}人 / doctors; 違反のある医師 / doctors with a breach: {breaches}\n",
+                    month.label(Lang::Ja),
+                    month.label(Lang::En),
+                    sheet_table(&sheet),
+                    rows.len(),
+                )
+                .into_bytes(),
+            };
+            write_out(&bytes, output.as_deref())?;
+            if breaches > 0 {
+                eprintln!(
+                    "労働時間規制の違反がある医師が{breaches}人います / {breaches} doctor(s) break a binding work-hour rule"
+                );
+            }
+            Ok(breaches == 0)
+        }
+        DatabaseCommand::Demo { today } => {
+            let today = match today {
+                Some(d) => parse_date(&d).map_err(|e| bad(format!("--today {d}: {e}")))?,
+                None => chrono::Local::now().date_naive(),
+            };
+            eprintln!("派遣のデモを計算中 / solving the demo's dispatch…");
+            let f = dx::demo(store, today, dx::Effort::quick())
+                .await
+                .map_err(|e| match e {
+                    // Without the demo's clinics and doctors there is nothing to solve.
+                    chiiki_app::AppError::Rejected(m) => bad(format!(
+                        "{}。chiiki demo で岩手県のデモを読み込んだデータベースで使ってください / {}: use it on a database holding the Iwate demo (chiiki demo)",
+                        m.ja, m.en
+                    )),
+                    other => other.into(),
+                })?;
+            let bytes = if format == Some(OutputFormat::Json) {
+                json_bytes(&serde_json::json!({
+                    "requests": f.requests,
+                    "offers": f.offers,
+                    "reports": f.reports,
+                    "runs": f.runs,
+                    "dispatches": f.dispatches,
+                }))?
+            } else if f == dx::DemoFigures::default() {
+                "派遣のデモは読み込み済みです（何もしていません） / the demo's dispatch is there already: nothing done\n"
+                    .to_string()
+                    .into_bytes()
+            } else {
+                format!(
+                    "派遣のデモを読み込みました / loaded the demo's dispatch: 依頼 {} requests, 申出 {} offers, 時間外労働の報告 {} hours reports, 計算 {} runs, 確定 {} dispatches\n",
+                    f.requests, f.offers, f.reports, f.runs, f.dispatches
+                )
+                .into_bytes()
+            };
+            write_out(&bytes, None)?;
+            Ok(true)
+        }
+    }
+}
+
+/// A run as text: its figures, the dispatches it proposes, the unfilled requests and why,
+/// and what the month's problem left out.
+fn run_text(r: &dx::Run, pref: PrefCode, month: Month) -> String {
+    let f = &r.plan.figures;
+    let seq = r.run.seq;
+    let mut out = format!(
+        "第{seq}回の計算 / run {seq}: {} / {}\n{} 依頼 / requests, {} 派遣 / filled, 重み付き充足率 / weighted cover {:.1} %, {} 人派遣 / doctors sent, 移動 / travel {} min, {:.2} s\n",
+        month.label(Lang::Ja),
+        month.label(Lang::En),
+        f.requests,
+        f.filled,
+        100.0 * f.weighted_cover,
+        f.doctors_sent,
+        f.travel_minutes,
+        f.seconds
+    );
+    let requests: std::collections::HashMap<&str, &dispatch::Request> = r
+        .input
+        .problem
+        .requests
+        .iter()
+        .map(|q| (q.id.as_str(), q))
+        .collect();
+    let name = |names: &std::collections::BTreeMap<String, String>, id: &str| {
+        names.get(id).cloned().unwrap_or_default()
+    };
+    if !r.plan.assignments.is_empty() {
+        let mut t = Table::new();
+        t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+        t.set_header([
+            "依頼 / request",
+            "施設 / facility",
+            "開始 / start",
+            "医師 / doctor",
+            "移動（分） / travel (min)",
+        ]);
+        for a in &r.plan.assignments {
+            let q = requests.get(a.request.as_str());
+            t.add_row([
+                a.request.clone(),
+                q.map(|q| q.facility_name.clone()).unwrap_or_default(),
+                q.map(|q| time(q.start)).unwrap_or_default(),
+                format!("{} {}", a.doctor, name(&r.input.doctor_names, &a.doctor)),
+                a.travel_minutes.to_string(),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    if !r.plan.unfilled.is_empty() {
+        let mut t = Table::new();
+        t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+        t.set_header([
+            "未充足 / unfilled",
+            "施設 / facility",
+            "開始 / start",
+            "理由 / why",
+        ]);
+        for u in &r.plan.unfilled {
+            let q = requests.get(u.request.as_str());
+            t.add_row([
+                u.request.clone(),
+                q.map(|q| q.facility_name.clone()).unwrap_or_default(),
+                q.map(|q| time(q.start)).unwrap_or_default(),
+                format!("{} / {}", u.summary.ja, u.summary.en),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    for l in &r.input.left_out {
+        out.push_str(&format!(
+            "対象外 / left out: {}: {} / {}\n",
+            l.what, l.reason.ja, l.reason.en
+        ));
+    }
+    if !r.plan.assignments.is_empty() {
+        out.push_str(&format!(
+            "確定するには / to confirm: chiiki roster confirm --pref {pref} --run {seq}\n"
+        ));
+    }
+    out
 }

@@ -941,3 +941,296 @@ fn roster_dispatch_plans_a_synthetic_month_and_checks_hours() {
     assert_eq!(found[0]["rule"], "rest");
     assert_eq!(found[0]["minutes"], 480);
 }
+
+/// The stderr of a command, which must have failed with exit code `code`.
+fn refused(out: &Output, code: i32) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The dispatch of the database from the command line: the demo's history loaded, the next
+/// month solved and confirmed once, the fiscal year's statistics counting it, the hours.
+#[test]
+fn roster_solves_confirms_and_counts_the_database_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let demo: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "demo",
+            "--today",
+            "2026-06-15",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(demo["runs"], 3, "{demo}");
+    let history = demo["dispatches"].as_u64().unwrap();
+    assert!(history > 0, "{demo}");
+    // Once only.
+    let again = ok(&chiiki(&db, &["roster", "demo", "--today", "2026-06-15"]));
+    assert!(again.contains("nothing done"), "{again}");
+
+    // July waits for the coordinator.
+    let july: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "roster", "requests", "--pref", "03", "--month", "2026-07", "--format", "json",
+        ],
+    )))
+    .unwrap();
+    let july = july.as_array().unwrap();
+    assert!(!july.is_empty());
+    assert!(
+        july.iter()
+            .all(|r| r["state"] == "open" && r["doctor"].is_null())
+    );
+    let csv = ok(&chiiki(
+        &db,
+        &[
+            "roster", "requests", "--pref", "03", "--month", "2026-07", "--format", "csv",
+        ],
+    ));
+    assert!(csv.starts_with(
+        "\u{feff}依頼ID,施設ID,施設名,種類,開始,終了,緊急度,技能,状態,派遣医師ID,派遣医師"
+    ));
+    assert_eq!(csv.lines().count(), 1 + july.len());
+
+    // Solved: the figures and the reasons, in both languages.
+    let text = ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "solve",
+            "--pref",
+            "03",
+            "--month",
+            "2026-07",
+            "--time-limit",
+            "1",
+        ],
+    ));
+    assert!(
+        text.contains("run 4") && text.contains("weighted cover"),
+        "{text}"
+    );
+    let solved: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "solve",
+            "--pref",
+            "03",
+            "--month",
+            "2026-07",
+            "--time-limit",
+            "1",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    let run = solved["run"].as_u64().unwrap();
+    assert_eq!(run, 5);
+    let f = &solved["figures"];
+    let requests = f["requests"].as_u64().unwrap();
+    let filled = f["filled"].as_u64().unwrap();
+    assert_eq!(requests, july.len() as u64);
+    assert!(filled > 0 && filled <= requests, "{f}");
+    assert_eq!(
+        solved["assignments"].as_array().unwrap().len() as u64,
+        filled
+    );
+    let unfilled = solved["unfilled"].as_array().unwrap();
+    assert_eq!(filled + unfilled.len() as u64, requests);
+    for u in unfilled {
+        assert!(u["summary"]["ja"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(u["summary"]["en"].as_str().is_some_and(|s| !s.is_empty()));
+    }
+    let cover = f["weighted_cover"].as_f64().unwrap();
+    assert!(cover > 0.0 && cover <= 1.0, "{f}");
+
+    // Confirmed once: every dispatch of the run; a second time is refused in both languages.
+    let confirmed: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "confirm",
+            "--pref",
+            "03",
+            "--run",
+            &run.to_string(),
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(confirmed["confirmed"].as_u64(), Some(filled));
+    let said = refused(
+        &chiiki(
+            &db,
+            &[
+                "roster",
+                "confirm",
+                "--pref",
+                "03",
+                "--run",
+                &run.to_string(),
+            ],
+        ),
+        2,
+    );
+    assert!(
+        said.contains("確定済みです") && said.contains("confirmed already"),
+        "{said}"
+    );
+    let said = refused(&chiiki(&db, &["roster", "confirm", "--run", "99"]), 2);
+    assert!(
+        said.contains("派遣計算 99") && said.contains("no dispatch run 99"),
+        "{said}"
+    );
+    let sent: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "roster", "requests", "--month", "2026-07", "--format", "json",
+        ],
+    )))
+    .unwrap();
+    let sent = sent.as_array().unwrap();
+    assert_eq!(
+        sent.iter().filter(|r| r["state"] == "filled").count() as u64,
+        filled
+    );
+    assert!(
+        sent.iter()
+            .all(|r| (r["state"] == "filled") == r["doctor"].is_string())
+    );
+
+    // The fiscal year's statistics count the history and the month confirmed.
+    let total = ok(&chiiki(
+        &db,
+        &[
+            "roster", "stats", "--pref", "03", "--fy", "2026", "--by", "total", "--format", "csv",
+        ],
+    ));
+    let lines: Vec<&str> = total.lines().collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}都道府県,名称,依頼,派遣決定,募集中,取消,派遣日数,派遣時間,充足率"
+    );
+    assert_eq!(lines.len(), 2, "{total}");
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(cells[0], "03");
+    assert_eq!(
+        cells[3].parse::<u64>().unwrap(),
+        history + filled,
+        "{total}"
+    );
+    let by_area = ok(&chiiki(
+        &db,
+        &[
+            "roster", "stats", "--pref", "03", "--fy", "2026", "--format", "csv",
+        ],
+    ));
+    assert!(
+        by_area.starts_with("\u{feff}医療圏,名称,依頼,派遣決定,"),
+        "{by_area}"
+    );
+    let summed: u64 = by_area
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(summed, history + filled);
+    assert!(by_area.contains("0306,釜石,"), "{by_area}");
+    let table = ok(&chiiki(&db, &["roster", "stats", "--fy", "2026"]));
+    assert!(
+        table.contains("二次医療圏別") && table.contains("釜石"),
+        "{table}"
+    );
+    let book = dir.path().join("stats.xlsx");
+    ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "stats",
+            "--fy",
+            "2026",
+            "-o",
+            book.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
+    let wrong = dir.path().join("stats.txt");
+    let said = refused(
+        &chiiki(&db, &["roster", "stats", "-o", wrong.to_str().unwrap()]),
+        2,
+    );
+    assert!(said.contains(".xlsx") && said.contains(" / "), "{said}");
+
+    // The doctors' hours of the month, the dispatches counted, no binding rule broken.
+    let hours: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "hours-month",
+            "--pref",
+            "03",
+            "--month",
+            "2026-07",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    let hours = hours.as_array().unwrap();
+    assert_eq!(
+        hours
+            .iter()
+            .map(|h| h["dispatches"].as_u64().unwrap())
+            .sum::<u64>(),
+        filled
+    );
+    let sheet = dir.path().join("hours.csv");
+    ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "hours-month",
+            "--month",
+            "2026-07",
+            "-o",
+            sheet.to_str().unwrap(),
+        ],
+    ));
+    let csv = std::fs::read_to_string(&sheet).unwrap();
+    assert!(csv.starts_with("\u{feff}医師ID,氏名,水準,派遣,"), "{csv}");
+    assert_eq!(csv.lines().count(), 1 + hours.len());
+
+    // A month without open requests, a month that does not read.
+    let said = refused(
+        &chiiki(
+            &db,
+            &["roster", "solve", "--month", "2026-09", "--time-limit", "1"],
+        ),
+        2,
+    );
+    assert!(
+        said.contains("no open requests in September 2026"),
+        "{said}"
+    );
+    let said = refused(
+        &chiiki(&db, &["roster", "requests", "--month", "2026-13"]),
+        2,
+    );
+    assert!(said.contains("2026-13") && said.contains(" / "), "{said}");
+}

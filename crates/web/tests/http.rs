@@ -2315,11 +2315,11 @@ async fn a_substitute_is_asked_for_solved_confirmed_and_counted() {
         assert_eq!(st, StatusCode::SEE_OTHER, "{name}");
         let (_, run) = get(&centre, &format!("{base}{to}")).await;
         assert!(run.contains(r#"id="confirmed""#) && !run.contains(r#"id="confirm-form""#));
-        // Confirming again is refused on the page: the request is filled.
+        // Confirming again is refused on the page, saying why.
         let (st, _, body) =
             post_form(&centre, &format!("{base}/dispatch/runs/1/confirm"), &solve).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
-        assert!(body.contains("もう一度計算してください"), "{name}");
+        assert!(body.contains("確定済みです"), "{name}");
 
         // The doctor sees it, with the hours: 20 h reported + 8 h 45 min.
         let (_, page) = get(&doctor, &format!("{base}/dispatch?month={month}")).await;
