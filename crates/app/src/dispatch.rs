@@ -64,6 +64,17 @@ fn require_doctor(who: &Principal, doctor: &Doctor) -> Result<(), AppError> {
     if ok { Ok(()) } else { Err(denied()) }
 }
 
+/// Whether the principal may read a doctor's dispatches and hours: the doctor, or the
+/// centre's staff of their prefecture.
+fn require_own_or_centre(who: &Principal, d: &Doctor) -> Result<(), AppError> {
+    let ok = match who.role {
+        Role::Doctor => who.doctor.as_ref() == Some(&d.id),
+        Role::Facility => false,
+        _ => may_read(who) && who.region_pref(Some(d.pref)).is_ok(),
+    };
+    if ok { Ok(()) } else { Err(denied()) }
+}
+
 fn require_plan(who: &Principal, pref: PrefCode) -> Result<(), AppError> {
     who.require(Permission::WriteRegister)?;
     who.region_pref(Some(pref))?;
@@ -1142,14 +1153,7 @@ pub async fn dispatches_of(
     from: Option<NaiveDate>,
 ) -> Result<Vec<MyDispatch>, AppError> {
     let d = get_doctor(store, doctor).await?;
-    let ok = match who.role {
-        Role::Doctor => who.doctor.as_ref() == Some(&d.id),
-        Role::Facility => false,
-        _ => may_read(who) && who.region_pref(Some(d.pref)).is_ok(),
-    };
-    if !ok {
-        return Err(denied());
-    }
+    require_own_or_centre(who, &d)?;
     let filter = DispatchFilter {
         pref: Some(d.pref),
         from,
@@ -1268,14 +1272,7 @@ pub async fn my_hours(
     month: Month,
 ) -> Result<(DoctorHours, Vec<HoursReport>), AppError> {
     let d = get_doctor(store, doctor).await?;
-    let ok = match who.role {
-        Role::Doctor => who.doctor.as_ref() == Some(&d.id),
-        Role::Facility => false,
-        _ => may_read(who) && who.region_pref(Some(d.pref)).is_ok(),
-    };
-    if !ok {
-        return Err(denied());
-    }
+    require_own_or_centre(who, &d)?;
     let reg = read_register(store, d.pref, month).await?;
     let reports = reg
         .reports

@@ -223,7 +223,43 @@ fn labels<E: Copy>(
     all.iter().map(|&e| (code(e), label(e))).collect()
 }
 
+/// The month's page shown again after a form: the form as it was sent, and its problem.
+#[derive(Default)]
+struct Again {
+    ask: Option<AskForm>,
+    offer: Option<OfferForm>,
+    error: Option<Msg>,
+}
+
+/// What a form of the month's page answers: the month `to` gives on success, else the
+/// month's page again with the form as sent and its problem.
 #[allow(clippy::too_many_arguments)]
+async fn answered<T>(
+    s: &AppState,
+    session: &Session,
+    prefs: Prefs,
+    uri: &Uri,
+    pref: PrefCode,
+    month: Month,
+    result: Result<T, AppError>,
+    to: impl FnOnce(&T) -> Month,
+    again: Again,
+) -> Result<Response, PageError> {
+    let who = &session.principal;
+    answer(
+        result,
+        |v| back(who, pref, to(&v)),
+        |m| {
+            let again = Again {
+                error: Some(m),
+                ..again
+            };
+            month_page(s, session, prefs, uri, pref, month, again)
+        },
+    )
+    .await
+}
+
 async fn month_page(
     s: &AppState,
     session: &Session,
@@ -231,10 +267,9 @@ async fn month_page(
     uri: &Uri,
     pref: PrefCode,
     month: Month,
-    ask: Option<AskForm>,
-    offer: Option<OfferForm>,
-    error: Option<Msg>,
+    again: Again,
 ) -> Result<Html<String>, PageError> {
+    let Again { ask, offer, error } = again;
     let who = &session.principal;
     let lang = prefs.lang;
     let chrome = Chrome::new(session, prefs, "dispatch", uri);
@@ -441,7 +476,7 @@ pub(crate) async fn page(
 ) -> Result<Html<String>, PageError> {
     let pref = pref_of(&session.principal, q.pref.as_deref())?;
     let month = month_of(q.month.as_deref())?;
-    month_page(&s, &session, prefs, &uri, pref, month, None, None, None).await
+    month_page(&s, &session, prefs, &uri, pref, month, Again::default()).await
 }
 
 /// The month a form was sent from, and the prefecture.
@@ -553,24 +588,12 @@ pub(crate) async fn ask(
         skill: field(&f, "skill").into(),
         note: field(&f, "note").into(),
     };
-    answer(
-        result,
-        |r| back(who, pref, Month::of(r.start.date())),
-        |m| {
-            month_page(
-                &s,
-                &session,
-                prefs,
-                &uri,
-                pref,
-                month,
-                Some(form),
-                None,
-                Some(m),
-            )
-        },
-    )
-    .await
+    let again = Again {
+        ask: Some(form),
+        ..Again::default()
+    };
+    let to = |r: &chiiki_domain::DispatchRequest| Month::of(r.start.date());
+    answered(&s, &session, prefs, &uri, pref, month, result, to, again).await
 }
 
 /// `POST /dispatch/requests/{id}/cancel`.
@@ -588,10 +611,17 @@ pub(crate) async fn cancel(
     let who = &session.principal;
     let (pref, month) = form_place(who, &f)?;
     let result = dx::cancel(s.store.as_ref(), who, id).await;
-    answer(
+    let again = Again::default();
+    answered(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        pref,
+        month,
         result,
-        |_| back(who, pref, month),
-        |m| month_page(&s, &session, prefs, &uri, pref, month, None, None, Some(m)),
+        |_| month,
+        again,
     )
     .await
 }
@@ -655,24 +685,12 @@ pub(crate) async fn offer(
         base: field(&f, "base").into(),
         note: field(&f, "note").into(),
     };
-    answer(
-        result,
-        |o| back(who, pref, Month::of(o.from.date())),
-        |m| {
-            month_page(
-                &s,
-                &session,
-                prefs,
-                &uri,
-                pref,
-                month,
-                None,
-                Some(form),
-                Some(m),
-            )
-        },
-    )
-    .await
+    let again = Again {
+        offer: Some(form),
+        ..Again::default()
+    };
+    let to = |o: &chiiki_domain::DispatchOffer| Month::of(o.from.date());
+    answered(&s, &session, prefs, &uri, pref, month, result, to, again).await
 }
 
 /// `POST /dispatch/offers/{id}/withdraw`.
@@ -691,10 +709,17 @@ pub(crate) async fn withdraw(
     let doctor = me(who)?;
     let (pref, month) = form_place(who, &f)?;
     let result = dx::withdraw(s.store.as_ref(), who, &doctor, id).await;
-    answer(
+    let again = Again::default();
+    answered(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        pref,
+        month,
         result,
-        |_| back(who, pref, month),
-        |m| month_page(&s, &session, prefs, &uri, pref, month, None, None, Some(m)),
+        |_| month,
+        again,
     )
     .await
 }
@@ -748,10 +773,17 @@ pub(crate) async fn report(
         .await
     }
     .await;
-    answer(
+    let again = Again::default();
+    answered(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        pref,
+        month,
         result,
-        |_| back(who, pref, month),
-        |m| month_page(&s, &session, prefs, &uri, pref, month, None, None, Some(m)),
+        |_| month,
+        again,
     )
     .await
 }
@@ -778,10 +810,17 @@ pub(crate) async fn worked(
             format!("the minutes worked '{text}' must be a whole number"),
         ))),
     };
-    answer(
+    let again = Again::default();
+    answered(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        pref,
+        month,
         result,
-        |_| back(who, pref, month),
-        |m| month_page(&s, &session, prefs, &uri, pref, month, None, None, Some(m)),
+        |_| month,
+        again,
     )
     .await
 }
@@ -816,7 +855,13 @@ pub(crate) async fn solve(
                 suffix(who, pref)
             )
         },
-        |m| month_page(&s, &session, prefs, &uri, pref, month, None, None, Some(m)),
+        |m| {
+            let again = Again {
+                error: Some(m),
+                ..Again::default()
+            };
+            month_page(&s, &session, prefs, &uri, pref, month, again)
+        },
     )
     .await
 }
