@@ -8,6 +8,7 @@ use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ctx::{Ctx, OFF};
+use super::oracle::{Oracle, Params};
 
 /// A small multiplicative hasher for the DP keys.
 #[derive(Default, Clone, Copy)]
@@ -63,6 +64,7 @@ pub(crate) struct Workspace {
     effects: Vec<Vec<Effect>>,
     maxrem: Vec<u64>,
     out_count: Vec<u64>,
+    oracle: Oracle,
     /// The window found by the last successful call, one entry per day.
     pub out: Vec<u16>,
 }
@@ -82,6 +84,9 @@ pub(crate) struct Window<'a> {
     pub pace: Option<u64>,
     /// Give up (`None`) once this instant has passed.
     pub deadline: Option<std::time::Instant>,
+    /// Whole horizon only: keep only states that the feasibility [`Oracle`] deems
+    /// completable (replaces `pace`).
+    pub oracle: bool,
 }
 
 const RUN_MAX: u32 = 0x7fff;
@@ -281,6 +286,28 @@ pub(crate) fn optimize(ctx: &Ctx, w: &Window<'_>, ws: &mut Workspace) -> Option<
     let run_o = emp.min_off.clamp(1, RUN_MAX);
     let class = |s: u16| succ.class_of[s as usize] + 1;
 
+    let mut oracle_on = false;
+    if w.oracle && a == 0 && b + 1 == nd {
+        let mut p = Params {
+            e,
+            run_w,
+            run_o,
+            has2,
+            free_only: true,
+        };
+        match ws.oracle.build(ctx, &p, w.cands) {
+            Some(true) => oracle_on = true,
+            Some(false) => {
+                p.free_only = false;
+                // Still unreachable: the oracle is conservative about blocks touching
+                // the first day, so the plain DP decides.
+                oracle_on = ws.oracle.build(ctx, &p, w.cands) == Some(true);
+            }
+            None => {}
+        }
+    }
+    let oracle = oracle_on.then_some(&ws.oracle);
+
     // Initial state: the day before the window.
     let start = if a == 0 {
         pack(0, 0, run_o, true, 0)
@@ -319,7 +346,7 @@ pub(crate) fn optimize(ctx: &Ctx, w: &Window<'_>, ws: &mut Workspace) -> Option<
         shift: OFF,
     });
     let (min_cons, min_off, max_cons) = (emp.min_cons, emp.min_off, emp.max_cons);
-    let pace = w.pace.filter(|_| a == 0 && b + 1 == nd);
+    let pace = w.pace.filter(|_| a == 0 && b + 1 == nd && !oracle_on);
     let maxlen = ctx.len.iter().copied().max().unwrap_or(0);
 
     for i in 0..width {
@@ -388,8 +415,10 @@ pub(crate) fn optimize(ctx: &Ctx, w: &Window<'_>, ws: &mut Workspace) -> Option<
                 } else {
                     (1, d == 0)
                 };
-                let head = pack(0, new_prev, nrun, nflag, wk);
-                push(Key { head, ..st.key }, st.cost, pi as u32, OFF);
+                if oracle.is_none_or(|o| o.ok(i + 1, 0, new_prev, nrun, wk, m)) {
+                    let head = pack(0, new_prev, nrun, nflag, wk);
+                    push(Key { head, ..st.key }, st.cost, pi as u32, OFF);
+                }
             }
             // A shift.
             if last == 0 && run < min_off && !flag {
@@ -424,6 +453,9 @@ pub(crate) fn optimize(ctx: &Ctx, w: &Window<'_>, ws: &mut Workspace) -> Option<
                 }
                 let nm = m + ctx.len[su];
                 if nm > hi_w || nm + maxrem_next < lo_w || nm > pace_hi || nm < pace_lo {
+                    continue;
+                }
+                if oracle.is_some_and(|o| !o.ok(i + 1, class(s), new_prev, nrun, nwk, nm)) {
                     continue;
                 }
                 let mut extra = st.key.extra;

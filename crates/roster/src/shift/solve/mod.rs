@@ -6,6 +6,7 @@
 mod ctx;
 mod dp;
 mod exact;
+mod oracle;
 mod search;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,10 @@
 //! ruin-and-recreate of a few employees over a window (each row rebuilt by the DP in turn),
 //! and swaps of blocks of days between two employees, under simulated-annealing acceptance.
 //! Every accepted state keeps every hard rule; the objective is tracked incrementally.
+//! The window DPs mostly run with a narrow beam (many cheap moves beat few exact ones);
+//! a fixed share of the time goes to wide, practically exact, beams. Construction (and
+//! repair) solves each whole row against the feasibility [`super::oracle`] first, so that
+//! even year-long horizons start from rows that keep every hard rule.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +43,12 @@ impl Team<'_> {
     }
 }
 
+/// Beam widths of the search's window DPs.
+const BEAM_WIDE: usize = 2_000;
+const BEAM_NARROW: usize = 24;
+/// Share of the search time given to wide-beam moves.
+const WIDE_SHARE: f64 = 0.1;
+
 pub(crate) struct Search<'c> {
     ctx: &'c Ctx,
     rng: ChaCha8Rng,
@@ -59,7 +69,8 @@ pub(crate) struct Search<'c> {
     tmp_row: Vec<u16>,
     saved: Vec<u16>,
     temp: f64,
-    /// Beam width of the window DP (large: practically exact).
+    /// Beam width of the window DPs of the current move: mostly narrow (fast, and the
+    /// cost-ranked beam still finds good rows), sometimes wide (practically exact).
     beam: usize,
     /// Longest window for single-employee moves.
     max_window: usize,
@@ -70,6 +81,8 @@ pub(crate) struct Search<'c> {
     long_beam: usize,
     /// Repair attempts per employee (each widens the beam).
     repairs: Vec<u32>,
+    /// Time spent in moves with wide beams.
+    wide_spent: Duration,
     /// Per-shift penalties steering construction and repair away from caps the DP could
     /// not track (zero during the search proper).
     pen: Vec<i64>,
@@ -99,12 +112,13 @@ impl<'c> Search<'c> {
             tmp_row: Vec::new(),
             saved: Vec::new(),
             temp: 1.0,
-            beam: 2_000,
+            beam: BEAM_WIDE,
             max_window: ctx.nd.min(28),
             full_ruin: ctx.nd.min(28),
             deadline: Instant::now() + Duration::from_secs(3600),
             long_beam: if ctx.nd > 42 { 150 } else { 2_000 },
             repairs: vec![0; ctx.ne],
+            wide_spent: Duration::ZERO,
             pen: vec![0; ctx.ns],
         };
         for e in 0..ctx.ne {
@@ -201,6 +215,7 @@ impl<'c> Search<'c> {
         b: usize,
         beam: usize,
         pace: Option<u64>,
+        oracle: bool,
     ) -> Option<i64> {
         let ctx = self.ctx;
         let nd = ctx.nd;
@@ -221,6 +236,7 @@ impl<'c> Search<'c> {
             beam,
             pace,
             deadline: Some(self.deadline),
+            oracle,
         };
         let mut new = optimize(ctx, &window, &mut self.ws)?;
         let was_bad = self.bad[e];
@@ -257,6 +273,7 @@ impl<'c> Search<'c> {
                     beam,
                     pace,
                     deadline: Some(self.deadline),
+                    oracle,
                 };
                 match optimize(ctx, &window, &mut self.ws) {
                     Some(c) => new = c,
@@ -323,6 +340,7 @@ impl<'c> Search<'c> {
                 beam: if long { self.long_beam * 4 } else { self.beam },
                 pace: long.then_some(maxlen * 28),
                 deadline: Some(self.deadline),
+                oracle: false,
             };
             if optimize(self.ctx, &window, &mut self.ws).is_none() {
                 ok = false;
@@ -484,7 +502,7 @@ impl<'c> Search<'c> {
     }
 
     /// Builds a first roster, employee by employee, each row by a DP over the horizon.
-    fn construct(&mut self, team: &Team<'_>) {
+    pub(super) fn construct(&mut self, team: &Team<'_>) {
         let ctx = self.ctx;
         let mut order: Vec<usize> = (0..ctx.ne).collect();
         order.shuffle(&mut self.rng);
@@ -495,12 +513,23 @@ impl<'c> Search<'c> {
             if team.stopped(Instant::now()) {
                 break;
             }
+            // First against the feasibility oracle, so that the row keeps every hard rule
+            // whatever the beam drops; the paced beam is the fallback.
+            if self.dp_move(e, 0, ctx.nd - 1, beam, None, true).is_some() && !self.bad[e] {
+                continue;
+            }
             let pace = long.then_some(maxlen * 14);
-            if self.dp_move(e, 0, ctx.nd - 1, beam, pace).is_none() && self.bad[e] {
-                self.dp_move(e, 0, ctx.nd - 1, beam * 4, pace.map(|p| p * 3));
+            if self.dp_move(e, 0, ctx.nd - 1, beam, pace, false).is_none() && self.bad[e] {
+                self.dp_move(e, 0, ctx.nd - 1, beam * 4, pace.map(|p| p * 3), false);
             }
         }
         self.note();
+    }
+
+    /// Rows that break a hard rule.
+    #[cfg(test)]
+    pub(super) fn broken_rows(&self) -> usize {
+        self.nbad
     }
 
     /// A day-shift short of cover, found by sampling.
@@ -564,6 +593,7 @@ impl<'c> Search<'c> {
                 beam: self.beam,
                 pace: None,
                 deadline: Some(self.deadline),
+                oracle: false,
             };
             if optimize(ctx, &window, &mut self.ws).is_none() {
                 break;
@@ -708,7 +738,10 @@ impl<'c> Search<'c> {
         }
         let beam = self.long_beam << (2 * level);
         let pace = (ctx.nd > 42).then_some(maxlen * (14 << level));
-        if self.dp_move(e, 0, ctx.nd - 1, beam, pace).is_some() && !self.bad[e] {
+        if self.dp_move(e, 0, ctx.nd - 1, beam, None, true).is_some() && !self.bad[e] {
+            return;
+        }
+        if self.dp_move(e, 0, ctx.nd - 1, beam, pace, false).is_some() && !self.bad[e] {
             return;
         }
 
@@ -770,6 +803,7 @@ impl<'c> Search<'c> {
         let (t0, t1) = (3.0f64, 0.2f64);
         let mut iter: u64 = 0;
         let mut last_sync = Instant::now();
+        let search_start = Instant::now();
         loop {
             iter += 1;
             if iter.is_multiple_of(16) {
@@ -785,16 +819,41 @@ impl<'c> Search<'c> {
                 }
             }
             if self.nbad > 0 {
+                self.beam = BEAM_WIDE;
                 self.repair();
                 continue;
             }
+            // Wide beams get a share of the time rather than of the moves: they cost
+            // far more on large instances.
+            let wide_started = (self.wide_spent.as_secs_f64()
+                < WIDE_SHARE * search_start.elapsed().as_secs_f64())
+            .then(Instant::now);
+            self.beam = if wide_started.is_some() {
+                BEAM_WIDE
+            } else {
+                BEAM_NARROW
+            };
+            self.one_move();
+            if let Some(t) = wide_started {
+                self.wide_spent += t.elapsed();
+            }
+        }
+        self.sync(team, false);
+        let (bad, obj) = self.best_now();
+        (bad, obj, self.best_rows)
+    }
+
+    /// One move of the search proper, chosen at random.
+    fn one_move(&mut self) {
+        let ctx = self.ctx;
+        {
             let r: f64 = self.rng.random();
             if r < 0.35 {
                 let e = self.rng.random_range(0..ctx.ne);
                 let (a, b) = self.random_window(self.max_window);
                 let beam = self.beam;
                 let t = Instant::now();
-                self.dp_move(e, a, b, beam, None);
+                self.dp_move(e, a, b, beam, None, false);
                 self.adapt(b - a + 1, t.elapsed());
             } else if r < 0.45 && ctx.ne >= 2 {
                 self.chain();
@@ -815,12 +874,9 @@ impl<'c> Search<'c> {
             } else {
                 let (a, b) = self.random_window(self.max_window);
                 let beam = self.beam;
-                self.dp_move(0, a, b, beam, None);
+                self.dp_move(0, a, b, beam, None, false);
             }
         }
-        self.sync(team, false);
-        let (bad, obj) = self.best_now();
-        (bad, obj, self.best_rows)
     }
 
     /// Publishes this thread's best, adopts the team's when stuck, and applies patience.

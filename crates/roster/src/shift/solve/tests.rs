@@ -154,3 +154,42 @@ proptest! {
         }
     }
 }
+
+/// The year-long benchmark instances: construction against the feasibility oracle gives
+/// every employee a row that keeps all hard rules, in well under a second per thread.
+#[test]
+fn year_long_construction_is_feasible() {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+    use std::time::Instant;
+
+    use super::search::{Search, Shared, Team};
+    use crate::shift::parse::parse;
+
+    for name in ["Instance22", "Instance24"] {
+        let path = format!(
+            "{}/../../benchmarks/shift-scheduling/{name}.txt",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).expect("benchmark file");
+        let inst = parse(name, &text).expect("parses");
+        let ctx = Ctx::new(&inst);
+        let start = Instant::now();
+        let team = Team {
+            best: Mutex::new(Shared {
+                bad: usize::MAX,
+                obj: i64::MAX,
+                rows: Vec::new(),
+                improved: Duration::ZERO,
+            }),
+            stop: AtomicBool::new(false),
+            start,
+            deadline: start + Duration::from_secs(120),
+            patience: None,
+            ctx: &ctx,
+        };
+        let mut search = Search::new(&ctx, 7);
+        search.construct(&team);
+        assert_eq!(search.broken_rows(), 0, "{name}: rows left infeasible");
+    }
+}
