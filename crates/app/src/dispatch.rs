@@ -894,13 +894,8 @@ pub struct Run {
     pub confirmed: Vec<Dispatch>,
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(v).map_err(|e| AppError::Internal(format!("json: {e}")))
-}
-
 fn from_json<T: for<'de> Deserialize<'de>>(v: &serde_json::Value) -> Result<T, AppError> {
-    serde_json::from_value(v.clone())
-        .map_err(|e| AppError::Internal(format!("a stored dispatch run does not read: {e}")))
+    crate::from_json(v, "a stored dispatch run")
 }
 
 /// Solves the prefecture's month as the register now stands and keeps the run.
@@ -929,9 +924,9 @@ pub async fn solve_month(
         pref,
         seq: 0,
         month: month.first(),
-        input: to_json(&input)?,
-        result: to_json(&plan)?,
-        summary: to_json(&plan.figures)?,
+        input: crate::to_json(&input)?,
+        result: crate::to_json(&plan)?,
+        summary: crate::to_json(&plan.figures)?,
         created_by: who.actor().to_string(),
         created_at: Utc::now(),
     };
@@ -1411,10 +1406,9 @@ pub async fn stats(
             .collect()
     };
     let area_name = |k: &str| -> String {
-        reg.area_names
-            .iter()
-            .find(|(c, _)| c.to_string() == k)
-            .map(|(_, n)| n.clone())
+        chiiki_domain::AreaCode::parse(k)
+            .ok()
+            .and_then(|c| reg.area_names.get(&c).cloned())
             .unwrap_or_else(|| k.to_string())
     };
     let statics = |m: BTreeMap<&'static str, Counts>| -> BTreeMap<String, Counts> {

@@ -57,6 +57,21 @@ impl AppError {
     }
 }
 
+/// A value as the JSON a stored run or version keeps.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(v).map_err(|e| AppError::Internal(format!("json: {e}")))
+}
+
+/// A stored run's or version's JSON read back; `what` names it in the error
+/// (`a stored rotation plan`).
+pub(crate) fn from_json<T: for<'de> serde::Deserialize<'de>>(
+    v: &serde_json::Value,
+    what: &str,
+) -> Result<T, AppError> {
+    serde_json::from_value(v.clone())
+        .map_err(|e| AppError::Internal(format!("{what} does not read: {e}")))
+}
+
 /// A demo account and its new password (random, shown once).
 pub type DemoAccount = (chiiki_domain::Username, chiiki_domain::Role, String);
 

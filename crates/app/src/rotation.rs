@@ -1274,13 +1274,8 @@ pub fn may_read(who: &Principal) -> bool {
     who.can(Permission::ReadRegisterViews)
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(v).map_err(|e| AppError::Internal(format!("json: {e}")))
-}
-
 fn from_json<T: for<'de> Deserialize<'de>>(v: &serde_json::Value) -> Result<T, AppError> {
-    serde_json::from_value(v.clone())
-        .map_err(|e| AppError::Internal(format!("a stored rotation plan does not read: {e}")))
+    crate::from_json(v, "a stored rotation plan")
 }
 
 /// What a new version is: its prefecture, label, horizon and the version it replans.
@@ -1312,9 +1307,9 @@ async fn store_version(
         first_year: horizon.first_year,
         years: horizon.years,
         parent,
-        input: to_json(input)?,
-        result: to_json(outcome)?,
-        summary: to_json(&figures)?,
+        input: crate::to_json(input)?,
+        result: crate::to_json(outcome)?,
+        summary: crate::to_json(&figures)?,
         created_by: who.actor().to_string(),
         created_at: chrono::Utc::now(),
     };

@@ -8,13 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chiiki_app::dispatch::{self as dx, Month, RequestRow};
-use chiiki_domain::{
-    DutyKind, FiscalYear, Lang, NaiveDate, PrefCode, RequestState, Urgency, parse_date,
-};
+use chiiki_domain::{DutyKind, FiscalYear, Lang, PrefCode, RequestState, Urgency, parse_date};
 use chiiki_roster::dispatch::{self, Problem};
 use chiiki_roster::hours::{self, Rules, Severity, Timeline};
 use chiiki_roster::shift;
-use chiiki_store::Store;
 use chiiki_tabular::{Cell, Format, Sheet};
 use chrono::NaiveDateTime;
 use clap::Subcommand;
@@ -108,17 +105,6 @@ fn seconds(s: f64) -> anyhow::Result<Duration> {
             "--time-limit {s}: 0より大きく86400以下の秒数にしてください / give seconds above 0 and at most 86400"
         )))
     }
-}
-
-fn month(text: &str) -> anyhow::Result<NaiveDate> {
-    let with_day = if text.len() <= 7 {
-        format!("{text}-01")
-    } else {
-        text.to_string()
-    };
-    parse_date(&with_day)
-        .map(chiiki_domain::dispatch::first_of_month)
-        .map_err(|e| bad(format!("--month {text}: {e}")))
 }
 
 fn instance_name(path: &Path) -> String {
@@ -275,7 +261,7 @@ pub(crate) async fn run(
                     "--sites 1〜2000、--doctors 0〜20000 にしてください / use 1–2000 sites and 0–20000 doctors",
                 ));
             }
-            let p = dispatch::generate::prefecture(month(&m)?, sites, doctors, seed);
+            let p = dispatch::generate::prefecture(month_of(&m)?.first(), sites, doctors, seed);
             let json = serde_json::to_string_pretty(&p)?;
             write_out(format!("{json}\n").as_bytes(), output.as_deref())?;
             Ok(true)
@@ -523,30 +509,6 @@ impl StatsBy {
     }
 }
 
-/// The prefecture asked for, else the only one the database has areas of.
-async fn pref_of(store: &dyn Store, asked: Option<&str>) -> anyhow::Result<PrefCode> {
-    if let Some(p) = asked {
-        return parse(PrefCode::parse(p));
-    }
-    let mut prefs: Vec<PrefCode> = store
-        .list_areas(None)
-        .await?
-        .into_iter()
-        .map(|a| a.code.pref())
-        .collect();
-    prefs.sort();
-    prefs.dedup();
-    match prefs.as_slice() {
-        [one] => Ok(*one),
-        [] => Err(bad(
-            "データベースに二次医療圏がありません。chiiki demo か chiiki init --reference で読み込んでください / the database has no areas: load them with chiiki demo or chiiki init --reference",
-        )),
-        _ => Err(bad(
-            "複数の都道府県があります。--pref で指定してください / the database holds several prefectures: choose one with --pref",
-        )),
-    }
-}
-
 fn month_of(text: &str) -> anyhow::Result<Month> {
     Month::parse(text).map_err(rejected)
 }
@@ -676,7 +638,7 @@ async fn database(
             output,
         } => {
             let format = destination(format, output.as_deref())?;
-            let pref = pref_of(store, pref.as_deref()).await?;
+            let pref = crate::rotate::pref_of(store, pref.as_deref()).await?;
             let month = month.as_deref().map(month_of).transpose()?;
             let rows = dx::requests(store, &who, pref, month)
                 .await
@@ -730,7 +692,7 @@ async fn database(
                     "計算結果は table か json で出力します / a run prints as table or json",
                 ));
             }
-            let pref = pref_of(store, pref.as_deref()).await?;
+            let pref = crate::rotate::pref_of(store, pref.as_deref()).await?;
             let month = month_of(&month)?;
             let mut effort = dx::Effort::standard();
             effort.limits.time_limit = seconds(time_limit)?;
@@ -758,7 +720,7 @@ async fn database(
             Ok(true)
         }
         DatabaseCommand::Confirm { pref, run } => {
-            let pref = pref_of(store, pref.as_deref()).await?;
+            let pref = crate::rotate::pref_of(store, pref.as_deref()).await?;
             let n = dx::confirm(store, &who, pref, run)
                 .await
                 .map_err(rejected)?;
@@ -778,7 +740,7 @@ async fn database(
             output,
         } => {
             let format = destination(format, output.as_deref())?;
-            let pref = pref_of(store, pref.as_deref()).await?;
+            let pref = crate::rotate::pref_of(store, pref.as_deref()).await?;
             let year = match fy {
                 Some(text) => parse(FiscalYear::parse(&text))?,
                 None => FiscalYear::of(chrono::Local::now().date_naive()),
@@ -816,7 +778,7 @@ async fn database(
             output,
         } => {
             let format = destination(format, output.as_deref())?;
-            let pref = pref_of(store, pref.as_deref()).await?;
+            let pref = crate::rotate::pref_of(store, pref.as_deref()).await?;
             let month = month_of(&month)?;
             let rows = dx::hours_month(store, &who, pref, month)
                 .await

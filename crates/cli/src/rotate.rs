@@ -84,7 +84,7 @@ pub(crate) enum RotateCommand {
 }
 
 /// The prefecture asked for, else the only one the database has areas of.
-async fn pref_of(store: &dyn Store, asked: Option<&str>) -> anyhow::Result<PrefCode> {
+pub(crate) async fn pref_of(store: &dyn Store, asked: Option<&str>) -> anyhow::Result<PrefCode> {
     if let Some(p) = asked {
         return parse(PrefCode::parse(p));
     }

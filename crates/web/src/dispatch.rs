@@ -25,7 +25,7 @@ use chrono::{NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
 use crate::forms::{Fields, answer, field};
-use crate::pages::{Chrome, internal};
+use crate::pages::{Chrome, internal, percent, pref_name};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
@@ -98,10 +98,6 @@ fn when(chrome: &Chrome, start: NaiveDateTime, end: NaiveDateTime) -> String {
 
 fn hours(minutes: i64) -> String {
     format!("{:.1}", minutes as f64 / 60.0)
-}
-
-fn percent(x: f64) -> String {
-    format!("{:.1}", x * 100.0)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -400,10 +396,7 @@ async fn month_page(
     }
     let page = MonthPage {
         pref: pref.to_string(),
-        pref_name: match lang {
-            Lang::Ja => pref.name_ja(),
-            Lang::En => pref.name_en(),
-        },
+        pref_name: pref_name(pref, lang),
         month: month.to_string(),
         month_label: month.label(lang),
         prev: month.previous().to_string(),
@@ -1156,15 +1149,9 @@ pub(crate) async fn stats(
         .collect();
     let page = StatsPage {
         chrome: Chrome::new(&session, prefs, "dispatch", &uri),
-        pref_name: match lang {
-            Lang::Ja => pref.name_ja(),
-            Lang::En => pref.name_en(),
-        },
+        pref_name: pref_name(pref, lang),
         fy: fy.year(),
-        fy_label: match lang {
-            Lang::Ja => format!("{}年度", fy.year()),
-            Lang::En => format!("FY{}", fy.year()),
-        },
+        fy_label: crate::pages::fy(lang, fy.year()),
         suffix: suffix(who, pref),
         sheets,
     };

@@ -165,6 +165,27 @@ fn area_link(a: &chiiki_app::analysis::AreaAnalysis) -> Option<String> {
     Some(format!("/areas/{}", a.area_code))
 }
 
+/// A prefecture's name in the language.
+pub(crate) fn pref_name(pref: chiiki_domain::PrefCode, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => pref.name_ja(),
+        Lang::En => pref.name_en(),
+    }
+}
+
+/// A fiscal year as a heading: "2027年度" / "FY2027".
+pub(crate) fn fy(lang: Lang, year: i32) -> String {
+    match lang {
+        Lang::Ja => format!("{year}年度"),
+        Lang::En => format!("FY{year}"),
+    }
+}
+
+/// A share as a percentage with one decimal.
+pub(crate) fn percent(x: f64) -> String {
+    format!("{:.1}", x * 100.0)
+}
+
 pub(crate) fn internal(e: impl std::fmt::Display) -> PageError {
     PageError::Internal(e.to_string())
 }
@@ -238,10 +259,7 @@ pub(crate) async fn areas(
         .map(|(a, facilities)| AreaRow {
             code: a.code.to_string(),
             name: a.name.to_string(),
-            pref: match prefs.lang {
-                Lang::Ja => a.pref().name_ja(),
-                Lang::En => a.pref().name_en(),
-            },
+            pref: pref_name(a.pref(), prefs.lang),
             facilities,
         })
         .collect();

@@ -140,7 +140,7 @@ impl RunColumn {
             self.figures.summary.by_class.get(class).copied()
         };
         fill.and_then(|f| f.rate())
-            .map_or("—".into(), |r| format!("{:.1}", r * 100.0))
+            .map_or("—".into(), crate::pages::percent)
     }
     fn choice(&self, k: usize) -> u32 {
         self.figures.summary.ranks.get(k).copied().unwrap_or(0)

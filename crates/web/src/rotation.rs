@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use crate::forms::{Fields, answer, field};
 use crate::i18n::T;
-use crate::pages::{Chrome, internal};
+use crate::pages::{Chrome, fy, internal, percent, pref_name};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
@@ -68,13 +68,6 @@ fn pref_suffix(who: &Principal, pref: PrefCode) -> String {
     }
 }
 
-fn pref_name(pref: PrefCode, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Ja => pref.name_ja(),
-        Lang::En => pref.name_en(),
-    }
-}
-
 /// "2027–2036年度" / "FY2027–2036".
 fn span(lang: Lang, first: i32, years: usize) -> String {
     let last = first + years.max(1) as i32 - 1;
@@ -84,19 +77,6 @@ fn span(lang: Lang, first: i32, years: usize) -> String {
         (Lang::En, 1) => format!("FY{first}"),
         (Lang::En, _) => format!("FY{first}–{last}"),
     }
-}
-
-/// A fiscal year as a column heading: "2027年度" / "FY2027".
-fn fy(lang: Lang, year: i32) -> String {
-    match lang {
-        Lang::Ja => format!("{year}年度"),
-        Lang::En => format!("FY{year}"),
-    }
-}
-
-/// A share as a percentage with one decimal, as the placement pages show them.
-fn percent(x: f64) -> String {
-    format!("{:.1}", x * 100.0)
 }
 
 fn when(t: chrono::DateTime<chrono::Utc>) -> String {
