@@ -323,6 +323,40 @@ pub struct DispatchRun {
     pub created_at: DateTime<Utc>,
 }
 
+/// One version of a facility's (or an alliance's) monthly duty roster (勤務表): what was
+/// asked (shifts, cover, staff, requests on and off), the roster made and its figures.
+/// Versions are never changed; a later version of the same facility and month replaces the
+/// earlier one in use. One version per facility and month may be published: its duties
+/// then count in its doctors' timelines (rest and hours) when dispatch is planned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DutyRosterVersion {
+    pub pref: PrefCode,
+    /// 1, 2, … within the prefecture, given by the store.
+    pub seq: u32,
+    /// The facility the roster belongs to (for an alliance: the facility that makes it).
+    pub facility: FacilityId,
+    /// The first day of the month.
+    pub month: NaiveDate,
+    pub title: String,
+    /// What was asked (`roster::duty::Spec` as JSON).
+    pub spec: serde_json::Value,
+    /// The roster made (`roster::duty::DutyRoster` as JSON).
+    pub result: serde_json::Value,
+    pub summary: serde_json::Value,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// Who published it and when; `None` while a draft. Set once by the store.
+    #[serde(default)]
+    pub published: Option<Publication>,
+}
+
+/// Who published a duty roster version, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publication {
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
 /// A confirmed dispatch: a doctor sent to a request, from a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dispatch {

@@ -37,7 +37,8 @@ pub use codes::{
 };
 pub use date::{NaiveDate, format_iso, format_wareki, parse_date};
 pub use dispatch::{
-    Dispatch, DispatchOffer, DispatchRequest, DispatchRun, HoursReport, RequestState,
+    Dispatch, DispatchOffer, DispatchRequest, DispatchRun, DutyRosterVersion, HoursReport,
+    Publication, RequestState,
 };
 pub use doctor::{Doctor, DoctorFields, Enrolment};
 pub use entity::{Entity, Record};

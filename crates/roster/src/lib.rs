@@ -10,5 +10,6 @@
 //! doctors' whole timelines.
 
 pub mod dispatch;
+pub mod duty;
 pub mod hours;
 pub mod shift;

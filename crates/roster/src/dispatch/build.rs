@@ -6,7 +6,7 @@ use chiiki_domain::{DutyKind, Urgency, WorkHourLevel};
 use chrono::{Duration, NaiveDateTime, NaiveTime};
 
 use super::{Problem, Request};
-use crate::hours::{self, Rules, Timeline};
+use crate::hours::{self, Rules};
 use crate::shift::{
     AssignmentCost, Cell, Cover, Employee, Instance, MinuteLimit, Roster, Shift, Succession,
 };
@@ -149,35 +149,15 @@ pub(super) fn model(problem: &Problem, rules: &Rules, banned: &[(usize, usize)])
     }
     // Successions the rest rules forbid, for everyone and for initial residents.
     let mut successions = Vec::new();
-    let pairs = |resident: bool| -> HashSet<(usize, u8, usize)> {
-        let mut out = HashSet::new();
-        let probe = Timeline {
-            doctor: String::new(),
-            level: if resident {
-                WorkHourLevel::C1
-            } else {
-                WorkHourLevel::B
-            },
-            initial_resident: resident,
-            month: first,
-            baseline: vec![],
-            interviews: vec![],
-            compensatory: vec![],
-            duties: vec![],
+    let pairs = |resident: bool| {
+        let level = if resident {
+            WorkHourLevel::C1
+        } else {
+            WorkHourLevel::B
         };
-        for (a, ca) in by_index.iter().enumerate() {
-            let mut t = probe.clone();
-            t.duties = vec![ca.duty_on(first, "a")];
-            for gap in 1..=2u8 {
-                let date = first + Duration::days(i64::from(gap));
-                for (b, cb) in by_index.iter().enumerate() {
-                    if !hours::admissible(rules, &t, &cb.duty_on(date, "b")).is_empty() {
-                        out.insert((a, gap, b));
-                    }
-                }
-            }
-        }
-        out
+        hours::forbidden_successions(rules, level, resident, first, by_index.len(), |i, date| {
+            by_index[i].duty_on(date, "a")
+        })
     };
     let everyone = pairs(false);
     for &(first, gap, second) in &everyone {

@@ -19,7 +19,7 @@ use chiiki_domain::{Coordinates, DutyKind, Msg, NaiveDate, Urgency};
 use chrono::{Datelike, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::hours::{self, Breach, Rules, Severity, Timeline};
+use crate::hours::{self, Breach, Rules, Timeline};
 use crate::shift;
 
 pub use explain::{Reason, ReasonKind};
@@ -410,8 +410,9 @@ fn verify(problem: &Problem, rules: &Rules, chosen: &[(usize, usize)]) -> Vec<(u
             continue;
         }
         let timeline = with_dispatches(doctor, problem, &mine);
-        let before: Vec<Breach> = binding(hours::check(rules, &doctor.timeline, problem.month));
-        let after = binding(hours::check(rules, &timeline, problem.month));
+        let before: Vec<Breach> =
+            hours::binding(hours::check(rules, &doctor.timeline, problem.month));
+        let after = hours::binding(hours::check(rules, &timeline, problem.month));
         let new: Vec<&Breach> = after.iter().filter(|b| !before.contains(b)).collect();
         if new.is_empty() {
             continue;
@@ -434,15 +435,6 @@ fn verify(problem: &Problem, rules: &Rules, chosen: &[(usize, usize)]) -> Vec<(u
         }
     }
     bad
-}
-
-/// Findings a plan must not create: breaches, warnings (rest is planned even where it is
-/// best effort) and the action threshold.
-fn binding(found: Vec<Breach>) -> Vec<Breach> {
-    found
-        .into_iter()
-        .filter(|b| b.severity != Severity::Due)
-        .collect()
 }
 
 /// Each doctor's requests in `chosen`, by doctor index.

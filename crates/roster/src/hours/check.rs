@@ -267,6 +267,53 @@ pub fn admissible(rules: &Rules, timeline: &Timeline, extra: &Duty) -> Vec<Breac
     after
 }
 
+/// The successions the rest rules forbid among `n` duty patterns, for a doctor of `level`
+/// (an initial resident when `initial_resident`): `(a, gap, b)` when a duty of pattern `b`
+/// starting `gap` days (1 or 2) after one of pattern `a` breaks a rule that the pair alone
+/// does not break apart. `duty_on(i, date)` is pattern `i` on `date`.
+pub fn forbidden_successions(
+    rules: &Rules,
+    level: WorkHourLevel,
+    initial_resident: bool,
+    first: NaiveDate,
+    n: usize,
+    duty_on: impl Fn(usize, NaiveDate) -> Duty,
+) -> std::collections::HashSet<(usize, u8, usize)> {
+    let mut out = std::collections::HashSet::new();
+    let probe = Timeline {
+        doctor: String::new(),
+        level,
+        initial_resident,
+        month: first,
+        baseline: vec![],
+        interviews: vec![],
+        compensatory: vec![],
+        duties: vec![],
+    };
+    for a in 0..n {
+        let mut t = probe.clone();
+        t.duties = vec![duty_on(a, first)];
+        for gap in 1..=2u8 {
+            let date = first + Duration::days(i64::from(gap));
+            for b in 0..n {
+                if !admissible(rules, &t, &duty_on(b, date)).is_empty() {
+                    out.insert((a, gap, b));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The findings a plan must not create: breaches, warnings (rest is planned even where it
+/// is best effort) and the action threshold; notices of compensatory rest due are left.
+pub fn binding(found: Vec<Breach>) -> Vec<Breach> {
+    found
+        .into_iter()
+        .filter(|b| b.severity != Severity::Due)
+        .collect()
+}
+
 /// Overtime minutes a timeline holds in `month` (the first day of a month), in its fiscal
 /// year, and in that year at `facility`: the baseline plus the duties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,8 +23,8 @@ mod check;
 mod rules;
 
 pub use check::{
-    Baseline, Breach, Duty, Headroom, RuleKind, Severity, Timeline, Worked, admissible, check,
-    headroom, month_of, worked,
+    Baseline, Breach, Duty, Headroom, RuleKind, Severity, Timeline, Worked, admissible, binding,
+    check, forbidden_successions, headroom, month_of, worked,
 };
 pub use rules::{
     Annual, Compensatory, MHLW_2024, Monthly, Permit, Rest, RestRule, Rules, RulesError,
