@@ -403,7 +403,10 @@ impl Names {
 // ---------------------------------------------------------------------------------------
 // Offers and hours.
 
-async fn facility_of(store: &dyn Store, id: &FacilityId) -> Result<Option<Facility>, AppError> {
+pub(crate) async fn facility_of(
+    store: &dyn Store,
+    id: &FacilityId,
+) -> Result<Option<Facility>, AppError> {
     Ok(match store.get(Entity::Facilities, id.as_str()).await? {
         Some(Record::Facility(f)) => Some(f),
         _ => None,
@@ -609,10 +612,12 @@ pub struct RunInput {
 }
 
 /// Everything of the prefecture a month's problem and its hours are read from.
-struct Register {
-    base: crate::placement::Register,
+pub(crate) struct Register {
+    pub(crate) base: crate::placement::Register,
     /// Confirmed dispatches near the month, with their requests.
     dispatched: Vec<(Dispatch, DispatchRequest)>,
+    /// Duties of the published duty rosters of the month and the month before, by doctor.
+    rostered: Vec<(String, Duty)>,
     reports: Vec<HoursReport>,
 }
 
@@ -620,7 +625,7 @@ struct Register {
 /// the month's edges).
 const EDGE_DAYS: i64 = 7;
 
-async fn read_register(
+pub(crate) async fn read_register(
     store: &dyn Store,
     pref: PrefCode,
     month: Month,
@@ -645,9 +650,16 @@ async fn read_register(
         .filter_map(|d| requests.get(&d.request).cloned().map(|r| (d, r)))
         .collect();
     let reports = store.list_hours(None, Some(month.first())).await?;
+    let mut rostered = Vec::new();
+    for m in [month.previous(), month] {
+        for v in store.published_duty_rosters(pref, m.first()).await? {
+            rostered.extend(crate::duty::published_duties(&v)?);
+        }
+    }
     Ok(Register {
         base,
         dispatched,
+        rostered,
         reports,
     })
 }
@@ -688,9 +700,9 @@ fn workplace<'r>(reg: &'r Register, doctor: &DoctorId, day: NaiveDate) -> Option
         })
 }
 
-/// A doctor's timeline of the month: level, hours reported by every employer, interviews and
-/// the confirmed dispatches around the month.
-fn timeline(reg: &Register, d: &Doctor, month: Month) -> Timeline {
+/// A doctor's timeline of the month: level, hours reported by every employer, interviews, the
+/// confirmed dispatches around the month and the duties of published duty rosters.
+pub(crate) fn timeline(reg: &Register, d: &Doctor, month: Month) -> Timeline {
     let reports: Vec<&HoursReport> = reg.reports.iter().filter(|r| r.doctor == d.id).collect();
     let resident = reg.base.assignments.get(&d.id).is_some_and(|list| {
         list.iter().any(|a| {
@@ -718,6 +730,12 @@ fn timeline(reg: &Register, d: &Doctor, month: Month) -> Timeline {
             .iter()
             .filter(|(x, _)| x.doctor == d.id)
             .map(|(x, r)| confirmed_duty(x, r))
+            .chain(
+                reg.rostered
+                    .iter()
+                    .filter(|(doctor, _)| *doctor == d.id.as_str())
+                    .map(|(_, duty)| duty.clone()),
+            )
             .collect(),
     }
 }
@@ -1669,6 +1687,7 @@ pub async fn demo(
     let view = Register {
         base: reg,
         dispatched: Vec::new(),
+        rostered: Vec::new(),
         reports: Vec::new(),
     };
     let first = Month::of(FiscalYear::of(today).start());

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod dispatch;
+pub mod duty;
 pub mod obligations;
 pub mod outlook;
 pub mod placement;

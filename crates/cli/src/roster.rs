@@ -10,6 +10,7 @@ use std::time::Duration;
 use chiiki_app::dispatch::{self as dx, Month, RequestRow};
 use chiiki_domain::{DutyKind, FiscalYear, Lang, PrefCode, RequestState, Urgency, parse_date};
 use chiiki_roster::dispatch::{self, Problem};
+use chiiki_roster::duty;
 use chiiki_roster::hours::{self, Rules, Severity, Timeline};
 use chiiki_roster::shift;
 use chiiki_tabular::{Cell, Format, Sheet};
@@ -82,6 +83,24 @@ pub(crate) enum RosterCommand {
         /// The date compensatory rest is judged on (today when left out).
         #[arg(long)]
         as_of: Option<String>,
+    },
+    /// Make a facility's or an alliance's monthly duty roster (勤務表) from a spec file (TOML
+    /// or JSON: month, facilities, shifts with their cover, staff with their limits, leave
+    /// and hours, requests on and off) and print the roster grid, the shifts left short with
+    /// their reasons and every person's hours; `--format json` prints the whole result,
+    /// `csv` the grid, `xlsx` the grid, the shortfalls and the requests.
+    Duty {
+        /// The spec (`.toml` or `.json`).
+        spec: PathBuf,
+        /// Seconds for the search.
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     #[command(flatten)]
     Database(DatabaseCommand),
@@ -351,6 +370,13 @@ pub(crate) async fn run(
             }
             Ok(true)
         }
+        RosterCommand::Duty {
+            spec,
+            time_limit,
+            seed,
+            threads,
+            output,
+        } => duty_file(&spec, time_limit, seed, threads, format, output.as_deref()),
         RosterCommand::Hours { input, as_of } => {
             let text = read(&input)?;
             let timelines: Vec<Timeline> = serde_json::from_str(&text).map_err(|e| {
@@ -541,6 +567,106 @@ fn destination(
         binary_destination(output)?;
     }
     Ok(chosen)
+}
+
+/// `roster duty`: a duty roster from a spec file.
+fn duty_file(
+    path: &Path,
+    time_limit: f64,
+    seed: u64,
+    threads: usize,
+    format: Option<OutputFormat>,
+    output: Option<&Path>,
+) -> anyhow::Result<bool> {
+    let text = read(path)?;
+    let spec: duty::Spec = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        serde_json::from_str(&text).map_err(|e| {
+            bad(format!(
+                "{}:{}:{}: 勤務表の指定として読めません / not a duty roster spec: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            ))
+        })?
+    } else {
+        toml::from_str(&text).map_err(|e| {
+            bad(format!(
+                "{}: 勤務表の指定として読めません / not a duty roster spec: {e}",
+                path.display()
+            ))
+        })?
+    };
+    let limits = duty::Limits {
+        time_limit: seconds(time_limit)?,
+        seed,
+        threads: threads.clamp(1, 64),
+    };
+    let roster = duty::solve(&spec, &limits).map_err(|problems| {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {}: {} — {} / {} — {}",
+                    path.display(),
+                    p.field,
+                    p.problem.ja,
+                    p.fix.ja,
+                    p.problem.en,
+                    p.fix.en
+                )
+            })
+            .collect();
+        bad(lines.join("\n"))
+    })?;
+    let chosen = destination(format, output)?;
+    let sheets = chiiki_app::duty::roster_sheets(&spec, &roster, Lang::Ja);
+    let bytes = match chosen {
+        OutputFormat::Json => json_bytes(&roster)?,
+        OutputFormat::Csv => chiiki_tabular::sheet_to_csv(&sheets[0])?,
+        OutputFormat::Xlsx => chiiki_tabular::sheets_to_xlsx(&spec.title, &sheets)?,
+        OutputFormat::Table => {
+            let f = &roster.figures;
+            let mut out = format!(
+                "{}\n充足 / covered {}/{} ({:.1} %), 超過 / over {}, 希望 / requests {}/{}, 取り下げ / withdrawn by the hours check {}, 目的関数 / objective {}, {:.2} s\n{}\n",
+                spec.title,
+                f.covered,
+                f.needed,
+                if f.needed > 0 {
+                    100.0 * f64::from(f.covered) / f64::from(f.needed)
+                } else {
+                    100.0
+                },
+                f.over,
+                f.granted,
+                f.requests,
+                f.withdrawn,
+                f.objective,
+                f.seconds,
+                sheet_table(&sheets[0])
+            );
+            for short in &roster.short {
+                out.push_str(&format!(
+                    "{} {}: {} / {}\n",
+                    short.date, short.shift, short.summary.ja, short.summary.en
+                ));
+            }
+            let binding = roster
+                .findings
+                .iter()
+                .filter(|b| b.severity != Severity::Due)
+                .count();
+            out.push_str(&format!(
+                "労働時間規制の指摘 / work-hour findings: {} ({binding} binding, made before the roster)\n",
+                roster.findings.len()
+            ));
+            out.into_bytes()
+        }
+    };
+    write_out(&bytes, output)?;
+    Ok(true)
 }
 
 /// A sheet as a terminal table.

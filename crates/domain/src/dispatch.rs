@@ -325,9 +325,9 @@ pub struct DispatchRun {
 
 /// One version of a facility's (or an alliance's) monthly duty roster (勤務表): what was
 /// asked (shifts, cover, staff, requests on and off), the roster made and its figures.
-/// Versions are never changed; a later version of the same facility and month replaces the
-/// earlier one in use. One version per facility and month may be published: its duties
-/// then count in its doctors' timelines (rest and hours) when dispatch is planned.
+/// Versions are never changed. A version may be published, once; the version of a
+/// facility's month published last is the roster in force, and its duties count in its
+/// doctors' timelines (rest and hours) when dispatch is planned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DutyRosterVersion {
     pub pref: PrefCode,

@@ -9,11 +9,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chiiki_domain::dispatch::first_of_month;
 use chiiki_domain::{
     Account, Adoption, AreaCode, Assignment, Decision, Dispatch, DispatchOffer, DispatchRequest,
-    DispatchRun, Doctor, DoctorId, Entity, Facility, FacilityId, HoursReport, Municipality,
-    NaiveDate, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme, Record, RequestState,
-    Round, RoundId, Run, Scheme, SecondaryArea, Username,
+    DispatchRun, Doctor, DoctorId, DutyRosterVersion, Entity, Facility, FacilityId, HoursReport,
+    Municipality, NaiveDate, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme,
+    Publication, Record, RequestState, Round, RoundId, Run, Scheme, SecondaryArea, Username,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -433,6 +434,33 @@ fn hours_figures(data: &Value) -> Value {
     Value::Object(out)
 }
 
+/// A version of a prefecture's duty rosters, as a phrase for errors.
+fn roster_phrase(pref: PrefCode, seq: u32) -> String {
+    format!("the duty roster version {seq} of prefecture {pref}")
+}
+
+/// What the audit trail keeps of a duty roster version: its figures, not what was asked nor
+/// the roster made (large); with its publication when `published`.
+fn roster_figures(v: &DutyRosterVersion, published: bool) -> Value {
+    let mut out = serde_json::json!({
+        "seq": v.seq,
+        "facility": v.facility,
+        "month": v.month,
+        "title": v.title,
+        "summary": v.summary,
+    });
+    if published {
+        out["published"] = serde_json::json!(v.published);
+    }
+    out
+}
+
+/// The columns a duty roster version is read with (key, data, facility, month, publisher,
+/// time of publication): the version `r` and its publication `p`, if any.
+const ROSTER_SELECT: &str = "SELECT r.pref || '#' || CAST(r.seq AS TEXT), r.data, r.facility, r.month, \
+     p.published_by, p.published_at FROM duty_rosters r \
+     LEFT JOIN duty_roster_publications p ON p.pref = r.pref AND p.seq = r.seq";
+
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:expr) => {
         impl $store {
@@ -622,7 +650,7 @@ macro_rules! impl_store {
             /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so that what it
             /// reads (is the round decided, the next run or version number) still holds when
             /// it writes, even against another process; on PostgreSQL [`Self::lock_round`]
-            /// locks the round's row, [`Self::lock_plans`] the table of plan versions.
+            /// locks the round's row, [`Self::next_seq`] the table it numbers.
             async fn begin_round_write(&self) -> Result<sqlx::Transaction<'static, $db>, StoreError> {
                 let begin = match $backend {
                     Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -656,19 +684,32 @@ macro_rules! impl_store {
                 Ok(Some((round, decided)))
             }
 
-            /// Locks the versions of rotation plans against other writers until the
-            /// transaction ends, so that the next number taken is still free when the version
-            /// is written. PostgreSQL: a table lock that conflicts with itself and with
-            /// inserts, not with reads nor with the adoptions' foreign-key checks (there is no
-            /// row per prefecture to lock, and versions are added rarely); SQLite: the
-            /// transaction already holds the database's write lock.
-            async fn lock_plans(tx: &mut sqlx::Transaction<'_, $db>) -> Result<(), StoreError> {
+            /// The next sequence number of the prefecture in the table of `T` (rotation plan
+            /// versions, dispatch runs, duty roster versions, numbered per prefecture), with
+            /// that table locked against other writers until the transaction ends, so that
+            /// the number is still free when the record is written. PostgreSQL: a table lock
+            /// that conflicts with itself and with inserts, not with reads nor with other
+            /// tables' foreign-key checks (there is no row per prefecture to lock, and such
+            /// records are added rarely); SQLite: the transaction already holds the database's
+            /// write lock.
+            async fn next_seq<T: Placement>(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                pref: PrefCode,
+            ) -> Result<u32, StoreError> {
                 if $backend == Backend::Postgres {
-                    sqlx::query("LOCK TABLE rotation_plans IN SHARE ROW EXCLUSIVE MODE")
+                    sqlx::query(trusted(format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", T::TABLE)))
                         .execute(&mut **tx)
                         .await?;
                 }
-                Ok(())
+                let next: i64 = sqlx::query(trusted(format!(
+                    "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM {} WHERE pref = $1",
+                    T::TABLE
+                )))
+                .bind(pref.to_string())
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get(0)?;
+                u32::try_from(next).map_err(|e| corrupt(T::TABLE, &format!("{pref}#{next}"), e))
             }
 
             /// Whether the version `seq` of the prefecture's plan exists, inside the transaction.
@@ -763,17 +804,71 @@ macro_rules! impl_store {
                 })
             }
 
-            /// Locks the dispatch runs against other writers until the transaction ends, so that
-            /// the next number taken is still free when the run is written (as
-            /// [`Self::lock_plans`] does for rotation plans; SQLite: the transaction already
-            /// holds the database's write lock).
-            async fn lock_dispatch_runs(tx: &mut sqlx::Transaction<'_, $db>) -> Result<(), StoreError> {
-                if $backend == Backend::Postgres {
-                    sqlx::query("LOCK TABLE dispatch_runs IN SHARE ROW EXCLUSIVE MODE")
-                        .execute(&mut **tx)
-                        .await?;
+            /// Checks, inside the transaction, that a facility is in the register (`Missing`)
+            /// and in the prefecture `pref` of the record `T` it is entered for (`Corrupt`,
+            /// under the record's `key`).
+            async fn facility_in<T: Placement>(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                facility: &FacilityId,
+                pref: PrefCode,
+                key: &str,
+            ) -> Result<(), StoreError> {
+                let row = sqlx::query("SELECT pref FROM facilities WHERE id = $1")
+                    .bind(facility.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let Some(row) = row else {
+                    return Err(StoreError::Missing { what: format!("the facility {facility}") });
+                };
+                let facility_pref: String = row.try_get(0)?;
+                if facility_pref != pref.to_string() {
+                    return Err(corrupt(
+                        T::TABLE,
+                        key,
+                        format!("the facility {facility} is in prefecture {facility_pref}, not {pref}"),
+                    ));
                 }
                 Ok(())
+            }
+
+            /// Duty roster versions from rows of [`ROSTER_SELECT`], each validated (and its
+            /// facility and month those of its columns), with its publication.
+            fn rosters(rows: Vec<<$db as sqlx::Database>::Row>) -> Result<Vec<DutyRosterVersion>, StoreError> {
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let key: String = r.try_get(0)?;
+                    let Json(data): Json<Value> = r.try_get(1)?;
+                    let mut v: DutyRosterVersion = placement_from(&key, data)?;
+                    let facility: String = r.try_get(2)?;
+                    let month: NaiveDate = r.try_get(3)?;
+                    if facility != v.facility.to_string() || month != v.month {
+                        return Err(corrupt(
+                            DutyRosterVersion::TABLE,
+                            &key,
+                            format!("the record is of {} for {}, the row of {facility} for {month}", v.facility, v.month),
+                        ));
+                    }
+                    let by: Option<String> = r.try_get(4)?;
+                    let at: Option<chrono::DateTime<chrono::Utc>> = r.try_get(5)?;
+                    v.published = by.zip(at).map(|(by, at)| Publication { by, at });
+                    out.push(v);
+                }
+                Ok(out)
+            }
+
+            /// The version `seq` of the prefecture's duty rosters, with its publication, read
+            /// by `db` (the pool, or a transaction).
+            async fn roster<'e>(
+                db: impl sqlx::Executor<'e, Database = $db>,
+                pref: PrefCode,
+                seq: u32,
+            ) -> Result<Option<DutyRosterVersion>, StoreError> {
+                let rows = sqlx::query(trusted(format!("{ROSTER_SELECT} WHERE r.pref = $1 AND r.seq = $2")))
+                    .bind(pref.to_string())
+                    .bind(i64::from(seq))
+                    .fetch_all(db)
+                    .await?;
+                Ok(Self::rosters(rows)?.into_iter().next())
             }
 
             /// The placement records that `query` selects as (key, data) rows, each validated.
@@ -1621,26 +1716,14 @@ macro_rules! impl_store {
                 let pref = version.pref;
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
-                Self::lock_plans(&mut tx).await?;
+                // The plans are locked: no other version of the prefecture can take this
+                // number before the transaction ends.
+                let seq = Self::next_seq::<PlanVersion>(&mut tx, pref).await?;
                 if let Some(parent) = version.parent
                     && !Self::plan_exists(&mut tx, pref, parent).await?
                 {
                     return Err(missing_plan(pref, parent));
                 }
-                // The plans are locked: no other version of the prefecture can take this
-                // number before the transaction ends.
-                let next: i64 = sqlx::query(
-                    "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM rotation_plans WHERE pref = $1",
-                )
-                .bind(pref.to_string())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
-                let seq = u32::try_from(next).map_err(|e| StoreError::Corrupt {
-                    entity: PlanVersion::TABLE.to_string(),
-                    key: format!("{pref}#{next}"),
-                    reason: e.to_string(),
-                })?;
                 let stored = PlanVersion { seq, ..version.clone() };
                 let data = placement_data(&stored)?;
                 sqlx::query(
@@ -1648,7 +1731,7 @@ macro_rules! impl_store {
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(pref.to_string())
-                .bind(next)
+                .bind(i64::from(seq))
                 .bind(stored.label.as_str())
                 .bind(stored.first_year.year())
                 .bind(i64::from(stored.years))
@@ -1763,24 +1846,8 @@ macro_rules! impl_store {
                 }
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
-                let facility = sqlx::query("SELECT pref FROM facilities WHERE id = $1")
-                    .bind(request.facility.to_string())
-                    .fetch_optional(&mut *tx)
+                Self::facility_in::<DispatchRequest>(&mut tx, &request.facility, request.pref, &request.id.to_string())
                     .await?;
-                let Some(facility) = facility else {
-                    return Err(StoreError::Missing { what: format!("the facility {}", request.facility) });
-                };
-                let facility_pref: String = facility.try_get(0)?;
-                if facility_pref != request.pref.to_string() {
-                    return Err(corrupt(
-                        DispatchRequest::TABLE,
-                        &request.id.to_string(),
-                        format!(
-                            "the facility {} is in prefecture {facility_pref}, not {}",
-                            request.facility, request.pref
-                        ),
-                    ));
-                }
                 let (stored, before) = if request.id == 0 {
                     let id = Self::next_id(&mut tx, DispatchRequest::TABLE).await?;
                     let id = record_id(DispatchRequest::TABLE, id)?;
@@ -2045,22 +2112,14 @@ macro_rules! impl_store {
                 let pref = run.pref;
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
-                Self::lock_dispatch_runs(&mut tx).await?;
                 // The runs are locked: no other run of the prefecture can take this number
                 // before the transaction ends.
-                let next: i64 = sqlx::query(
-                    "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM dispatch_runs WHERE pref = $1",
-                )
-                .bind(pref.to_string())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
-                let seq = u32::try_from(next).map_err(|e| corrupt(DispatchRun::TABLE, &format!("{pref}#{next}"), e))?;
+                let seq = Self::next_seq::<DispatchRun>(&mut tx, pref).await?;
                 let stored = DispatchRun { seq, ..run.clone() };
                 let data = placement_data(&stored)?;
                 sqlx::query("INSERT INTO dispatch_runs (pref, seq, month, data) VALUES ($1, $2, $3, $4)")
                     .bind(pref.to_string())
-                    .bind(next)
+                    .bind(i64::from(seq))
                     .bind(stored.month)
                     .bind(Json(&data))
                     .execute(&mut *tx)
@@ -2270,6 +2329,127 @@ macro_rules! impl_store {
                 Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn add_duty_roster(&self, actor: &str, version: &DutyRosterVersion) -> Result<DutyRosterVersion, StoreError> {
+                let pref = version.pref;
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                Self::facility_in::<DutyRosterVersion>(&mut tx, &version.facility, pref, "new").await?;
+                // The versions are locked: no other version of the prefecture can take this
+                // number before the transaction ends.
+                let seq = Self::next_seq::<DutyRosterVersion>(&mut tx, pref).await?;
+                let stored = DutyRosterVersion { seq, published: None, ..version.clone() };
+                let data = placement_data(&stored)?;
+                sqlx::query("INSERT INTO duty_rosters (pref, seq, facility, month, data) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(pref.to_string())
+                    .bind(i64::from(seq))
+                    .bind(stored.facility.to_string())
+                    .bind(stored.month)
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: DutyRosterVersion::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before: None,
+                    after: Some(roster_figures(&stored, false)),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn list_duty_rosters(
+                &self,
+                pref: PrefCode,
+                facility: Option<&FacilityId>,
+                month: Option<NaiveDate>,
+            ) -> Result<Vec<DutyRosterVersion>, StoreError> {
+                let mut conds = vec![cond("r.pref = ?", vec![text(pref)])];
+                if let Some(f) = facility {
+                    conds.push(cond("r.facility = ?", vec![text(f)]));
+                }
+                if let Some(m) = month {
+                    conds.push(cond("r.month = ?", vec![Val::Date(Some(first_of_month(m)))]));
+                }
+                let mut qb = QueryBuilder::<$db>::new(ROSTER_SELECT);
+                Self::push_where(&mut qb, conds);
+                qb.push(" ORDER BY r.seq");
+                Self::rosters(qb.build().fetch_all(&self.pool).await?)
+            }
+
+            async fn get_duty_roster(&self, pref: PrefCode, seq: u32) -> Result<Option<DutyRosterVersion>, StoreError> {
+                Self::roster(&self.pool, pref, seq).await
+            }
+
+            async fn publish_duty_roster(&self, actor: &str, pref: PrefCode, seq: u32) -> Result<DutyRosterVersion, StoreError> {
+                let published = || StoreError::Exists {
+                    what: format!("the publication of {}", roster_phrase(pref, seq)),
+                };
+                // As PostgreSQL keeps it (microseconds), so that what is returned is what is read.
+                let at = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some(draft) = Self::roster(&mut *tx, pref, seq).await? else {
+                    return Err(StoreError::Missing { what: roster_phrase(pref, seq) });
+                };
+                if draft.published.is_some() {
+                    return Err(published());
+                }
+                sqlx::query(
+                    "INSERT INTO duty_roster_publications (pref, seq, published_by, published_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(pref.to_string())
+                .bind(i64::from(seq))
+                .bind(actor)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| if is_unique_violation(&e) { published() } else { e.into() })?;
+                let stored = DutyRosterVersion {
+                    published: Some(Publication { by: actor.to_string(), at }),
+                    ..draft.clone()
+                };
+                let event = PendingAudit {
+                    action: "update",
+                    entity: DutyRosterVersion::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before: Some(roster_figures(&draft, true)),
+                    after: Some(roster_figures(&stored, true)),
+                };
+                Self::write_audit(&mut tx, actor, at, &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn published_duty_rosters(&self, pref: PrefCode, month: NaiveDate) -> Result<Vec<DutyRosterVersion>, StoreError> {
+                let rows = sqlx::query(trusted(format!(
+                    "{ROSTER_SELECT} WHERE r.pref = $1 AND r.month = $2 AND p.seq IS NOT NULL ORDER BY r.facility, r.seq"
+                )))
+                .bind(pref.to_string())
+                .bind(first_of_month(month))
+                .fetch_all(&self.pool)
+                .await?;
+                // Per facility (consecutive rows), the version published last, then the
+                // highest numbered.
+                let order = |v: &DutyRosterVersion| (v.published.as_ref().map(|p| p.at), v.seq);
+                let mut out: Vec<DutyRosterVersion> = Vec::new();
+                for v in Self::rosters(rows)? {
+                    match out.last_mut() {
+                        Some(last) if last.facility == v.facility => {
+                            if order(&v) > order(last) {
+                                *last = v;
+                            }
+                        }
+                        _ => out.push(v),
+                    }
+                }
+                Ok(out)
             }
         }
     };

@@ -11,9 +11,10 @@
 //! adoptions are kept the same way, and never change once written. Dispatch (facilities'
 //! requests for cover, doctors' offers, overtime reports, solved runs and the dispatches
 //! confirmed from them) too: one transaction per write with its audit events; runs never
-//! change, and a request is dispatched once, all of a confirmation or nothing. Reads return
-//! validated domain values: a stored record that no longer validates is reported, never
-//! passed on.
+//! change, and a request is dispatched once, all of a confirmation or nothing. The versions
+//! of facilities' duty rosters and their publications are kept as rotation plans are: only
+//! ever added. Reads return validated domain values: a stored record that no longer validates
+//! is reported, never passed on.
 
 mod backend;
 mod rows;
@@ -25,10 +26,10 @@ use std::collections::{BTreeMap, HashSet};
 use async_trait::async_trait;
 use chiiki_domain::{
     Account, Adoption, AreaCode, Assignment, AssignmentId, Decision, Dispatch, DispatchOffer,
-    DispatchRequest, DispatchRun, Doctor, DoctorId, Entity, Facility, FacilityId, FacilityKind,
-    HoursReport, LgCode, Municipality, NaiveDate, PlanVersion, PostRequest, PrefCode,
-    PreferenceList, Programme, Record, RegisterStatus, RequestState, Round, RoundId, Run, Scheme,
-    SecondaryArea, Username,
+    DispatchRequest, DispatchRun, Doctor, DoctorId, DutyRosterVersion, Entity, Facility,
+    FacilityId, FacilityKind, HoursReport, LgCode, Municipality, NaiveDate, PlanVersion,
+    PostRequest, PrefCode, PreferenceList, Programme, Record, RegisterStatus, RequestState, Round,
+    RoundId, Run, Scheme, SecondaryArea, Username,
 };
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -504,6 +505,56 @@ pub trait Store: Send + Sync + 'static {
         request: u64,
         minutes: i64,
     ) -> Result<(), StoreError>;
+
+    // Duty rosters (勤務表). Versions and their publications are only ever added: each is one
+    // transaction with its audit event (entity `duty_rosters`; id `03#2`, the prefecture and
+    // the version's number; the prefecture as `pref`), and the database itself (triggers)
+    // refuses to change or remove them. A version that does not validate (its month given by
+    // its first day, a title of 1 to 200 characters) is refused as [`StoreError::Corrupt`],
+    // on the way in as on the way out. A version is read with its publication, if any.
+
+    /// Adds a version with the prefecture's next sequence number (1, 2, …, given in the same
+    /// transaction, which holds the prefecture's versions locked; the `seq` passed is ignored)
+    /// and returns it as stored, unpublished (the `published` passed is ignored). Its facility
+    /// must be in the register (`Missing`) and in the version's prefecture (`Corrupt`). Its
+    /// audit event keeps only `seq`, `facility`, `month`, `title` and `summary` (what was
+    /// asked and the roster made are large).
+    async fn add_duty_roster(
+        &self,
+        actor: &str,
+        version: &DutyRosterVersion,
+    ) -> Result<DutyRosterVersion, StoreError>;
+    /// The versions of a prefecture, of a facility and of a month (any day of it) when given,
+    /// by sequence number.
+    async fn list_duty_rosters(
+        &self,
+        pref: PrefCode,
+        facility: Option<&FacilityId>,
+        month: Option<NaiveDate>,
+    ) -> Result<Vec<DutyRosterVersion>, StoreError>;
+    async fn get_duty_roster(
+        &self,
+        pref: PrefCode,
+        seq: u32,
+    ) -> Result<Option<DutyRosterVersion>, StoreError>;
+    /// Publishes a version, by `actor` and now, and returns it published; `Missing` when the
+    /// version does not exist, `Exists` when it was published before (a version is published
+    /// once; a facility publishes further versions of a month over time). Audited as an
+    /// `update` of the version: `published` goes from null to who and when.
+    async fn publish_duty_roster(
+        &self,
+        actor: &str,
+        pref: PrefCode,
+        seq: u32,
+    ) -> Result<DutyRosterVersion, StoreError>;
+    /// The rosters in force in a month (any day of it) in the prefecture: for each facility
+    /// with a published version of that month, the version published last (by the time of
+    /// publication, then by sequence number), by facility id.
+    async fn published_duty_rosters(
+        &self,
+        pref: PrefCode,
+        month: NaiveDate,
+    ) -> Result<Vec<DutyRosterVersion>, StoreError>;
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

@@ -2,8 +2,9 @@
 //! ends use it, so the two schemas hold the same values.
 
 use chiiki_domain::{
-    Adoption, Decision, Dispatch, DispatchOffer, DispatchRequest, DispatchRun, Entity, HoursReport,
-    NaiveDate, PlanVersion, PostRequest, PreferenceList, Record, Round, Run, Workplace,
+    Adoption, Decision, Dispatch, DispatchOffer, DispatchRequest, DispatchRun, DutyRosterVersion,
+    Entity, HoursReport, NaiveDate, PlanVersion, PostRequest, PreferenceList, Record, Round, Run,
+    Workplace,
 };
 use serde_json::Value;
 
@@ -344,20 +345,51 @@ impl Placement for HoursReport {
     }
 }
 
+/// The invariants of a record numbered within its prefecture (from 1) and made for a month
+/// (given by its first day): a dispatch run, a duty roster version (`what`, as a phrase:
+/// `a dispatch run`).
+fn check_numbered_month(what: &str, seq: u32, month: NaiveDate) -> Result<(), String> {
+    use chrono::Datelike;
+    if seq == 0 {
+        return Err(format!("{what}'s sequence number starts at 1"));
+    }
+    if month.day() != 1 {
+        return Err(format!(
+            "{what}'s month is given by its first day, not {month}"
+        ));
+    }
+    Ok(())
+}
+
 impl Placement for DispatchRun {
     const TABLE: &'static str = "dispatch_runs";
     fn audit_id(&self) -> String {
         format!("{}#{}", self.pref, self.seq)
     }
     fn check(&self) -> Result<(), String> {
-        use chrono::Datelike;
-        if self.seq == 0 {
-            return Err("a dispatch run's sequence number starts at 1".to_string());
+        check_numbered_month("a dispatch run", self.seq, self.month)
+    }
+}
+
+/// The longest title of a duty roster version, in characters.
+const MAX_ROSTER_TITLE: usize = 200;
+
+/// A duty roster version as `data` keeps it: without its publication, which is kept beside
+/// it (`duty_roster_publications`) and filled in when it is read.
+impl Placement for DutyRosterVersion {
+    const TABLE: &'static str = "duty_rosters";
+    fn audit_id(&self) -> String {
+        format!("{}#{}", self.pref, self.seq)
+    }
+    fn check(&self) -> Result<(), String> {
+        check_numbered_month("a duty roster version", self.seq, self.month)?;
+        if self.title.trim().is_empty() {
+            return Err("a duty roster version needs a title".to_string());
         }
-        if self.month.day() != 1 {
+        let chars = self.title.chars().count();
+        if chars > MAX_ROSTER_TITLE {
             return Err(format!(
-                "a dispatch run's month is given by its first day, not {}",
-                self.month
+                "a duty roster version's title has {chars} characters (at most {MAX_ROSTER_TITLE})"
             ));
         }
         Ok(())

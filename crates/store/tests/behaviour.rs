@@ -1253,18 +1253,24 @@ async fn a_stored_placement_record_that_does_not_validate_is_reported() {
     .await;
 }
 
+/// Eight stores on the same database, as eight processes would open it.
+async fn eight_stores(t: &testing::TestStore) -> Vec<std::sync::Arc<dyn chiiki_store::Store>> {
+    let mut stores = Vec::new();
+    for _ in 0..8 {
+        let s: std::sync::Arc<dyn chiiki_store::Store> =
+            chiiki_store::open(t.target()).await.unwrap().into();
+        stores.push(s);
+    }
+    stores
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_runs_get_distinct_numbers() {
     for t in testing::all().await {
         eprintln!("-- on {}", t.name());
         with_round(t.store()).await;
         // Eight stores on the same database (as eight processes would be), one run each.
-        let mut stores = Vec::new();
-        for _ in 0..8 {
-            let s: std::sync::Arc<dyn chiiki_store::Store> =
-                chiiki_store::open(t.target()).await.unwrap().into();
-            stores.push(s);
-        }
+        let stores = eight_stores(&t).await;
         let tasks: Vec<_> = stores
             .into_iter()
             .enumerate()
@@ -1630,12 +1636,7 @@ async fn concurrent_plan_versions_get_distinct_numbers() {
         eprintln!("-- on {}", t.name());
         // Eight stores on the same database (as eight processes would be), one version each,
         // in two prefectures.
-        let mut stores = Vec::new();
-        for _ in 0..8 {
-            let s: std::sync::Arc<dyn chiiki_store::Store> =
-                chiiki_store::open(t.target()).await.unwrap().into();
-            stores.push(s);
-        }
+        let stores = eight_stores(&t).await;
         let tasks: Vec<_> = stores
             .into_iter()
             .enumerate()
@@ -2808,12 +2809,7 @@ async fn concurrent_confirmations_of_a_request_leave_one_dispatch() {
         let [r1, r2, _, _] = with_requests(t.store()).await;
         // Eight stores on the same database (as eight processes would be), each confirming
         // the request r1 to another doctor (with r2 for half of them).
-        let mut stores = Vec::new();
-        for _ in 0..8 {
-            let s: std::sync::Arc<dyn chiiki_store::Store> =
-                chiiki_store::open(t.target()).await.unwrap().into();
-            stores.push(s);
-        }
+        let stores = eight_stores(&t).await;
         let tasks: Vec<_> = stores
             .into_iter()
             .enumerate()
@@ -2862,5 +2858,502 @@ async fn concurrent_confirmations_of_a_request_leave_one_dispatch() {
             states(s, &[&r1, &r2]).await,
             [RequestState::Filled, expected]
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Duty rosters
+
+fn roster(pref_code: &str, facility: &str, month: &str, title: &str) -> DutyRosterVersion {
+    DutyRosterVersion {
+        pref: pref(pref_code),
+        seq: 99,
+        facility: FacilityId::parse(facility).unwrap(),
+        month: d(month),
+        title: title.into(),
+        spec: serde_json::json!({"shifts": ["day", "night"], "staff": ["D-1", "D-2"]}),
+        result: serde_json::json!({"D-1": ["day", "night"], "D-2": ["off", "day"]}),
+        summary: serde_json::json!({"filled": 60, "short": 2}),
+        created_by: "f1".into(),
+        created_at: chrono::Utc::now(),
+        published: None,
+    }
+}
+
+fn roster_seqs(versions: &[DutyRosterVersion]) -> Vec<u32> {
+    versions.iter().map(|v| v.seq).collect()
+}
+
+/// The register (F-1 and F-2 in 03, F-9 in 04) and the versions 03#1 and 03#2 (F-1, January),
+/// 03#3 (F-2, January), 03#4 (F-1, February) and 04#1 (F-9, January).
+async fn with_rosters(s: &dyn chiiki_store::Store) -> Vec<DutyRosterVersion> {
+    with_register(s).await;
+    let mut out = Vec::new();
+    for (p, facility, month, title) in [
+        ("03", "F-1", "2027-01-01", "1月 初版"),
+        ("03", "F-1", "2027-01-01", "1月 改訂版"),
+        ("03", "F-2", "2027-01-01", "釜石 1月"),
+        ("03", "F-1", "2027-02-01", "2月 初版"),
+        ("04", "F-9", "2027-01-01", "仙台 1月"),
+    ] {
+        out.push(
+            s.add_duty_roster("f1", &roster(p, facility, month, title))
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn duty_roster_versions_are_numbered_per_prefecture_and_listed() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        // The number and the publication passed are the store's to give.
+        let given = DutyRosterVersion {
+            published: Some(Publication {
+                by: "someone".into(),
+                at: chrono::Utc::now(),
+            }),
+            ..roster("03", "F-1", "2027-01-01", "1月 初版")
+        };
+        let first = s.add_duty_roster("f1", &given).await.unwrap();
+        assert_eq!(
+            first,
+            DutyRosterVersion {
+                seq: 1,
+                published: None,
+                ..given
+            }
+        );
+        let second = s
+            .add_duty_roster("chief", &roster("03", "F-1", "2027-01-01", "1月 改訂版"))
+            .await
+            .unwrap();
+        let third = s
+            .add_duty_roster("f2", &roster("03", "F-2", "2027-01-01", "釜石 1月"))
+            .await
+            .unwrap();
+        let fourth = s
+            .add_duty_roster("f1", &roster("03", "F-1", "2027-02-01", "2月 初版"))
+            .await
+            .unwrap();
+        // Numbered per prefecture.
+        let other = s
+            .add_duty_roster("f9", &roster("04", "F-9", "2027-01-01", "仙台 1月"))
+            .await
+            .unwrap();
+        assert_eq!(
+            roster_seqs(&[first.clone(), second.clone(), third, fourth, other]),
+            [1, 2, 3, 4, 1]
+        );
+
+        let list = |facility: Option<&'static str>, month: Option<&'static str>| async move {
+            let facility = facility.map(|f| FacilityId::parse(f).unwrap());
+            roster_seqs(
+                &s.list_duty_rosters(pref("03"), facility.as_ref(), month.map(d))
+                    .await
+                    .unwrap(),
+            )
+        };
+        assert_eq!(list(None, None).await, [1, 2, 3, 4]);
+        assert_eq!(list(Some("F-1"), None).await, [1, 2, 4]);
+        assert_eq!(list(Some("F-2"), None).await, [3]);
+        assert_eq!(list(None, Some("2027-01-01")).await, [1, 2, 3]);
+        // Any day names its month.
+        assert_eq!(list(None, Some("2027-01-20")).await, [1, 2, 3]);
+        assert_eq!(list(Some("F-1"), Some("2027-01-01")).await, [1, 2]);
+        assert_eq!(list(Some("F-1"), Some("2027-03-01")).await, [] as [u32; 0]);
+        assert_eq!(list(Some("F-9"), None).await, [] as [u32; 0]);
+        assert_eq!(
+            roster_seqs(&s.list_duty_rosters(pref("04"), None, None).await.unwrap()),
+            [1]
+        );
+        assert!(
+            s.list_duty_rosters(pref("05"), None, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            s.list_duty_rosters(pref("03"), None, None).await.unwrap()[..2],
+            [first, second.clone()]
+        );
+        assert_eq!(
+            s.get_duty_roster(pref("03"), 2).await.unwrap(),
+            Some(second)
+        );
+        assert_eq!(s.get_duty_roster(pref("03"), 9).await.unwrap(), None);
+        assert_eq!(s.get_duty_roster(pref("05"), 1).await.unwrap(), None);
+
+        // The audit trail keeps the figures, not what was asked nor the roster made.
+        let events = audit_of(s, "duty_rosters", "03#2").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].action.as_str(), events[0].actor.as_str()),
+            ("create", "chief")
+        );
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        let after = events[0].after.as_ref().unwrap().as_object().unwrap();
+        let mut keys: Vec<&str> = after.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["facility", "month", "seq", "summary", "title"]);
+        assert_eq!(after["seq"], 2);
+        assert_eq!(after["facility"], "F-1");
+        assert_eq!(after["month"], "2027-01-01");
+        assert_eq!(after["title"], "1月 改訂版");
+        assert_eq!(after["summary"]["short"], 2);
+
+        // Refused, writing nothing: a facility not in the register, one of another
+        // prefecture, a month not given by its first day, no title, too long a title.
+        let audit = audit_total(s).await;
+        let err = s
+            .add_duty_roster("f1", &roster("03", "F-404", "2027-01-01", "なし"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        assert_eq!(err.to_string(), "the facility F-404 does not exist");
+        let err = s
+            .add_duty_roster("f1", &roster("03", "F-9", "2027-01-01", "他県"))
+            .await
+            .unwrap_err();
+        match &err {
+            StoreError::Corrupt { entity, reason, .. } => {
+                assert_eq!(entity, "duty_rosters");
+                assert!(reason.contains("prefecture 04"), "{reason}");
+            }
+            other => panic!("expected Corrupt, got {other}"),
+        }
+        for bad in [
+            roster("03", "F-1", "2027-01-05", "月の途中"),
+            roster("03", "F-1", "2027-01-01", ""),
+            roster("03", "F-1", "2027-01-01", "   "),
+            roster("03", "F-1", "2027-01-01", &"長".repeat(201)),
+        ] {
+            let err = s.add_duty_roster("f1", &bad).await.unwrap_err();
+            assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        }
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(list(None, None).await, [1, 2, 3, 4]);
+        // The numbers go on after the refusals; 200 characters is a title still.
+        let fifth = s
+            .add_duty_roster("f1", &roster("03", "F-1", "2027-01-01", &"長".repeat(200)))
+            .await
+            .unwrap();
+        assert_eq!(fifth.seq, 5);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn duty_rosters_are_published_once_and_the_last_published_is_in_force() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let versions = with_rosters(s).await;
+        let jan = d("2027-01-01");
+        assert!(
+            s.published_duty_rosters(pref("03"), jan)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let before = chrono::Utc::now();
+        let v2 = s.publish_duty_roster("chief", pref("03"), 2).await.unwrap();
+        let publication = v2.published.clone().unwrap();
+        assert_eq!(publication.by, "chief");
+        assert!(
+            publication.at >= before - chrono::Duration::seconds(1)
+                && publication.at <= chrono::Utc::now()
+        );
+        assert_eq!(
+            v2,
+            DutyRosterVersion {
+                published: Some(publication.clone()),
+                ..versions[1].clone()
+            }
+        );
+        // Read back with its publication; the others are drafts still.
+        assert_eq!(
+            s.get_duty_roster(pref("03"), 2).await.unwrap(),
+            Some(v2.clone())
+        );
+        let listed = s.list_duty_rosters(pref("03"), None, None).await.unwrap();
+        assert_eq!(listed[1], v2);
+        assert!(
+            listed
+                .iter()
+                .filter(|v| v.seq != 2)
+                .all(|v| v.published.is_none())
+        );
+        assert_eq!(
+            s.published_duty_rosters(pref("03"), jan).await.unwrap(),
+            std::slice::from_ref(&v2)
+        );
+
+        // Publishing an earlier version later puts it in force; F-2's is its own; any day
+        // names the month.
+        let v1 = s.publish_duty_roster("chief", pref("03"), 1).await.unwrap();
+        let v3 = s.publish_duty_roster("f2", pref("03"), 3).await.unwrap();
+        assert!(v1.published.as_ref().unwrap().at >= publication.at);
+        assert_eq!(
+            s.published_duty_rosters(pref("03"), jan).await.unwrap(),
+            [v1.clone(), v3.clone()]
+        );
+        assert_eq!(
+            s.published_duty_rosters(pref("03"), d("2027-01-31"))
+                .await
+                .unwrap(),
+            [v1.clone(), v3]
+        );
+        // No publication in February (a draft only), in March, or in 04 yet.
+        for (p, month) in [
+            ("03", "2027-02-01"),
+            ("03", "2027-03-01"),
+            ("04", "2027-01-01"),
+        ] {
+            assert!(
+                s.published_duty_rosters(pref(p), d(month))
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "{p} {month}"
+            );
+        }
+        let v9 = s.publish_duty_roster("f9", pref("04"), 1).await.unwrap();
+        assert_eq!(
+            s.published_duty_rosters(pref("04"), jan).await.unwrap(),
+            [v9]
+        );
+        assert_eq!(
+            s.published_duty_rosters(pref("03"), jan).await.unwrap(),
+            [
+                v1.clone(),
+                s.get_duty_roster(pref("03"), 3).await.unwrap().unwrap()
+            ]
+        );
+
+        // Audited as an update of the version: its publication, from none to who and when.
+        let events = audit_of(s, "duty_rosters", "03#2").await;
+        assert_eq!(
+            events
+                .iter()
+                .map(|e| (e.action.as_str(), e.actor.as_str()))
+                .collect::<Vec<_>>(),
+            [("update", "chief"), ("create", "f1")]
+        );
+        assert_eq!(events[0].pref.as_deref(), Some("03"));
+        let (b, a) = (
+            events[0].before.as_ref().unwrap(),
+            events[0].after.as_ref().unwrap(),
+        );
+        assert_eq!(b["published"], serde_json::Value::Null);
+        assert_eq!(a["published"]["by"], "chief");
+        assert_eq!(a["published"], serde_json::to_value(&publication).unwrap());
+        assert_eq!(
+            (a["seq"].clone(), a["title"].clone()),
+            (b["seq"].clone(), b["title"].clone())
+        );
+        assert!(a.get("spec").is_none() && a.get("result").is_none());
+
+        // Once per version; only versions that exist; nothing is written by a refusal.
+        let audit = audit_total(s).await;
+        let err = s
+            .publish_duty_roster("chief", pref("03"), 2)
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Exists { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the publication of the duty roster version 2 of prefecture 03 already exists"
+        );
+        for (p, seq) in [("03", 9), ("05", 1), ("04", 2)] {
+            let err = s
+                .publish_duty_roster("chief", pref(p), seq)
+                .await
+                .unwrap_err();
+            assert!(matches!(&err, StoreError::Missing { .. }), "{err}");
+        }
+        let err = s
+            .publish_duty_roster("chief", pref("03"), 9)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the duty roster version 9 of prefecture 03 does not exist"
+        );
+        assert_eq!(audit_total(s).await, audit);
+        assert_eq!(s.get_duty_roster(pref("03"), 2).await.unwrap(), Some(v2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn duty_rosters_and_their_publications_never_change_in_the_database() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_rosters(s).await;
+        s.publish_duty_roster("chief", pref("03"), 1).await.unwrap();
+        let versions = s.list_duty_rosters(pref("03"), None, None).await.unwrap();
+
+        // The database itself refuses to change or remove them, whoever writes.
+        for sql in [
+            "UPDATE duty_rosters SET month = month",
+            "UPDATE duty_rosters SET facility = 'F-2' WHERE seq = 2",
+            "DELETE FROM duty_rosters WHERE seq = 4",
+            "DELETE FROM duty_rosters",
+            "UPDATE duty_roster_publications SET published_by = 'someone'",
+            "UPDATE duty_roster_publications SET seq = 2",
+            "DELETE FROM duty_roster_publications",
+        ] {
+            let err = t.execute_raw(sql, &[]).await.unwrap_err();
+            assert!(err.to_string().contains("never changed"), "{sql}: {err}");
+        }
+        // Nor does it take a version of a facility not in the register, or a publication of a
+        // version that does not exist.
+        let json = if t.name() == "postgres" {
+            "CAST('{}' AS JSONB)"
+        } else {
+            "'{}'"
+        };
+        for sql in [
+            format!(
+                "INSERT INTO duty_rosters (pref, seq, facility, month, data) \
+                 VALUES ('03', 7, 'F-404', '2027-01-01', {json})"
+            ),
+            "INSERT INTO duty_roster_publications (pref, seq, published_by, published_at) \
+             VALUES ('03', 7, 'x', CURRENT_TIMESTAMP)"
+                .to_string(),
+        ] {
+            let err = t.execute_raw(&sql, &[]).await.unwrap_err();
+            assert!(matches!(&err, StoreError::Database(_)), "{sql}: {err}");
+        }
+        assert_eq!(
+            s.list_duty_rosters(pref("03"), None, None).await.unwrap(),
+            versions
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stored_duty_roster_that_does_not_validate_is_reported() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_rosters(s).await;
+        let insert = if t.name() == "postgres" {
+            "INSERT INTO duty_rosters (pref, seq, facility, month, data) \
+             VALUES ('03', CAST($1 AS INTEGER), $2, CAST($3 AS DATE), CAST($4 AS JSONB))"
+        } else {
+            "INSERT INTO duty_rosters (pref, seq, facility, month, data) \
+             VALUES ('03', $1, $2, $3, $4)"
+        };
+        // Written past the store: a version without a title; under the key 03#6 a version
+        // that says it is 03#9; under 03#7 a version of F-1 in a row of F-2.
+        let untitled = DutyRosterVersion {
+            seq: 5,
+            ..roster("03", "F-1", "2027-01-01", "")
+        };
+        let elsewhere = DutyRosterVersion {
+            seq: 9,
+            ..roster("03", "F-1", "2027-01-01", "別の版")
+        };
+        let moved = DutyRosterVersion {
+            seq: 7,
+            ..roster("03", "F-1", "2027-01-01", "移された版")
+        };
+        for (seq, facility, v) in [
+            ("5", "F-1", untitled),
+            ("6", "F-1", elsewhere),
+            ("7", "F-2", moved),
+        ] {
+            let json = serde_json::to_string(&v).unwrap();
+            t.execute_raw(insert, &[seq, facility, "2027-01-01", &json])
+                .await
+                .unwrap();
+        }
+        for seq in [5, 6, 7] {
+            let key = format!("03#{seq}");
+            for err in [
+                s.get_duty_roster(pref("03"), seq).await.unwrap_err(),
+                s.publish_duty_roster("chief", pref("03"), seq)
+                    .await
+                    .unwrap_err(),
+            ] {
+                match err {
+                    StoreError::Corrupt { entity, key: k, .. } => {
+                        assert_eq!(
+                            (entity.as_str(), k.as_str()),
+                            ("duty_rosters", key.as_str())
+                        )
+                    }
+                    other => panic!("expected Corrupt, got {other}"),
+                }
+            }
+        }
+        let err = s
+            .list_duty_rosters(pref("03"), None, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, StoreError::Corrupt { .. }), "{err}");
+        // The versions that do validate still read, and publish.
+        assert_eq!(
+            roster_seqs(
+                &s.list_duty_rosters(pref("03"), None, Some(d("2027-02-01")))
+                    .await
+                    .unwrap()
+            ),
+            [4]
+        );
+        s.publish_duty_roster("chief", pref("03"), 4).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_duty_rosters_get_distinct_numbers() {
+    for t in testing::all().await {
+        eprintln!("-- on {}", t.name());
+        with_register(t.store()).await;
+        // Eight stores on the same database (as eight processes would be), one version each,
+        // in two prefectures.
+        let stores = eight_stores(&t).await;
+        let tasks: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                tokio::spawn(async move {
+                    let (p, facility) = if i % 2 == 0 {
+                        ("03", "F-1")
+                    } else {
+                        ("04", "F-9")
+                    };
+                    let v = s
+                        .add_duty_roster(
+                            &format!("worker-{i}"),
+                            &roster(p, facility, "2027-01-01", "並行"),
+                        )
+                        .await
+                        .unwrap();
+                    (p, v.seq)
+                })
+            })
+            .collect();
+        let mut by_pref: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+        for task in tasks {
+            let (p, seq) = task.await.unwrap();
+            by_pref.entry(p).or_default().push(seq);
+        }
+        for (p, mut numbers) in by_pref {
+            numbers.sort();
+            assert_eq!(numbers, [1, 2, 3, 4], "{p}");
+            let stored = t
+                .store()
+                .list_duty_rosters(pref(p), None, None)
+                .await
+                .unwrap();
+            assert_eq!(roster_seqs(&stored), [1, 2, 3, 4], "{p}");
+        }
     }
 }

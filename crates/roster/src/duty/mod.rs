@@ -192,6 +192,28 @@ pub struct Member {
     pub fixed: Vec<hours::Duty>,
 }
 
+impl Member {
+    /// A person with no limits of their own beyond the rules, no leave and nothing known of
+    /// their hours elsewhere.
+    pub fn new(id: &str, name: &str, level: WorkHourLevel) -> Member {
+        Member {
+            id: id.to_string(),
+            name: name.to_string(),
+            level,
+            initial_resident: false,
+            shifts: vec![],
+            facilities: vec![],
+            max_nights: None,
+            max_weekends: None,
+            max_consecutive: None,
+            days_off: vec![],
+            baseline: vec![],
+            interviews: vec![],
+            fixed: vec![],
+        }
+    }
+}
+
 /// Labour Standards Act art. 35 asks for a day off a week: at worst twelve days in a row
 /// (off on the first day of one week and the last of the next).
 pub const DEFAULT_MAX_CONSECUTIVE: u32 = 12;
@@ -746,49 +768,110 @@ pub fn solve(spec: &Spec, limits: &Limits) -> Result<DutyRoster, Vec<SpecError>>
     let rules = Rules::mhlw_2024();
     let days = spec.days();
     let mut banned: Vec<(usize, usize, usize)> = Vec::new();
-    let mut withdrawn = 0;
+    // Rounds are compared on the model without the cells the hours check took out.
+    let judge = build::model(spec, rules, &days, &[]);
+    // The best round: its cells, objective and shifts withdrawn.
+    let mut best: Option<(Vec<CellIx>, i64, usize)> = None;
     let mut rounds = 0u64;
-    let (cells, objective) = loop {
+    loop {
         rounds += 1;
         let left = limits.time_limit.saturating_sub(started.elapsed());
+        let share = if rounds == 1 {
+            limits.time_limit.mul_f64(0.6)
+        } else {
+            left / 2
+        };
         let model = build::model(spec, rules, &days, &banned);
         let engine = shift::Limits {
-            time_limit: if rounds == 1 {
-                left
-            } else {
-                left.min(limits.time_limit / 4)
-            },
+            time_limit: share.min(left),
             seed: limits.seed.wrapping_add(rounds),
             threads: limits.threads,
         };
         let solution = shift::solve(&model.instance, &engine);
         let mut cells = model.cells(&solution.roster);
-        let bad = verify(spec, rules, &days, &cells);
-        if bad.is_empty() {
-            break (cells, solution.objective);
-        }
-        withdrawn += bad.len();
-        banned.extend(bad.iter().copied());
-        cells.retain(|c| !bad.contains(c));
-        if rounds >= 4 || started.elapsed() >= limits.time_limit {
-            // Taking work out never breaks a rule: keep the rest without solving again.
-            loop {
-                let more = verify(spec, rules, &days, &cells);
-                if more.is_empty() {
-                    break;
-                }
-                withdrawn += more.len();
-                cells.retain(|c| !more.contains(c));
+        // The hours checker has the last word: take out what it refuses (taking work out
+        // never breaks a rule), then fill what that left short where it lawfully can.
+        let mut withdrawn = 0;
+        loop {
+            let bad = verify(spec, rules, &days, &cells);
+            if bad.is_empty() {
+                break;
             }
-            let model = build::model(spec, rules, &days, &banned);
-            let objective = shift::check(&model.instance, &model.roster_of(&cells)).objective;
-            break (cells, objective);
+            withdrawn += bad.len();
+            banned.extend(bad.iter().copied());
+            cells.retain(|c| !bad.contains(c));
         }
-    };
+        if withdrawn > 0 {
+            refill(spec, rules, &days, &judge, &mut cells);
+        }
+        let objective = shift::check(&judge.instance, &judge.roster_of(&cells)).objective;
+        if best.as_ref().is_none_or(|b| objective < b.1) {
+            best = Some((cells, objective, withdrawn));
+        }
+        if withdrawn == 0 || rounds >= 4 || started.elapsed() >= limits.time_limit {
+            break;
+        }
+    }
+    let (cells, objective, withdrawn) = best.unwrap_or((Vec::new(), 0, 0));
     Ok(report(
         spec, rules, days, &cells, withdrawn, objective, started,
     ))
 }
+
+/// The most tries [`refill`] makes.
+const REFILL_TRIES: usize = 5_000;
+
+/// Fills shifts left short, one person at a time (the fewest shifts first, those who asked
+/// for the day off last), wherever the engine's rules and the hours checker both allow it.
+fn refill(
+    spec: &Spec,
+    rules: &Rules,
+    days: &[Day],
+    model: &build::Model,
+    cells: &mut Vec<(usize, usize, usize)>,
+) {
+    let mut roster = model.roster_of(cells);
+    let mut tries = 0;
+    for (d, day) in days.iter().enumerate() {
+        for (s, shift) in spec.shifts.iter().enumerate() {
+            let need = shift.need.on(day.kind) as usize;
+            let mut got = cells.iter().filter(|c| c.1 == d && c.2 == s).count();
+            if got >= need {
+                continue;
+            }
+            let mut candidates: Vec<usize> = (0..spec.staff.len())
+                .filter(|&m| spec.may_work(m, s) && roster.cells[m][d].is_none())
+                .collect();
+            let asked_off = |m: usize| {
+                spec.requests
+                    .iter()
+                    .any(|r| !r.on && r.member == spec.staff[m].id && r.date == day.date)
+            };
+            let load = |m: usize| roster.cells[m].iter().flatten().count();
+            candidates.sort_by_key(|&m| (asked_off(m), load(m), m));
+            for m in candidates {
+                if got >= need || tries >= REFILL_TRIES {
+                    break;
+                }
+                tries += 1;
+                roster.cells[m][d] = Some(s);
+                let mut with = cells.clone();
+                with.push((m, d, s));
+                let lawful = shift::check(&model.instance, &roster).feasible
+                    && verify(spec, rules, days, &with).is_empty();
+                if lawful {
+                    *cells = with;
+                    got += 1;
+                } else {
+                    roster.cells[m][d] = None;
+                }
+            }
+        }
+    }
+}
+
+/// A cell of the roster by index: `(member, day, shift)`.
+type CellIx = (usize, usize, usize);
 
 /// `(member, day, shift)` cells by member.
 fn by_member(spec: &Spec, cells: &[(usize, usize, usize)]) -> Vec<Vec<(usize, usize)>> {

@@ -23,19 +23,8 @@ fn limits() -> Limits {
 
 fn member(id: &str) -> Member {
     Member {
-        id: id.to_string(),
-        name: format!("合成 {id}"),
-        level: WorkHourLevel::B,
-        initial_resident: false,
-        shifts: vec![],
-        facilities: vec![],
         max_nights: Some(6),
-        max_weekends: None,
-        max_consecutive: None,
-        days_off: vec![],
-        baseline: vec![],
-        interviews: vec![],
-        fixed: vec![],
+        ..Member::new(id, &format!("合成 {id}"), WorkHourLevel::B)
     }
 }
 
@@ -423,6 +412,47 @@ max_nights = 10
     // Permitted night duty: a night after a night is lawful, and 31 nights are covered by
     // the two of them.
     assert_eq!(roster.figures.covered, 31);
+}
+
+/// The example in the documentation: an alliance of a hospital and a clinic, with night
+/// duty without a permit (whose rest rule reaches over three days, beyond what the engine's
+/// successions hold: the hours check takes such shifts out and the refill puts others in).
+#[test]
+fn the_documented_alliance_example_is_made_lawfully_and_explained() {
+    let spec: Spec =
+        toml::from_str(include_str!("../../../../docs/examples/duty-roster.toml")).unwrap();
+    assert!(spec.validate().is_empty(), "{:?}", spec.validate());
+    let roster = solve(
+        &spec,
+        &Limits {
+            time_limit: Duration::from_secs(3),
+            seed: 1,
+            threads: 1,
+        },
+    )
+    .unwrap();
+    assert_lawful(&spec, &roster);
+    assert_eq!(roster.figures.granted, 2);
+    assert!(
+        roster.figures.covered * 100 >= roster.figures.needed * 95,
+        "{:?}",
+        roster.figures
+    );
+    // The clinic's doctor only works at the clinic.
+    assert!(
+        roster
+            .assignments
+            .iter()
+            .filter(|a| a.member == "S-06")
+            .all(|a| a.shift == "診")
+    );
+    // Nobody is left free beside a shift left short: each reason is a rule.
+    for short in &roster.short {
+        assert!(
+            short.reasons.iter().all(|(_, r)| *r != ShortReason::Free),
+            "{short:#?}"
+        );
+    }
 }
 
 mod props {
