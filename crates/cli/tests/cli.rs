@@ -1234,3 +1234,80 @@ fn roster_solves_confirms_and_counts_the_database_month() {
     );
     assert!(said.contains("2026-13") && said.contains(" / "), "{said}");
 }
+
+/// A duty roster from the documented example file: the roster as JSON, the grid as CSV and
+/// the workbook; a spec with mistakes refused with each field named, in both languages.
+#[test]
+fn roster_duty_makes_the_documented_example_and_names_a_specs_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/duty-roster.toml"
+    );
+    let roster: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "roster",
+            "duty",
+            example,
+            "--time-limit",
+            "2",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    let assignments = roster["assignments"].as_array().unwrap();
+    assert!(assignments.len() > 100, "{}", assignments.len());
+    assert!(
+        roster["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "due"),
+        "no binding finding in a roster"
+    );
+    assert_eq!(roster["days"].as_array().unwrap().len(), 31);
+    let csv = dir.path().join("r.csv").display().to_string();
+    ok(&chiiki(
+        &db,
+        &["roster", "duty", example, "--time-limit", "1", "-o", &csv],
+    ));
+    let text = String::from_utf8(std::fs::read(&csv).unwrap()).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.contains("31 (日)") && header.contains("当直"),
+        "{header}"
+    );
+    assert_eq!(
+        text.lines().count(),
+        1 + 8 + 4,
+        "eight people and four shifts' cover"
+    );
+    let xlsx = dir.path().join("r.xlsx").display().to_string();
+    ok(&chiiki(
+        &db,
+        &["roster", "duty", example, "--time-limit", "1", "-o", &xlsx],
+    ));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(example)
+        .unwrap()
+        .replace("shifts = [\"日\", \"当\"]", "shifts = [\"日\", \"夜\"]")
+        .replace("date = \"2027-01-15\"", "date = \"2027-02-15\"");
+    std::fs::write(&bad, text).unwrap();
+    let said = refused(
+        &chiiki(&db, &["roster", "duty", &bad.display().to_string()]),
+        2,
+    );
+    assert!(
+        said.contains("staff[3].shifts[1]") && said.contains("勤務「夜」"),
+        "{said}"
+    );
+    assert!(
+        said.contains("requests[0].date") && said.contains("give a date in 2027-01"),
+        "{said}"
+    );
+}
