@@ -418,6 +418,59 @@ pub async fn publish(
         .map_err(said)
 }
 
+/// The demo's duty roster: this month's roster of the demo facility account's hospital
+/// (岩手県立釜石病院), its doctors from the register with four synthetic on-call doctors
+/// added, made and published; the next month is left for the facility. Made once: nothing
+/// when the prefecture has a roster already.
+pub async fn demo(
+    store: &dyn Store,
+    today: chrono::NaiveDate,
+    effort: Effort,
+) -> Result<Option<DutyRosterVersion>, AppError> {
+    let pref = crate::demo::iwate();
+    if !store.list_duty_rosters(pref, None, None).await?.is_empty() {
+        return Ok(None);
+    }
+    let Ok(facility) = FacilityId::parse(DEMO_FACILITY) else {
+        return Ok(None);
+    };
+    if crate::dispatch::facility_of(store, &facility)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let system = Principal::system("demo");
+    let month = Month::of(today);
+    let mut spec = draft(store, &system, &facility, month).await?;
+    for i in 1..=4 {
+        spec.staff.push(Member {
+            max_nights: Some(6),
+            max_weekends: Some(2),
+            ..Member::new(
+                &format!("DEMO-LOCAL-{i}"),
+                &format!("合成 当直医{i}（デモ）"),
+                chiiki_domain::WorkHourLevel::B,
+            )
+        });
+    }
+    if let Some(first) = spec.staff.first().map(|m| m.id.clone()) {
+        let day = month.first() + chrono::Duration::days(14);
+        spec.requests.push(duty::DayRequest {
+            member: first,
+            date: day,
+            shift: None,
+            on: false,
+            weight: None,
+        });
+    }
+    let v = make(store, &system, &facility, spec, effort).await?;
+    Ok(Some(publish(store, &system, pref, v.seq).await?))
+}
+
+/// The demo facility account's hospital.
+const DEMO_FACILITY: &str = "R7-0306-14";
+
 /// A version's roster as sheets (see [`roster_sheets`]).
 pub fn sheets(v: &Version, lang: Lang) -> Vec<Sheet> {
     roster_sheets(&v.spec, &v.roster, lang)
@@ -743,6 +796,29 @@ mod tests {
             versions(store, &facility, &fid, None).await.unwrap()[0].seq,
             1
         );
+    }
+
+    #[tokio::test]
+    async fn the_demo_publishes_this_months_roster_once() {
+        let t = testing::sqlite().await;
+        let store = t.store();
+        crate::load_demo(store).await.unwrap();
+        let today = Utc::now().date_naive();
+        let v = demo(store, today, effort()).await.unwrap().unwrap();
+        assert!(v.published.is_some());
+        assert_eq!(v.month, Month::of(today).first());
+        let read = version(store, &who(Role::Coordinator, None), v.pref, v.seq)
+            .await
+            .unwrap();
+        assert!(read.spec.staff.len() > 4);
+        assert!(read.roster.figures.covered > 0);
+        assert!(
+            read.roster
+                .findings
+                .iter()
+                .all(|f| f.severity == chiiki_roster::hours::Severity::Due)
+        );
+        assert!(demo(store, today, effort()).await.unwrap().is_none());
     }
 
     #[tokio::test]

@@ -710,7 +710,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     // for the cores.
                     let today = chrono::Local::now().date_naive();
                     let effort = chiiki_app::dispatch::Effort::quick();
-                    match chiiki_app::dispatch::demo(planner.as_ref(), today, effort).await {
+                    match chiiki_app::dispatch::demo(planner.as_ref(), today, effort.clone()).await
+                    {
                         Ok(f) if f.runs > 0 => tracing::info!(
                             runs = f.runs,
                             dispatches = f.dispatches,
@@ -718,6 +719,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         ),
                         Ok(_) => {}
                         Err(e) => tracing::warn!("the demo's dispatch: {e}"),
+                    }
+                    // And this month's duty roster of the demo facility's hospital.
+                    match chiiki_app::duty::demo(planner.as_ref(), today, effort).await {
+                        Ok(Some(v)) => {
+                            tracing::info!(seq = v.seq, "the demo's duty roster is published")
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!("the demo's duty roster: {e}"),
                     }
                 });
             }
