@@ -855,12 +855,15 @@ fn refill(
                 }
                 tries += 1;
                 roster.cells[m][d] = Some(s);
-                let mut with = cells.clone();
-                with.push((m, d, s));
+                let mine: Vec<(usize, usize)> = roster.cells[m]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(day, cell)| cell.map(|x| (day, x)))
+                    .collect();
                 let lawful = shift::check(&model.instance, &roster).feasible
-                    && verify(spec, rules, days, &with).is_empty();
+                    && refused(spec, rules, days, m, &mine).is_none();
                 if lawful {
-                    *cells = with;
+                    cells.push((m, d, s));
                     got += 1;
                 } else {
                     roster.cells[m][d] = None;
@@ -903,49 +906,54 @@ fn verify(
     days: &[Day],
     cells: &[(usize, usize, usize)],
 ) -> Vec<(usize, usize, usize)> {
-    let mut bad = Vec::new();
-    for (m, mine) in by_member(spec, cells).into_iter().enumerate() {
-        if mine.is_empty() {
-            continue;
-        }
-        // The night cap, when several kinds of night share it unequally.
-        if let Some(most) = spec.staff[m].max_nights {
-            let nights: Vec<(usize, usize)> = mine
-                .iter()
-                .copied()
-                .filter(|(_, s)| spec.shifts[*s].is_night())
-                .collect();
-            if nights.len() as u32 > most
-                && let Some(&(d, s)) = nights.iter().max()
-            {
-                bad.push((m, d, s));
-                continue;
-            }
-        }
-        let before = hours::binding(hours::check(rules, &spec.timeline(m), spec.month));
-        let after = hours::binding(hours::check(
-            rules,
-            &with_roster(spec, days, m, &mine),
-            spec.month,
-        ));
-        let new: Vec<&Breach> = after.iter().filter(|b| !before.contains(b)).collect();
-        if new.is_empty() {
-            continue;
-        }
-        let involved = mine
+    by_member(spec, cells)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(m, mine)| refused(spec, rules, days, m, &mine).map(|(d, s)| (m, d, s)))
+        .collect()
+}
+
+/// The shift of member `m`'s cells `mine` to take out when they break the night cap (when
+/// several kinds of night share it unequally) or a binding rule the member's timeline did
+/// not break before: the last of the duties concerned.
+fn refused(
+    spec: &Spec,
+    rules: &Rules,
+    days: &[Day],
+    m: usize,
+    mine: &[(usize, usize)],
+) -> Option<(usize, usize)> {
+    if mine.is_empty() {
+        return None;
+    }
+    if let Some(most) = spec.staff[m].max_nights {
+        let nights: Vec<(usize, usize)> = mine
             .iter()
             .copied()
-            .filter(|&(d, s)| {
-                let r = reference(spec, &days[d], s);
-                new.iter().any(|b| b.duties.contains(&r))
-            })
-            .max()
-            .or_else(|| mine.iter().copied().max());
-        if let Some((d, s)) = involved {
-            bad.push((m, d, s));
+            .filter(|(_, s)| spec.shifts[*s].is_night())
+            .collect();
+        if nights.len() as u32 > most {
+            return nights.iter().max().copied();
         }
     }
-    bad
+    let before = hours::binding(hours::check(rules, &spec.timeline(m), spec.month));
+    let after = hours::binding(hours::check(
+        rules,
+        &with_roster(spec, days, m, mine),
+        spec.month,
+    ));
+    let new: Vec<&Breach> = after.iter().filter(|b| !before.contains(b)).collect();
+    if new.is_empty() {
+        return None;
+    }
+    mine.iter()
+        .copied()
+        .filter(|&(d, s)| {
+            let r = reference(spec, &days[d], s);
+            new.iter().any(|b| b.duties.contains(&r))
+        })
+        .max()
+        .or_else(|| mine.iter().copied().max())
 }
 
 fn report(
