@@ -418,6 +418,78 @@ pub async fn publish(
         .map_err(said)
 }
 
+/// A duty of a published roster, as its doctor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MyDuty {
+    pub facility: String,
+    pub date: chrono::NaiveDate,
+    pub code: String,
+    pub name: String,
+    pub kind: DutyKind,
+    pub start: chrono::NaiveDateTime,
+    pub end: chrono::NaiveDateTime,
+    /// The roster version it comes from.
+    pub seq: u32,
+}
+
+/// A doctor's duties in the month on the rosters in force (published) in their prefecture,
+/// by start: the doctor themselves, or the centre.
+pub async fn duties_of(
+    store: &dyn Store,
+    who: &Principal,
+    doctor: &DoctorId,
+    month: Month,
+) -> Result<Vec<MyDuty>, AppError> {
+    let d = crate::dispatch::doctor_of(store, doctor)
+        .await?
+        .ok_or_else(|| {
+            rejected(
+                format!("医師 {doctor} は登録されていません"),
+                format!("doctor {doctor} is not in the register"),
+            )
+        })?;
+    let own = who.doctor.as_ref() == Some(doctor);
+    let centre = who.role != Role::Facility
+        && who.role != Role::Doctor
+        && crate::dispatch::may_read(who)
+        && who.scope_pref().is_none_or(|p| p == d.pref);
+    if !own && !centre {
+        return Err(denied());
+    }
+    let mut out = Vec::new();
+    for v in store.published_duty_rosters(d.pref, month.first()).await? {
+        let spec: Spec = crate::from_json(&v.spec, "a stored duty roster")?;
+        let roster: DutyRoster = crate::from_json(&v.result, "a stored duty roster")?;
+        for a in roster
+            .assignments
+            .iter()
+            .filter(|a| a.member == doctor.as_str())
+        {
+            let Some(s) = spec.shifts.iter().find(|s| s.code == a.shift) else {
+                continue;
+            };
+            let facility = spec
+                .facilities
+                .iter()
+                .find(|p| p.id == s.facility)
+                .map_or_else(|| s.facility.clone(), |p| p.name.clone());
+            let duty = s.duty_on(a.date, String::new());
+            out.push(MyDuty {
+                facility,
+                date: a.date,
+                code: s.code.clone(),
+                name: s.name.clone(),
+                kind: s.kind,
+                start: duty.start,
+                end: duty.end,
+                seq: v.seq,
+            });
+        }
+    }
+    out.sort_by_key(|x| (x.start, x.seq));
+    Ok(out)
+}
+
 /// The demo's duty roster: this month's roster of the demo facility account's hospital
 /// (岩手県立釜石病院), its doctors from the register with four synthetic on-call doctors
 /// added, made and published; the next month is left for the facility. Made once: nothing
@@ -783,6 +855,24 @@ mod tests {
             "{:?}",
             t.duties
         );
+        // The doctor sees their duties on the roster in force; another doctor may not.
+        let mine = duties_of(store, &doc, &DoctorId::parse(&doctor).unwrap(), month)
+            .await
+            .unwrap();
+        assert!(
+            mine.iter().any(|x| x.date == night && x.code == "当"),
+            "{mine:?}"
+        );
+        assert!(mine.iter().all(|x| x.seq == v.seq));
+        let mut someone = who(Role::Doctor, None);
+        someone.doctor = DoctorId::parse("DEMO-2018-001").ok();
+        if someone.doctor != doc.doctor {
+            assert!(
+                duties_of(store, &someone, &DoctorId::parse(&doctor).unwrap(), month)
+                    .await
+                    .is_err()
+            );
+        }
         // A new draft of the same month starts from the version, without its own published
         // duties as fixed ones.
         let next = draft(store, &facility, &fid, month).await.unwrap();
