@@ -44,11 +44,17 @@ pub fn may_read(who: &Principal, facility: &FacilityId, pref: PrefCode) -> bool 
             && who.scope_pref().is_none_or(|p| p == pref))
 }
 
+/// Whether the principal may open duty rosters at all: facility accounts (their own
+/// facility's) and the centre's staff.
+pub fn may_open(who: &Principal) -> bool {
+    (who.role == Role::Facility && who.facility.is_some()) || crate::dispatch::may_read(who)
+}
+
 fn denied() -> AppError {
-    rejected(
+    AppError::Denied(crate::access::Denied(Msg::new(
         "この施設の勤務表を扱う権限がありません",
         "you may not work on this facility's duty rosters",
-    )
+    )))
 }
 
 async fn facility(store: &dyn Store, id: &FacilityId) -> Result<Facility, AppError> {

@@ -43,7 +43,7 @@ fn today() -> NaiveDate {
 }
 
 /// The month asked for, else the next one (the one being planned).
-fn month_of(asked: Option<&str>) -> Result<Month, PageError> {
+pub(crate) fn month_of(asked: Option<&str>) -> Result<Month, PageError> {
     match asked.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Month::parse(s).map_err(|_| {
             PageError::BadRequest(Msg::new(
@@ -57,14 +57,15 @@ fn month_of(asked: Option<&str>) -> Result<Month, PageError> {
 
 /// The prefecture of the pages: the user's own, or an administrator's `?pref=` (Iwate, the
 /// demo's, when they give none). A code that is not one is a page that does not exist.
-fn pref_of(who: &Principal, asked: Option<&str>) -> Result<PrefCode, PageError> {
+pub(crate) fn pref_of(who: &Principal, asked: Option<&str>) -> Result<PrefCode, PageError> {
     match asked.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => PrefCode::parse(s).map_err(|_| PageError::NotFound),
         None => Ok(who.pref.unwrap_or_else(chiiki_app::demo::iwate)),
     }
 }
 
-fn suffix(who: &Principal, pref: PrefCode) -> String {
+/// What links carry to stay in a prefecture that is not the user's own: `&pref=03`.
+pub(crate) fn suffix(who: &Principal, pref: PrefCode) -> String {
     if who.pref == Some(pref) {
         String::new()
     } else {

@@ -10,6 +10,7 @@ mod admin;
 pub mod api;
 mod assignments;
 mod dispatch;
+mod duty;
 mod files;
 mod forms;
 mod i18n;
@@ -145,6 +146,9 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/dispatch/runs/{seq}/confirm", post(dispatch::confirm))
         .route("/dispatch/stats", get(dispatch::stats))
         .route("/dispatch/{file}", get(dispatch::file))
+        .route("/duty", get(duty::page).post(duty::make))
+        .route("/duty/{seq}", get(duty::version))
+        .route("/duty/{seq}/publish", post(duty::publish))
         .route("/audit", get(pages::audit))
         .route(
             "/import",

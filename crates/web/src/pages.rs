@@ -45,6 +45,9 @@ pub(crate) struct Chrome {
     pub can_rotation: bool,
     /// Whether the user's own rotation plan is (a doctor's account).
     pub my_rotation: bool,
+    /// Whether the duty rosters are in the navigation: facility accounts (their own) and the
+    /// centre's staff (the prefecture's).
+    pub can_duty: bool,
     /// This page, to come back to after changing a preference.
     pub here: String,
 }
@@ -64,6 +67,7 @@ impl Chrome {
             can_obligations: chiiki_app::obligations::may_read_register_views(p),
             can_rotation: chiiki_app::rotation::may_read(p),
             my_rotation: p.role == chiiki_domain::Role::Doctor && p.doctor.is_some(),
+            can_duty: chiiki_app::duty::may_open(p),
             here: urlencode(uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")),
         }
     }
@@ -84,6 +88,7 @@ impl Chrome {
             can_obligations: false,
             can_rotation: false,
             my_rotation: false,
+            can_duty: false,
             here: "%2F".into(),
         }
     }

@@ -1425,22 +1425,7 @@ async fn a_substitute_request_goes_from_the_facility_to_the_doctor() {
         return;
     };
     let app = App::start().await;
-    chiiki_app::auth::put_account(
-        app.t.store(),
-        &Principal::system("test"),
-        AccountFields {
-            username: Username::parse("kamaishi").unwrap(),
-            display_name: display_name("kamaishi"),
-            role: Role::Facility,
-            pref: PrefCode::new(3).ok(),
-            facility: chiiki_domain::FacilityId::parse("R7-0306-14").ok(),
-            doctor: None,
-            disabled: false,
-        },
-        Some(PASSWORD),
-    )
-    .await
-    .unwrap();
+    kamaishi_account(&app).await;
     let today = chrono::Local::now().date_naive();
     let first = today
         .with_day(1)
@@ -1538,5 +1523,128 @@ async fn a_substitute_request_goes_from_the_facility_to_the_doctor() {
     b.goto(&app.url(&format!("/dispatch?month={month}"))).await;
     let row = b.wait_for_text("#requests tbody tr", "派遣決定").await;
     assert!(row.contains("DEMO-2018-001"), "{row}");
+    b.close().await;
+}
+
+/// The facility account of 岩手県立釜石病院 (the demo's facility), `kamaishi`.
+async fn kamaishi_account(app: &App) {
+    chiiki_app::auth::put_account(
+        app.t.store(),
+        &Principal::system("test"),
+        AccountFields {
+            username: Username::parse("kamaishi").unwrap(),
+            display_name: display_name("kamaishi"),
+            role: Role::Facility,
+            pref: PrefCode::new(3).ok(),
+            facility: chiiki_domain::FacilityId::parse("R7-0306-14").ok(),
+            doctor: None,
+            disabled: false,
+        },
+        Some(PASSWORD),
+    )
+    .await
+    .unwrap();
+}
+
+/// Duty rosters end to end: 岩手県立釜石病院 opens 勤務表 (the next month's draft from the
+/// register), adds a synthetic person who asks for the 10th off, makes the roster, finds the
+/// person's row in the grid with the 10th empty, and publishes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facility_makes_and_publishes_a_duty_roster() {
+    use chrono::Datelike;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = App::start().await;
+    kamaishi_account(&app).await;
+    let first = chrono::Local::now()
+        .date_naive()
+        .with_day(1)
+        .unwrap()
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap();
+    let tenth = (first + chrono::Duration::days(9)).to_string();
+
+    b.log_in(&app, "kamaishi").await;
+    b.click("header.site nav a[href='/duty']").await;
+    b.wait_for_path("/duty").await;
+    b.find("#roster-form").await;
+    assert_eq!(
+        b.value("#roster-form input[name=month]").await,
+        first.format("%Y-%m").to_string()
+    );
+    b.phone_screenshot("duty-form", Some("#staff")).await;
+    // The first blank row of the staff table takes the new person.
+    let rows = b.all("#staff tbody tr").await.len();
+    let mut blank = None;
+    for i in 0..rows {
+        if b.value(&format!("#staff input[name='staff.{i}.id']"))
+            .await
+            .is_empty()
+        {
+            blank = Some(i);
+            break;
+        }
+    }
+    let i = blank.expect("a blank row to add a person");
+    assert!(i > 0, "the register's doctors come first");
+    b.type_into(&format!("#staff input[name='staff.{i}.id']"), "S-9")
+        .await;
+    b.type_into(&format!("#staff input[name='staff.{i}.name']"), "合成 花子")
+        .await;
+    // A day the month does not have is said where it is; the form keeps what was typed.
+    b.type_into(&format!("#staff input[name='staff.{i}.off']"), "10, 32")
+        .await;
+    b.screenshot("duty-form").await;
+    b.click("#make").await;
+    let said = b
+        .wait_for_text("#problems", "32 はこの月の日ではありません")
+        .await;
+    assert!(
+        said.contains(&format!("職員 {} 行目 休み希望（日）", i + 1)),
+        "{said}"
+    );
+    let off = format!("#staff input[name='staff.{i}.off']");
+    assert_eq!(b.value(&off).await, "10, 32");
+    assert_eq!(b.attr(&off, "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(
+        b.value(&format!("#staff input[name='staff.{i}.name']"))
+            .await,
+        "合成 花子"
+    );
+    b.screenshot("duty-form-problem").await;
+    b.type_into(&off, "10").await;
+    b.click("#make").await;
+    b.wait_for_path("/duty/1").await;
+
+    // The grid: the person's row, the 10th empty, the request granted.
+    let row = "#grid tbody tr[data-member='S-9']";
+    let who = b.text(&format!("{row} th")).await;
+    assert!(who.contains("合成 花子"), "{who}");
+    let cells = b.all(&format!("{row} td.cell")).await;
+    let days = (first.checked_add_months(chrono::Months::new(1)).unwrap() - first).num_days();
+    assert_eq!(cells.len() as i64, days);
+    let tenth_cell = format!("{row} td[data-date='{tenth}']");
+    assert_eq!(b.text(&tenth_cell).await, "");
+    assert!(
+        b.attr(&tenth_cell, "class")
+            .await
+            .unwrap_or_default()
+            .contains("asked-off")
+    );
+    let requests = b.text("#requests tbody").await;
+    assert!(
+        requests.contains("合成 花子") && requests.contains("反映"),
+        "{requests}"
+    );
+    assert_eq!(b.text("#state").await, "下書き");
+    b.screenshot("duty-version").await;
+    b.phone_screenshot("duty-version", Some("#grid")).await;
+
+    // Published.
+    b.click("#publish-form button[type=submit]").await;
+    b.wait_for_text("#notice", "公開しました").await;
+    assert_eq!(b.text("#state").await, "公開済み");
+    assert!(b.all("#publish-form").await.is_empty());
     b.close().await;
 }

@@ -2206,10 +2206,10 @@ fn dispatch_day() -> (String, String) {
     (first.format("%Y-%m").to_string(), day.to_string())
 }
 
-async fn post_form(
+async fn post_form<F: serde::Serialize + ?Sized>(
     c: &reqwest::Client,
     url: &str,
-    form: &[(&str, &str)],
+    form: &F,
 ) -> (StatusCode, String, String) {
     let r = c.post(url).form(form).send().await.unwrap();
     let status = r.status();
@@ -2472,4 +2472,363 @@ async fn dispatch_keeps_to_roles_prefectures_and_the_csrf_token() {
     let (st, body) = get(&iwate, &format!("{base}/dispatch?month=2026-13")).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(body.contains("2026-13"));
+}
+
+/// Text of an HTML attribute value as the browser reads it.
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The value of attribute `name` in a tag's text (`<input name="x" value="y">`).
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let i = tag.find(&key)? + key.len();
+    let rest = &tag[i..];
+    Some(unescape(&rest[..rest.find('"')?]))
+}
+
+/// The fields a browser would send with the form whose opening tag contains `opening`:
+/// every named input with its value, every select with its chosen option.
+fn form_fields(html: &str, opening: &str) -> Vec<(String, String)> {
+    let start = html.find(opening).expect("the form");
+    let body = &html[start..start + html[start..].find("</form>").unwrap()];
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+        if tag.starts_with("input ") {
+            if let Some(name) = attribute(tag, "name") {
+                out.push((name, attribute(tag, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("select ") {
+            let name = attribute(tag, "name").unwrap();
+            let select = &rest[..rest.find("</select>").unwrap()];
+            let options: Vec<&str> = select.split("<option ").skip(1).collect();
+            let chosen = options
+                .iter()
+                .find(|o| o[..o.find('>').unwrap()].contains("selected"))
+                .or(options.first())
+                .and_then(|o| attribute(&format!(" {o}"), "value"))
+                .unwrap_or_default();
+            out.push((name, chosen));
+        }
+    }
+    out
+}
+
+fn set(form: &mut [(String, String)], name: &str, value: &str) {
+    let f = form
+        .iter_mut()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("no field {name}"));
+    f.1 = value.to_string();
+}
+
+fn value_of<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Duty rosters in the browser's terms, on both back ends: the facility opens the month's
+/// draft (the register's doctors and the usual shifts), adds three synthetic people with
+/// leave and requests, makes the roster and reads its grid, downloads it, publishes it; a
+/// wrong day is said where it is with the form kept; forms without the token, another
+/// facility and a doctor are refused.
+#[tokio::test]
+async fn a_duty_roster_is_drafted_made_published_and_downloaded() {
+    use chrono::Datelike;
+    for t in testing::all().await {
+        let name = t.name();
+        let s = spawn_quick(t).await;
+        let base = &s.base;
+        account(
+            &s._t,
+            "morioka",
+            Role::Facility,
+            Some(3),
+            Some("R7-0301-14"),
+            None,
+        )
+        .await;
+        let first = chrono::Local::now()
+            .date_naive()
+            .with_day(1)
+            .unwrap()
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap();
+        let month = first.format("%Y-%m").to_string();
+        let days = (first.checked_add_months(chrono::Months::new(1)).unwrap() - first).num_days();
+
+        // A doctor of the facility reported overtime at another employer: the form says so.
+        chiiki_app::dispatch::report_hours(
+            s._t.store(),
+            &Principal::system("test"),
+            chiiki_app::dispatch::HoursInput {
+                doctor: DoctorId::parse("DEMO-2013-012").unwrap(),
+                employer: "R7-0301-01".into(),
+                month: chiiki_app::dispatch::Month::of(first),
+                month_hours: 20.0,
+                year_hours: 200.0,
+                interview: None,
+            },
+        )
+        .await
+        .unwrap();
+
+        // The facility sees 勤務表 in its navigation, and the next month's draft.
+        let facility = logged_in(base, "kamaishi").await;
+        let (_, home) = get(&facility, &format!("{base}/")).await;
+        assert!(home.contains(r#"<a href="/duty""#), "{name}");
+        let (st, page) = get(&facility, &format!("{base}/duty")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        assert!(page.contains(r#"id="roster-form""#) && page.contains(r#"id="no-versions""#));
+        let mut form = form_fields(&page, r#"<form method="post" action="/duty""#);
+        assert!(
+            page.contains("他の勤務先の時間外 当月 20.0 h / 年度 200.0 h"),
+            "{name}: the hours reported elsewhere are noted"
+        );
+        assert_eq!(value_of(&form, "month"), month, "{name}");
+        assert_eq!(value_of(&form, "shift.0.code"), "日");
+        assert_eq!(value_of(&form, "shift.2.code"), "当");
+        assert_eq!(
+            value_of(&form, "shift.3.code"),
+            "",
+            "blank rows to add shifts"
+        );
+        let doctors: Vec<String> = (0..)
+            .map(|i| value_of(&form, &format!("staff.{i}.id")).to_string())
+            .take_while(|id| !id.is_empty())
+            .collect();
+        assert!(!doctors.is_empty(), "{name}: the register's doctors");
+        assert!(
+            doctors.iter().all(|d| d.starts_with("DEMO-")),
+            "{doctors:?}"
+        );
+        let n = doctors.len();
+        let names: Vec<String> = (0..n)
+            .map(|i| value_of(&form, &format!("staff.{i}.name")).to_string())
+            .collect();
+        // Three synthetic people in the blank rows: leave, a day off asked, a night asked.
+        for (k, (id, who)) in [
+            ("S-1", "合成 花子"),
+            ("S-2", "合成 太郎"),
+            ("S-3", "合成 次郎"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            set(&mut form, &format!("staff.{}.id", n + k), id);
+            set(&mut form, &format!("staff.{}.name", n + k), who);
+            set(&mut form, &format!("staff.{}.nights", n + k), "4");
+        }
+        set(&mut form, &format!("staff.{n}.leave"), "3, 4, 21-23");
+        set(&mut form, &format!("staff.{}.off", n + 1), "10");
+        set(&mut form, &format!("staff.{}.on", n + 2), "12:当");
+        set(&mut form, "title", "釜石病院 医局 勤務表（合成）");
+
+        // Without the token: refused, nothing made.
+        let no_token: Vec<(String, String)> =
+            form.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+        let r = facility
+            .post(format!("{base}/duty"))
+            .form(&no_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{name}");
+        let count = || async {
+            s._t.store()
+                .list_duty_rosters(PrefCode::new(3).unwrap(), None, None)
+                .await
+                .unwrap()
+                .len()
+        };
+        assert_eq!(count().await, 0, "{name}");
+
+        // A day that is not one of the month: said where it is, the form kept (422).
+        let mut wrong = form.clone();
+        set(&mut wrong, "staff.0.leave", "5, 40");
+        let r = facility
+            .post(format!("{base}/duty"))
+            .form(&wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("職員 1 行目 休暇（日）: 40 はこの月の日ではありません"),
+            "{name}: {body}"
+        );
+        assert!(body.contains(&format!("1〜{days} の日にち")), "{name}");
+        assert!(body.contains(r#"value="5, 40""#) && body.contains("合成 花子"));
+        // The cell is marked for the eye and for screen readers.
+        let cell = &body[body.find(r#"name="staff.0.leave" value="5, 40""#).unwrap()..];
+        assert!(cell[..cell.find('>').unwrap()].contains(r#"aria-invalid="true""#));
+        // An unknown shift in a request, too.
+        let mut wrong = form.clone();
+        set(&mut wrong, &format!("staff.{}.on", n + 2), "12:夜");
+        let (st, _, body) = post_form(&facility, &format!("{base}/duty"), &wrong).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(
+            body.contains(&format!(
+                "職員 {} 行目 勤務希望: 勤務「夜」はこの勤務表にありません",
+                n + 3
+            )),
+            "{name}"
+        );
+        // A problem the roster model finds (an id given twice) is said at its row, too.
+        let mut wrong = form.clone();
+        set(&mut wrong, &format!("staff.{}.id", n + 1), "S-1");
+        let (st, _, body) = post_form(&facility, &format!("{base}/duty"), &wrong).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(
+            body.contains(&format!("職員 {} 行目 職員ID: ", n + 2)) && body.contains("重複"),
+            "{name}"
+        );
+        assert_eq!(count().await, 0, "{name}");
+
+        // Made: the version's page with the grid.
+        let (st, to, _) = post_form(&facility, &format!("{base}/duty"), &form).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(to, "/duty/1", "{name}");
+        let (st, page) = get(&facility, &format!("{base}/duty/1")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        assert!(page.contains("釜石病院 医局 勤務表（合成）") && page.contains(r#"id="grid""#));
+        assert!(page.contains(r#"id="publish-form""#), "{name}");
+        let grid = &page[page.find(r#"id="grid""#).unwrap()..];
+        let grid = &grid[..grid.find("</table>").unwrap()];
+        assert_eq!(
+            grid.matches(r#"<th scope="col" class="day"#).count() as i64,
+            days,
+            "{name}: a column per day"
+        );
+        for who in names
+            .iter()
+            .map(String::as_str)
+            .chain(["合成 花子", "合成 太郎", "合成 次郎"])
+        {
+            assert!(grid.contains(who), "{name}: {who} in the grid");
+        }
+        // Leave shows as 休 on the leave days, the first row of S-1.
+        let row = &grid[grid.find(r#"data-member="S-1""#).unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert_eq!(row.matches(">休</td>").count(), 5, "{name}: {row}");
+        assert!(page.contains(r#"id="requests""#) && page.contains(r#"id="cover""#));
+
+        // Downloads: the workbook, and the grid as CSV with a column per day.
+        let r = facility
+            .get(format!("{base}/duty/1.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"), "{name}");
+        let r = facility
+            .get(format!("{base}/duty/1.csv"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let csv = r.text().await.unwrap();
+        let header = csv.trim_start_matches('\u{feff}').lines().next().unwrap();
+        assert!(
+            header.starts_with("職員ID,氏名,1 (") && header.contains(&format!(",{days} (")),
+            "{name}: {header}"
+        );
+        assert!(csv.contains("S-1,合成 花子,"), "{name}");
+
+        // Another facility reads and publishes none of it; a doctor has no roster pages.
+        let other = logged_in(base, "morioka").await;
+        let (st, _) = get(&other, &format!("{base}/duty/1")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{name}");
+        let (st, _) = get(&other, &format!("{base}/duty/1.csv")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{name}");
+        let (_, page) = get(&other, &format!("{base}/duty")).await;
+        let token = csrf_of(&page);
+        let (st, _, _) = post_form(
+            &other,
+            &format!("{base}/duty/1/publish"),
+            &[("csrf", token.as_str()), ("pref", "03")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{name}");
+        let doctor = logged_in(base, "doctor").await;
+        let (_, home) = get(&doctor, &format!("{base}/")).await;
+        assert!(!home.contains(r#"href="/duty""#), "{name}");
+        let (st, _) = get(&doctor, &format!("{base}/duty")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{name}");
+        let (st, _) = get(&doctor, &format!("{base}/duty/1")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{name}");
+
+        // Published, with a notice; the button is gone; publishing again is said on the page.
+        let token = value_of(&form, "csrf").to_string();
+        let (st, _, _) = post_form(
+            &facility,
+            &format!("{base}/duty/1/publish"),
+            &[("pref", "03")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{name}: no token");
+        let publish = [("csrf", token.as_str()), ("pref", "03")];
+        let (st, to, _) = post_form(&facility, &format!("{base}/duty/1/publish"), &publish).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(to, "/duty/1?done=published");
+        let (_, page) = get(&facility, &format!("{base}{to}")).await;
+        assert!(
+            page.contains(r#"id="notice""#) && page.contains("公開しました"),
+            "{name}"
+        );
+        assert!(page.contains(r#"id="published""#) && !page.contains(r#"id="publish-form""#));
+        let (st, _, body) = post_form(&facility, &format!("{base}/duty/1/publish"), &publish).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains(r#"id="problem""#), "{name}");
+        // The month lists the version, published; the centre reads it too.
+        let (_, page) = get(&facility, &format!("{base}/duty?month={month}")).await;
+        assert!(
+            page.contains(r#"id="version-1""#) && page.contains("公開済み"),
+            "{name}"
+        );
+        let centre = logged_in(base, "iwate").await;
+        let (st, page) = get(&centre, &format!("{base}/duty")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        assert!(
+            page.contains(r#"<option value="R7-0306-14""#) && page.contains(r#"id="choose""#),
+            "{name}: the centre chooses the facility"
+        );
+        let (st, page) = get(
+            &centre,
+            &format!("{base}/duty?facility=R7-0306-14&month={month}"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        assert!(page.contains(r#"id="version-1""#) && page.contains(r#"id="roster-form""#));
+        let (st, _) = get(&centre, &format!("{base}/duty/1")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        // Another prefecture's coordinator: not theirs.
+        let miyagi = logged_in(base, "miyagi").await;
+        let (st, _) = get(&miyagi, &format!("{base}/duty/1?pref=03")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{name}");
+        let (st, _) = get(
+            &miyagi,
+            &format!("{base}/duty?facility=R7-0306-14&month={month}"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{name}");
+        assert_eq!(count().await, 1, "{name}");
+    }
 }
