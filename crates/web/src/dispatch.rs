@@ -208,6 +208,8 @@ struct MonthPage {
     offer: OfferForm,
     offers: Vec<OfferLine>,
     dispatches: Vec<DispatchLine>,
+    /// Duties on the published duty rosters of the month: facility, when, shift.
+    rostered: Vec<(String, String, String)>,
     my_hours: Option<HoursLine>,
     reports: Vec<(String, String, String, String)>,
 }
@@ -352,6 +354,7 @@ async fn month_page(
     // A doctor's own part.
     let mut offers = Vec::new();
     let mut dispatches = Vec::new();
+    let mut rostered = Vec::new();
     let mut my_hours = None;
     let mut reports = Vec::new();
     let doctor = who.doctor.clone().filter(|_| who.role == Role::Doctor);
@@ -380,6 +383,13 @@ async fn month_page(
                     .worked_minutes
                     .map_or(String::new(), |m| m.to_string()),
             });
+        }
+        for d in chiiki_app::duty::duties_of(store, who, me, month).await? {
+            rostered.push((
+                d.facility,
+                when(&chrome, d.start, d.end),
+                format!("{} {} · {}", d.code, d.name, d.kind.label(lang)),
+            ));
         }
         let (h, list) = dx::my_hours(store, who, me, month).await?;
         my_hours = Some(hours_line(&h, lang));
@@ -433,6 +443,7 @@ async fn month_page(
         }),
         offers,
         dispatches,
+        rostered,
         my_hours,
         reports,
         chrome,

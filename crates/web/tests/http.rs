@@ -2797,6 +2797,32 @@ async fn a_duty_roster_is_drafted_made_published_and_downloaded() {
         let (st, _, body) = post_form(&facility, &format!("{base}/duty/1/publish"), &publish).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
         assert!(body.contains(r#"id="problem""#), "{name}");
+        // A doctor on the roster sees their duties of the roster in force on their month's
+        // page, as many as the roster gives them.
+        account(
+            &s._t,
+            "dr2013",
+            Role::Doctor,
+            Some(3),
+            None,
+            Some("DEMO-2013-012"),
+        )
+        .await;
+        let theirs = chiiki_app::duty::duties_of(
+            s._t.store(),
+            &Principal::system("test"),
+            &DoctorId::parse("DEMO-2013-012").unwrap(),
+            chiiki_app::dispatch::Month::of(first),
+        )
+        .await
+        .unwrap();
+        assert!(!theirs.is_empty(), "{name}");
+        let dr = logged_in(base, "dr2013").await;
+        let (st, page) = get(&dr, &format!("{base}/dispatch?month={month}")).await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+        let table = &page[page.find(r#"id="my-rostered""#).expect("the duties")..];
+        let table = &table[..table.find("</table>").unwrap()];
+        assert_eq!(table.matches("<tr><td>").count(), theirs.len(), "{name}");
         // The month lists the version, published; the centre reads it too.
         let (_, page) = get(&facility, &format!("{base}/duty?month={month}")).await;
         assert!(
