@@ -413,7 +413,10 @@ pub(crate) async fn facility_of(
     })
 }
 
-pub(crate) async fn doctor_of(store: &dyn Store, id: &DoctorId) -> Result<Option<Doctor>, AppError> {
+pub(crate) async fn doctor_of(
+    store: &dyn Store,
+    id: &DoctorId,
+) -> Result<Option<Doctor>, AppError> {
     Ok(match store.get(Entity::Doctors, id.as_str()).await? {
         Some(Record::Doctor(d)) => Some(d),
         _ => None,

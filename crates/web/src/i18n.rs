@@ -974,7 +974,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("dispatch.travel", "移動（分）", "Travel (min)"),
     ("dispatch.cancel", "取り消す", "Cancel"),
     ("dispatch.mine", "私の派遣", "My dispatches"),
-    ("dispatch.rostered", "勤務表（公開済み）の勤務", "Duties on the published duty rosters"),
+    (
+        "dispatch.rostered",
+        "勤務表（公開済み）の勤務",
+        "Duties on the published duty rosters",
+    ),
     (
         "dispatch.no_dispatches",
         "確定した派遣はありません。",
