@@ -2,6 +2,7 @@
 //! algorithms. The web server and the CLI call these and never duplicate them.
 
 pub mod access;
+pub mod alliance;
 pub mod analysis;
 pub mod assignments;
 pub mod audit;
@@ -77,7 +78,8 @@ pub(crate) fn from_json<T: for<'de> serde::Deserialize<'de>>(
 pub type DemoAccount = (chiiki_domain::Username, chiiki_domain::Role, String);
 
 /// Loads the demo into an empty store (actor `demo`) — the register and the placement round
-/// of the year after its histories, with requests and preferences — and returns how many
+/// of the year after its histories, with requests and preferences, and Chiba's alliance
+/// 東葛南部メディカルアライアンス with its four member corporations — and returns how many
 /// register records it loaded.
 pub async fn load_demo(store: &dyn Store) -> Result<u64, AppError> {
     if store.counts().await?.values().any(|n| *n > 0) {
@@ -91,6 +93,7 @@ pub async fn load_demo(store: &dyn Store) -> Result<u64, AppError> {
         .apply("demo", changes, chiiki_store::Mode::Commit)
         .await?;
     placement::demo_round(store).await?;
+    alliance::load_demo(store).await?;
     Ok(applied.total_created())
 }
 

@@ -10,7 +10,7 @@ use anyhow::Context;
 use chiiki_app::AppError;
 use chiiki_app::register::{self, ImportReport, Source};
 use chiiki_domain::{
-    AreaCode, Entity, Explain, FacilityId, Lang, PrefCode, Record, RegisterStatus,
+    AllianceId, AreaCode, Entity, Explain, FacilityId, Lang, PrefCode, Record, RegisterStatus,
 };
 use chiiki_store::{Paging, Store};
 use chiiki_tabular::Format;
@@ -73,7 +73,8 @@ enum Command {
     },
     /// Export all records of one kind to a CSV or XLSX file (format from the extension).
     Export { entity: String, file: PathBuf },
-    /// List records of one kind.
+    /// List records of one kind (or `alliance-members`: the member corporations of the
+    /// regional medical alliances, on `--on`, by default today).
     List {
         entity: String,
         #[command(flatten)]
@@ -258,6 +259,12 @@ struct ListArgs {
     /// At most this many records.
     #[arg(long)]
     limit: Option<u64>,
+    /// alliance-members: the alliance's id (e.g. 12-TOKATSU-NANBU); all alliances when absent.
+    #[arg(long)]
+    alliance: Option<String>,
+    /// alliance-members: the members on this day (ISO or 和暦); today when absent.
+    #[arg(long)]
+    on: Option<String>,
 }
 
 /// A failure the user caused (exit code 2) rather than one of the system (exit code 1).
@@ -586,6 +593,57 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{n}件を書き出しました / exported {n} records to {}",
                 file.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List {
+            entity: e,
+            filter,
+            output,
+        } if e == "alliance-members" => {
+            let store = open(&cli.db).await?;
+            let alliance = parse(
+                filter
+                    .alliance
+                    .as_deref()
+                    .map(AllianceId::parse)
+                    .transpose(),
+            )?;
+            let on = match filter.on.as_deref() {
+                Some(text) => {
+                    chiiki_domain::parse_date(text).map_err(|e| bad(format!("--on {text}: {e}")))?
+                }
+                None => chrono::Local::now().date_naive(),
+            };
+            let members = chiiki_app::alliance::members(
+                store.as_ref(),
+                &cli_principal(),
+                alliance.as_ref(),
+                Some(on),
+            )
+            .await
+            .map_err(|e| match (e, &alliance) {
+                (AppError::Store(chiiki_store::StoreError::Missing { .. }), Some(id)) => bad(
+                    format!("連携推進法人「{id}」は見つかりません / no alliance with id '{id}'"),
+                ),
+                (e, _) => e.into(),
+            })?;
+            let sheet = chiiki_app::alliance::members_sheet(&members);
+            let bytes = match cli.format.unwrap_or(OutputFormat::Table) {
+                OutputFormat::Json => roster::json_bytes(&members)?,
+                OutputFormat::Csv => chiiki_tabular::sheet_to_csv(&sheet)?,
+                OutputFormat::Xlsx => {
+                    binary_destination(output.as_deref())?;
+                    chiiki_tabular::sheets_to_xlsx("地域医療連携推進法人 参加法人", &[sheet])?
+                }
+                OutputFormat::Table => format!(
+                    "{}\n参加法人 {}件（{on}時点） / {} member corporations on {on}\n",
+                    roster::sheet_table(&sheet),
+                    members.len(),
+                    members.len()
+                )
+                .into_bytes(),
+            };
+            write_out(&bytes, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::List {

@@ -670,7 +670,7 @@ fn duty_file(
 }
 
 /// A sheet as a terminal table.
-fn sheet_table(sheet: &Sheet) -> Table {
+pub(crate) fn sheet_table(sheet: &Sheet) -> Table {
     let mut t = Table::new();
     t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
     t.set_header(sheet.headers.clone());
@@ -680,7 +680,7 @@ fn sheet_table(sheet: &Sheet) -> Table {
     t
 }
 
-fn json_bytes<T: serde::Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn json_bytes<T: serde::Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
     Ok(format!("{}\n", serde_json::to_string_pretty(value)?).into_bytes())
 }
 

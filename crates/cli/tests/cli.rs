@@ -1311,3 +1311,58 @@ fn roster_duty_makes_the_documented_example_and_names_a_specs_mistakes() {
         "{said}"
     );
 }
+
+#[test]
+fn alliance_members_of_the_demo_are_listed_with_the_day_each_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let csv = ok(&chiiki(
+        &db,
+        &["list", "alliance-members", "--format", "csv"],
+    ));
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "alliance,corporation,joined,left,facilities_count,facilities"
+    );
+    assert_eq!(lines.len(), 5, "{csv}");
+    let seikei = lines
+        .iter()
+        .find(|l| l.contains("医療法人社団誠馨会"))
+        .expect("医療法人社団誠馨会 is a member");
+    assert!(
+        seikei.contains("2025-04-01") && seikei.contains("セコメディック病院"),
+        "{seikei}"
+    );
+    let hakuu = lines.iter().find(|l| l.contains("白羽会")).unwrap();
+    assert!(hakuu.contains("2024-09-17,,8,"), "{hakuu}");
+    assert!(hakuu.contains("つばさ在宅クリニック、つばさ在宅クリニック西船橋"));
+
+    // The day before 誠馨会 joined, three members; an unknown alliance is bad input.
+    let before = ok(&chiiki(
+        &db,
+        &[
+            "list",
+            "alliance-members",
+            "--alliance",
+            "12-TOKATSU-NANBU",
+            "--on",
+            "令和7年3月31日",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert_eq!(before.lines().count(), 4, "{before}");
+    assert!(!before.contains("誠馨会"));
+    let json: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &["list", "alliance-members", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 4);
+    let table = ok(&chiiki(&db, &["list", "alliance-members"]));
+    assert!(table.contains("医療法人弘仁会"), "{table}");
+    let missing = chiiki(&db, &["list", "alliance-members", "--alliance", "NONE"]);
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -362,6 +362,13 @@ identifier!(
     ProgrammeId, "プログラムID", "programme id"
 );
 identifier!(
+    /// The identifier of a regional medical alliance (地域医療連携推進法人): by convention
+    /// the prefecture's two digits and a short romanised name in capitals, `12-TOKATSU-NANBU`
+    /// (東葛南部メディカルアライアンス, Chiba); any identifier of 1–40 letters, digits, `-`, `_`
+    /// or `.` is accepted.
+    AllianceId, "連携推進法人ID", "alliance id"
+);
+identifier!(
     /// The identifier of an assignment.
     AssignmentId, "勤務ID", "assignment id"
 );

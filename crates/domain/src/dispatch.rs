@@ -98,7 +98,7 @@ fn skills(list: &[String]) -> Result<(), ValueError> {
     Ok(())
 }
 
-fn note(text: &str) -> Result<(), ValueError> {
+pub(crate) fn note(text: &str) -> Result<(), ValueError> {
     if text.chars().count() > 1000 {
         return Err(invalid(
             format!("{}…", text.chars().take(20).collect::<String>()),

@@ -93,6 +93,19 @@ labelled_enum!(
 );
 
 labelled_enum!(
+    /// What a facility of an alliance's member corporation is, as the alliance lists it.
+    MemberFacilityKind, "参加施設種別", "member facility kind" {
+        Hospital = ("hospital", "病院", "Hospital"),
+        Clinic = ("clinic", "診療所", "Clinic", "クリニック", "医院"),
+        DentalClinic = ("dental_clinic", "歯科診療所", "Dental clinic", "歯科医院"),
+        VisitingNursing = ("visiting_nursing", "訪問看護ステーション", "Visiting nursing station"),
+        CareFacility = ("care_facility", "介護施設", "Care facility", "介護老人保健施設", "サービス付き高齢者向け住宅"),
+        HomeCareSupport = ("home_care_support", "居宅介護支援事業所", "Home-care support office", "居宅介護支援センター"),
+        Other = ("other", "その他", "Other"),
+    }
+);
+
+labelled_enum!(
     /// The facility group a programme's rules speak of.
     FacilityGroup, "施設群", "facility group" {
         University = ("university", "大学", "University"),

@@ -8,6 +8,7 @@
 //! also when deserialised.
 
 pub mod account;
+pub mod alliance;
 pub mod assignment;
 pub mod codes;
 pub mod date;
@@ -29,11 +30,15 @@ pub mod text;
 pub mod time;
 
 pub use account::{Account, AccountFields, Role, Username};
+pub use alliance::{
+    Alliance, AllianceFields, AllianceMember, AllianceMemberFields, MemberFacility,
+};
 pub use assignment::{
     Assignment, AssignmentFields, OverFullTime, Overload, Workplace, over_full_time, overloads,
 };
 pub use codes::{
-    AreaCode, AssignmentId, DoctorId, FacilityId, LgCode, PrefCode, ProgrammeId, SchemeId,
+    AllianceId, AreaCode, AssignmentId, DoctorId, FacilityId, LgCode, PrefCode, ProgrammeId,
+    SchemeId,
 };
 pub use date::{NaiveDate, format_iso, format_wareki, parse_date};
 pub use dispatch::{
@@ -45,8 +50,8 @@ pub use entity::{Entity, Record};
 pub use error::{ValueError, normalize};
 pub use facility::{Facility, FacilityFields};
 pub use labels::{
-    AssignmentKind, DutyKind, EmergencyLevel, FacilityGroup, FacilityKind, RegisterStatus, Sex,
-    Specialty, Urgency, WorkHourLevel,
+    AssignmentKind, DutyKind, EmergencyLevel, FacilityGroup, FacilityKind, MemberFacilityKind,
+    RegisterStatus, Sex, Specialty, Urgency, WorkHourLevel,
 };
 pub use name::{Email, Kana, Name, Phone};
 pub use placement::{

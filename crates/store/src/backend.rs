@@ -11,10 +11,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chiiki_domain::dispatch::first_of_month;
 use chiiki_domain::{
-    Account, Adoption, AreaCode, Assignment, Decision, Dispatch, DispatchOffer, DispatchRequest,
-    DispatchRun, Doctor, DoctorId, DutyRosterVersion, Entity, Facility, FacilityId, HoursReport,
-    Municipality, NaiveDate, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme,
-    Publication, Record, RequestState, Round, RoundId, Run, Scheme, SecondaryArea, Username,
+    Account, Adoption, Alliance, AllianceId, AllianceMember, AreaCode, Assignment, Decision,
+    Dispatch, DispatchOffer, DispatchRequest, DispatchRun, Doctor, DoctorId, DutyRosterVersion,
+    Entity, Facility, FacilityId, HoursReport, Municipality, NaiveDate, PlanVersion, PostRequest,
+    PrefCode, PreferenceList, Programme, Publication, Record, RequestState, Round, RoundId, Run,
+    Scheme, SecondaryArea, Username,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -886,6 +887,13 @@ macro_rules! impl_store {
                 Ok(out)
             }
 
+            /// The record of `T::TABLE` whose `id` column is `id`, if any.
+            async fn placement_by_id<T: Placement>(&self, id: String) -> Result<Option<T>, StoreError> {
+                let sql = trusted(format!("SELECT id, data FROM {} WHERE id = $1", T::TABLE));
+                let rows = self.placements(sqlx::query(sql).bind(id)).await?;
+                Ok(rows.into_iter().next())
+            }
+
             /// Creates or replaces a request or a preference list `x`, entered by `owner`.
             async fn put_input<T: Placement>(
                 &self,
@@ -946,6 +954,68 @@ macro_rules! impl_store {
                 Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            /// Creates or replaces the keyed record `x` inside the transaction: `keys` are its key
+            /// columns and `cols` the other columns kept beside `data`, with their values. A
+            /// record equal to the stored one writes nothing; otherwise its audit event (in the
+            /// prefecture `pref`) is written too.
+            async fn upsert_keyed<T: Placement>(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                actor: &str,
+                x: &T,
+                pref: PrefCode,
+                keys: Vec<(&'static str, Val)>,
+                cols: Vec<(&'static str, Val)>,
+            ) -> Result<(), StoreError> {
+                let data = placement_data(x)?;
+                let mut qb = QueryBuilder::<$db>::new(format!("SELECT data FROM {}", T::TABLE));
+                for (i, (k, v)) in keys.iter().enumerate() {
+                    qb.push(if i == 0 { " WHERE " } else { " AND " });
+                    qb.push(*k);
+                    qb.push(" = ");
+                    Self::push_val(&mut qb, v.clone());
+                }
+                qb.push(Self::FOR_UPDATE);
+                let before: Option<Value> = match qb.build().fetch_optional(&mut **tx).await? {
+                    Some(r) => Some(r.try_get::<Json<Value>, _>(0)?.0),
+                    None => None,
+                };
+                if before.as_ref() == Some(&data) {
+                    return Ok(());
+                }
+                let names: Vec<&str> = keys.iter().chain(&cols).map(|(k, _)| *k).collect();
+                let key_names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "INSERT INTO {} ({}, data) VALUES (",
+                    T::TABLE,
+                    names.join(", ")
+                ));
+                for (_, v) in keys.into_iter().chain(cols) {
+                    Self::push_val(&mut qb, v);
+                    qb.push(", ");
+                }
+                qb.push_bind(Json(data.clone()));
+                let updates: Vec<String> = names[key_names.len()..]
+                    .iter()
+                    .chain(&["data"])
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect();
+                qb.push(format!(
+                    ") ON CONFLICT ({}) DO UPDATE SET {}",
+                    key_names.join(", "),
+                    updates.join(", ")
+                ));
+                qb.build().execute(&mut **tx).await?;
+                let event = PendingAudit {
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: T::TABLE,
+                    key: x.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before,
+                    after: Some(data),
+                };
+                Self::write_audit(tx, actor, chrono::Utc::now(), &[event]).await
             }
 
             /// The work of [`Store::apply`] inside its transaction: deletions, then the puts
@@ -1516,10 +1586,7 @@ macro_rules! impl_store {
             }
 
             async fn get_round(&self, id: RoundId) -> Result<Option<Round>, StoreError> {
-                let rows = self
-                    .placements(sqlx::query("SELECT id, data FROM placement_rounds WHERE id = $1").bind(id.to_string()))
-                    .await?;
-                Ok(rows.into_iter().next())
+                self.placement_by_id(id.to_string()).await
             }
 
             async fn list_rounds(&self, pref: Option<PrefCode>) -> Result<Vec<Round>, StoreError> {
@@ -2450,6 +2517,77 @@ macro_rules! impl_store {
                     }
                 }
                 Ok(out)
+            }
+
+            async fn put_alliance(&self, actor: &str, alliance: &Alliance) -> Result<(), StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                Self::upsert_keyed(
+                    &mut tx,
+                    actor,
+                    alliance,
+                    alliance.pref,
+                    vec![("id", text(&alliance.id))],
+                    vec![("pref", text(alliance.pref))],
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_alliance(&self, id: &AllianceId) -> Result<Option<Alliance>, StoreError> {
+                self.placement_by_id(id.to_string()).await
+            }
+
+            async fn list_alliances(&self, pref: Option<PrefCode>) -> Result<Vec<Alliance>, StoreError> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT id, data FROM alliances");
+                Self::push_where(&mut qb, pref.map(|p| cond("pref = ?", vec![text(p)])).into_iter().collect());
+                qb.push(" ORDER BY id");
+                self.placements(qb.build()).await
+            }
+
+            async fn put_alliance_member(&self, actor: &str, member: &AllianceMember) -> Result<(), StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let row = sqlx::query("SELECT pref FROM alliances WHERE id = $1")
+                    .bind(member.alliance.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(row) = row else {
+                    return Err(StoreError::Missing { what: format!("the alliance {}", member.alliance) });
+                };
+                let pref: String = row.try_get(0)?;
+                let pref = PrefCode::parse(&pref).map_err(|e| corrupt("alliances", member.alliance.as_str(), e))?;
+                for f in member.facilities.iter().filter_map(|f| f.facility.as_ref()) {
+                    Self::facility_in::<AllianceMember>(&mut tx, f, pref, &member.audit_id()).await?;
+                }
+                Self::upsert_keyed(
+                    &mut tx,
+                    actor,
+                    member,
+                    pref,
+                    vec![("alliance", text(&member.alliance)), ("corporation", text(&member.corporation))],
+                    vec![("joined", Val::Date(Some(member.joined))), ("left_on", Val::Date(member.left))],
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_alliance_members(
+                &self,
+                alliance: &AllianceId,
+                on: Option<NaiveDate>,
+            ) -> Result<Vec<AllianceMember>, StoreError> {
+                let mut conds = vec![cond("alliance = ?", vec![text(alliance)])];
+                if let Some(d) = on {
+                    conds.push(cond("joined <= ?", vec![Val::Date(Some(d))]));
+                    conds.push(cond("(left_on IS NULL OR left_on >= ?)", vec![Val::Date(Some(d))]));
+                }
+                let mut qb = QueryBuilder::<$db>::new("SELECT alliance || '/' || corporation, data FROM alliance_members");
+                Self::push_where(&mut qb, conds);
+                qb.push(" ORDER BY joined, corporation");
+                self.placements(qb.build()).await
             }
         }
     };

@@ -25,11 +25,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
 use chiiki_domain::{
-    Account, Adoption, AreaCode, Assignment, AssignmentId, Decision, Dispatch, DispatchOffer,
-    DispatchRequest, DispatchRun, Doctor, DoctorId, DutyRosterVersion, Entity, Facility,
-    FacilityId, FacilityKind, HoursReport, LgCode, Municipality, NaiveDate, PlanVersion,
-    PostRequest, PrefCode, PreferenceList, Programme, Record, RegisterStatus, RequestState, Round,
-    RoundId, Run, Scheme, SecondaryArea, Username,
+    Account, Adoption, Alliance, AllianceId, AllianceMember, AreaCode, Assignment, AssignmentId,
+    Decision, Dispatch, DispatchOffer, DispatchRequest, DispatchRun, Doctor, DoctorId,
+    DutyRosterVersion, Entity, Facility, FacilityId, FacilityKind, HoursReport, LgCode,
+    Municipality, NaiveDate, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme, Record,
+    RegisterStatus, RequestState, Round, RoundId, Run, Scheme, SecondaryArea, Username,
 };
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -555,6 +555,33 @@ pub trait Store: Send + Sync + 'static {
         pref: PrefCode,
         month: NaiveDate,
     ) -> Result<Vec<DutyRosterVersion>, StoreError>;
+
+    // Regional medical alliances (地域医療連携推進法人) and their member corporations. Each put
+    // creates or replaces one record (a record equal to the stored one writes nothing) in one
+    // transaction with its audit event (entities `alliances`, id `12-TOKATSU-NANBU`, and
+    // `alliance_members`, id `12-TOKATSU-NANBU/医療法人社団誠馨会`; the alliance's prefecture
+    // as `pref`). Records are validated when built and again when read back.
+
+    /// Creates or replaces an alliance (by its id).
+    async fn put_alliance(&self, actor: &str, alliance: &Alliance) -> Result<(), StoreError>;
+    async fn get_alliance(&self, id: &AllianceId) -> Result<Option<Alliance>, StoreError>;
+    /// The alliances of a prefecture (all when None), by id.
+    async fn list_alliances(&self, pref: Option<PrefCode>) -> Result<Vec<Alliance>, StoreError>;
+    /// Creates or replaces a member corporation (by its alliance and corporation); its alliance
+    /// must be stored (`Missing`), and so must the facilities it names in the register
+    /// (`Missing`), in the alliance's prefecture (`Corrupt`).
+    async fn put_alliance_member(
+        &self,
+        actor: &str,
+        member: &AllianceMember,
+    ) -> Result<(), StoreError>;
+    /// The members of an alliance — those that are members on the day when given (joined on or
+    /// before it and not left before it) — by the day they joined, then corporation.
+    async fn list_alliance_members(
+        &self,
+        alliance: &AllianceId,
+        on: Option<NaiveDate>,
+    ) -> Result<Vec<AllianceMember>, StoreError>;
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

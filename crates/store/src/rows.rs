@@ -2,9 +2,9 @@
 //! ends use it, so the two schemas hold the same values.
 
 use chiiki_domain::{
-    Adoption, Decision, Dispatch, DispatchOffer, DispatchRequest, DispatchRun, DutyRosterVersion,
-    Entity, HoursReport, NaiveDate, PlanVersion, PostRequest, PreferenceList, Record, Round, Run,
-    Workplace,
+    Adoption, Alliance, AllianceMember, Decision, Dispatch, DispatchOffer, DispatchRequest,
+    DispatchRun, DutyRosterVersion, Entity, HoursReport, NaiveDate, PlanVersion, PostRequest,
+    PreferenceList, Record, Round, Run, Workplace,
 };
 use serde_json::Value;
 
@@ -421,6 +421,28 @@ impl Placement for Dispatch {
                 "{m} minutes worked is out of range (0 to {MAX_WORKED_MINUTES})"
             ));
         }
+        Ok(())
+    }
+}
+
+/// An alliance: validated whenever it is built or read, so nothing is left to check.
+impl Placement for Alliance {
+    const TABLE: &'static str = "alliances";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A member corporation, keyed `12-TOKATSU-NANBU/医療法人社団誠馨会`.
+impl Placement for AllianceMember {
+    const TABLE: &'static str = "alliance_members";
+    fn audit_id(&self) -> String {
+        format!("{}/{}", self.alliance, self.corporation)
+    }
+    fn check(&self) -> Result<(), String> {
         Ok(())
     }
 }

@@ -3357,3 +3357,157 @@ async fn concurrent_duty_rosters_get_distinct_numbers() {
         }
     }
 }
+
+fn alliance() -> Alliance {
+    Alliance::new(AllianceFields {
+        id: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+        name: Name::parse("東葛南部メディカルアライアンス").unwrap(),
+        pref: PrefCode::parse("12").unwrap(),
+        certified: d("2024-09-17"),
+        area: vec![
+            LgCode::parse("122041").unwrap(),
+            LgCode::parse("122165").unwrap(),
+        ],
+        policies: vec!["共同研修・相互派遣".into()],
+        source: Some("千葉県 健康福祉部 医療整備課".into()),
+        synthetic: false,
+    })
+    .unwrap()
+}
+
+fn member(corporation: &str, joined: &str, facilities: &[(&str, Option<&str>)]) -> AllianceMember {
+    AllianceMember::new(AllianceMemberFields {
+        alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+        corporation: Name::parse(corporation).unwrap(),
+        joined: d(joined),
+        left: None,
+        facilities: facilities
+            .iter()
+            .map(|(name, id)| MemberFacility {
+                name: Name::parse(name).unwrap(),
+                kind: MemberFacilityKind::Hospital,
+                facility: id.map(|id| FacilityId::parse(id).unwrap()),
+            })
+            .collect(),
+        note: String::new(),
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn alliances_and_their_members_round_trip_with_their_audit_events() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let a = alliance();
+        s.put_alliance("centre", &a).await.unwrap();
+        assert_eq!(s.get_alliance(&a.id).await.unwrap(), Some(a.clone()));
+        assert_eq!(s.list_alliances(None).await.unwrap(), vec![a.clone()]);
+        assert_eq!(
+            s.list_alliances(Some(PrefCode::parse("12").unwrap()))
+                .await
+                .unwrap(),
+            vec![a.clone()]
+        );
+        assert!(
+            s.list_alliances(Some(PrefCode::parse("03").unwrap()))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Putting it again writes nothing; a change is an update with before and after.
+        s.put_alliance("centre", &a).await.unwrap();
+        let events = audit_of(s, "alliances", "12-TOKATSU-NANBU").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, "create");
+        assert_eq!(events[0].pref.as_deref(), Some("12"));
+        let mut f = a.fields().clone();
+        f.policies.push("災害時の情報共有と相互支援".into());
+        let changed = Alliance::new(f).unwrap();
+        s.put_alliance("centre", &changed).await.unwrap();
+        let events = audit_of(s, "alliances", "12-TOKATSU-NANBU").await;
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].action, "update");
+        assert!(events[0].before.is_some() && events[0].after.is_some());
+        assert_eq!(s.get_alliance(&a.id).await.unwrap(), Some(changed));
+
+        let early = member("医療法人弘仁会", "2024-09-17", &[("板倉病院", None)]);
+        let late = member(
+            "医療法人社団誠馨会",
+            "2025-04-01",
+            &[("セコメディック病院", None)],
+        );
+        let on = |day: &'static str| async move {
+            s.list_alliance_members(&alliance().id, Some(d(day)))
+                .await
+                .unwrap()
+        };
+        s.put_alliance_member("centre", &late).await.unwrap();
+        s.put_alliance_member("centre", &early).await.unwrap();
+        s.put_alliance_member("centre", &early).await.unwrap();
+        assert_eq!(
+            s.list_alliance_members(&a.id, None).await.unwrap(),
+            vec![early.clone(), late.clone()]
+        );
+        assert_eq!(on("2025-03-31").await, vec![early.clone()]);
+        assert_eq!(on("2025-04-01").await, vec![early.clone(), late.clone()]);
+        // A member that left is listed up to its last day.
+        let mut f = early.fields().clone();
+        f.left = Some(d("2025-12-31"));
+        let left = AllianceMember::new(f).unwrap();
+        s.put_alliance_member("centre", &left).await.unwrap();
+        assert_eq!(on("2026-01-01").await, vec![late.clone()]);
+        assert_eq!(on("2025-12-31").await.len(), 2);
+        let events = audit_of(s, "alliance_members", "12-TOKATSU-NANBU/医療法人弘仁会").await;
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].action, "update");
+        assert_eq!(events[1].action, "create");
+        assert_eq!(events[0].pref.as_deref(), Some("12"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn alliance_members_of_unknown_alliances_or_facilities_are_refused_and_write_nothing() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        let before = audit_total(s).await;
+        let m = member("医療法人社団誠馨会", "2025-04-01", &[]);
+        assert!(matches!(
+            s.put_alliance_member("centre", &m).await,
+            Err(StoreError::Missing { .. })
+        ));
+        s.put_alliance("centre", &alliance()).await.unwrap();
+        let before = before + 1;
+        let unknown = member(
+            "医療法人社団誠馨会",
+            "2025-04-01",
+            &[("病院", Some("F-404"))],
+        );
+        assert!(matches!(
+            s.put_alliance_member("centre", &unknown).await,
+            Err(StoreError::Missing { .. })
+        ));
+        // F-1 is a facility of Iwate, not of the alliance's Chiba.
+        let elsewhere = member("医療法人社団誠馨会", "2025-04-01", &[("病院", Some("F-1"))]);
+        assert!(matches!(
+            s.put_alliance_member("centre", &elsewhere).await,
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert_eq!(audit_total(s).await, before);
+        assert!(
+            s.list_alliance_members(&alliance().id, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Invalid values do not construct, nor deserialise.
+        let mut f = m.fields().clone();
+        f.left = Some(d("2025-03-31"));
+        assert!(AllianceMember::new(f).is_err());
+        let mut f = alliance().fields().clone();
+        f.area = vec![LgCode::parse("03201").unwrap()];
+        assert!(Alliance::new(f).is_err());
+    })
+    .await;
+}

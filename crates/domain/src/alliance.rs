@@ -1,0 +1,361 @@
+//! Regional medical alliances (地域医療連携推進法人): the alliance as the prefecture certified
+//! it (area, policies) and its member corporations (参加法人) with the date each joined and
+//! the facilities each brings.
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::codes::AllianceId;
+use crate::codes::{FacilityId, LgCode, PrefCode};
+use crate::date::NaiveDate;
+use crate::error::ValueError;
+pub use crate::labels::MemberFacilityKind;
+use crate::name::Name;
+use crate::text::Msg;
+
+/// A record built only through its checking `new` from its fields: deserialised through it,
+/// serialised as its fields, read through `Deref` and `fields()`.
+macro_rules! checked_record {
+    ($record:ident, $fields:ident) => {
+        impl TryFrom<$fields> for $record {
+            type Error = ValueError;
+            fn try_from(f: $fields) -> Result<Self, ValueError> {
+                $record::new(f)
+            }
+        }
+        impl From<$record> for $fields {
+            fn from(r: $record) -> Self {
+                r.0
+            }
+        }
+        impl std::ops::Deref for $record {
+            type Target = $fields;
+            fn deref(&self) -> &$fields {
+                &self.0
+            }
+        }
+        impl $record {
+            pub fn fields(&self) -> &$fields {
+                &self.0
+            }
+        }
+    };
+}
+
+/// The longest policy (理念・運営方針, 事業), in characters.
+pub const MAX_POLICY_CHARS: usize = 200;
+
+/// A regional medical alliance. Its area (医療連携推進区域) is one or more municipalities of its
+/// prefecture, each once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AllianceFields", into = "AllianceFields")]
+pub struct Alliance(AllianceFields);
+
+/// The fields of an alliance, before the check that binds them together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllianceFields {
+    pub id: AllianceId,
+    pub name: Name,
+    pub pref: PrefCode,
+    /// The day the prefecture certified it (認定日).
+    pub certified: NaiveDate,
+    /// Its area (医療連携推進区域), in the order the certification lists it.
+    pub area: Vec<LgCode>,
+    /// Its principles, policies and joint activities, one a line.
+    pub policies: Vec<String>,
+    /// Where the facts come from (credit line); required unless synthetic.
+    pub source: Option<String>,
+    /// True for alliances invented for the demo.
+    pub synthetic: bool,
+}
+
+checked_record!(Alliance, AllianceFields);
+
+fn invalid(input: impl Into<String>, ja: String, en: String, fix: Msg) -> ValueError {
+    ValueError::new(input, Msg::new(ja, en), fix)
+}
+
+impl Alliance {
+    /// Checks the fields: an area of distinct municipalities of its prefecture, policies of 1
+    /// to 200 characters without control characters, a source exactly when it is real.
+    pub fn new(mut f: AllianceFields) -> Result<Self, ValueError> {
+        f.source = f
+            .source
+            .map(|s| crate::normalize(&s))
+            .filter(|s| !s.is_empty());
+        if f.area.is_empty() {
+            return Err(invalid(
+                f.id.to_string(),
+                format!("連携推進法人「{}」の区域が空です", f.name),
+                format!("alliance '{}' has no area", f.name),
+                Msg::new(
+                    "医療連携推進区域の市区町村を1つ以上指定してください",
+                    "give at least one municipality of its area",
+                ),
+            ));
+        }
+        for (i, m) in f.area.iter().enumerate() {
+            if m.pref() != f.pref {
+                return Err(invalid(
+                    m.to_string(),
+                    format!("区域の市区町村 {m} が都道府県 {} にありません", f.pref),
+                    format!(
+                        "municipality {m} of the area is not in prefecture {}",
+                        f.pref
+                    ),
+                    Msg::new(
+                        "連携推進法人の都道府県の市区町村を指定してください",
+                        "give municipalities of the alliance's prefecture",
+                    ),
+                ));
+            }
+            if f.area[..i].contains(m) {
+                return Err(invalid(
+                    m.to_string(),
+                    format!("区域の市区町村 {m} が重複しています"),
+                    format!("municipality {m} is listed twice in the area"),
+                    Msg::new("1回だけ指定してください", "list it once"),
+                ));
+            }
+        }
+        for p in &f.policies {
+            let n = p.chars().count();
+            if p.trim().is_empty() || n > MAX_POLICY_CHARS || p.chars().any(char::is_control) {
+                return Err(invalid(
+                    p.clone(),
+                    format!("方針「{p}」は使えません"),
+                    format!("policy '{p}' is not usable"),
+                    Msg::new(
+                        "1〜200文字で、制御文字を含めずに書いてください",
+                        "write 1 to 200 characters without control characters",
+                    ),
+                ));
+            }
+        }
+        match (f.synthetic, &f.source) {
+            (true, Some(_)) => Err(invalid(
+                f.id.to_string(),
+                "架空の連携推進法人に出典が付いています".into(),
+                "a synthetic alliance carries a source credit".into(),
+                Msg::new(
+                    "架空（synthetic）の連携推進法人には出典を付けないでください",
+                    "leave the source empty for synthetic alliances",
+                ),
+            )),
+            (false, None) => Err(invalid(
+                f.id.to_string(),
+                format!("実在の連携推進法人「{}」に出典がありません", f.name),
+                format!("real alliance '{}' has no source credit", f.name),
+                Msg::new(
+                    "公表元（例: 都道府県のページ）を出典に書くか、架空として登録してください",
+                    "credit where the facts are published, or mark it synthetic",
+                ),
+            )),
+            _ => Ok(Self(f)),
+        }
+    }
+    pub fn into_fields(self) -> AllianceFields {
+        self.0
+    }
+}
+
+/// A facility a member corporation brings to the alliance, as the alliance lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberFacility {
+    pub name: Name,
+    pub kind: MemberFacilityKind,
+    /// The facility in the register, when it is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<FacilityId>,
+}
+
+/// A member corporation (参加法人) of an alliance over its membership: from the day it joined
+/// to the day it left (the last day it was a member), if it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AllianceMemberFields", into = "AllianceMemberFields")]
+pub struct AllianceMember(AllianceMemberFields);
+
+/// The fields of a member, before the check that binds them together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllianceMemberFields {
+    pub alliance: AllianceId,
+    /// The corporation's name (法人名), its key within the alliance.
+    pub corporation: Name,
+    pub joined: NaiveDate,
+    /// The last day it was a member; after `joined`.
+    pub left: Option<NaiveDate>,
+    /// Its facilities in the alliance, each name once.
+    pub facilities: Vec<MemberFacility>,
+    /// Up to 1,000 characters.
+    pub note: String,
+}
+
+checked_record!(AllianceMember, AllianceMemberFields);
+
+impl AllianceMember {
+    /// Checks the fields: it leaves after it joins, lists each facility once, and its note
+    /// has at most 1,000 characters.
+    pub fn new(f: AllianceMemberFields) -> Result<Self, ValueError> {
+        if let Some(left) = f.left
+            && left <= f.joined
+        {
+            return Err(invalid(
+                format!("{} – {left}", f.joined),
+                format!(
+                    "「{}」の脱退日（{left}）が参加日（{}）以前です",
+                    f.corporation, f.joined
+                ),
+                format!(
+                    "'{}' leaves ({left}) on or before it joins ({})",
+                    f.corporation, f.joined
+                ),
+                Msg::new(
+                    "脱退日を参加日より後にしてください",
+                    "make the day it left later than the day it joined",
+                ),
+            ));
+        }
+        for (i, x) in f.facilities.iter().enumerate() {
+            if f.facilities[..i].iter().any(|y| y.name == x.name) {
+                return Err(invalid(
+                    x.name.to_string(),
+                    format!("施設「{}」が重複しています", x.name),
+                    format!("facility '{}' is listed twice", x.name),
+                    Msg::new("1回だけ指定してください", "list it once"),
+                ));
+            }
+        }
+        crate::dispatch::note(&f.note)?;
+        Ok(Self(f))
+    }
+    /// Whether it is a member on the day: joined on or before it, and not left before it.
+    pub fn on(&self, day: NaiveDate) -> bool {
+        self.0.joined <= day && self.0.left.is_none_or(|l| day <= l)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn fields() -> AllianceFields {
+        AllianceFields {
+            id: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+            name: Name::parse("東葛南部メディカルアライアンス").unwrap(),
+            pref: PrefCode::new(12).unwrap(),
+            certified: day("2024-09-17"),
+            area: vec![
+                LgCode::parse("122041").unwrap(),
+                LgCode::parse("12216").unwrap(),
+            ],
+            policies: vec!["共同研修・相互派遣".into()],
+            source: Some("千葉県".into()),
+            synthetic: false,
+        }
+    }
+
+    fn member() -> AllianceMemberFields {
+        AllianceMemberFields {
+            alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+            corporation: Name::parse("医療法人社団誠馨会").unwrap(),
+            joined: day("2025-04-01"),
+            left: None,
+            facilities: vec![MemberFacility {
+                name: Name::parse("セコメディック病院").unwrap(),
+                kind: MemberFacilityKind::Hospital,
+                facility: None,
+            }],
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn alliance_ids_follow_the_identifier_rules() {
+        assert!(AllianceId::parse("12-TOKATSU-NANBU").is_ok());
+        assert_eq!(
+            AllianceId::parse("１２-ＴＯＫＡＴＳＵ").unwrap().as_str(),
+            "12-TOKATSU"
+        );
+        assert!(AllianceId::parse("東葛南部").is_err());
+        assert!(AllianceId::parse("").is_err());
+    }
+
+    #[test]
+    fn an_alliance_has_an_area_in_its_prefecture_and_a_source_when_real() {
+        assert!(Alliance::new(fields()).is_ok());
+        let mut f = fields();
+        f.area.clear();
+        assert!(Alliance::new(f).is_err());
+        let mut f = fields();
+        f.area.push(LgCode::parse("03201").unwrap());
+        let e = Alliance::new(f).unwrap_err();
+        assert!(e.to_string().contains("not in prefecture"), "{e}");
+        let mut f = fields();
+        f.area.push(f.area[0]);
+        assert!(Alliance::new(f).is_err());
+        let mut f = fields();
+        f.policies.push(" ".into());
+        assert!(Alliance::new(f).is_err());
+        let mut f = fields();
+        f.source = None;
+        assert!(Alliance::new(f).is_err());
+        let mut f = fields();
+        f.synthetic = true;
+        assert!(Alliance::new(f.clone()).is_err());
+        f.source = None;
+        assert!(Alliance::new(f).is_ok());
+    }
+
+    #[test]
+    fn invalid_alliances_do_not_deserialise() {
+        let a = Alliance::new(fields()).unwrap();
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(serde_json::from_value::<Alliance>(json.clone()).unwrap(), a);
+        let mut bad = json;
+        bad["area"] = serde_json::json!([]);
+        assert!(serde_json::from_value::<Alliance>(bad).is_err());
+    }
+
+    #[test]
+    fn a_member_leaves_after_it_joins_and_is_a_member_in_between() {
+        let m = AllianceMember::new(member()).unwrap();
+        assert!(!m.on(day("2025-03-31")));
+        assert!(m.on(day("2025-04-01")));
+        let mut f = member();
+        f.left = Some(day("2025-04-01"));
+        assert!(AllianceMember::new(f.clone()).is_err());
+        f.left = Some(day("2026-03-31"));
+        let m = AllianceMember::new(f).unwrap();
+        assert!(m.on(day("2026-03-31")));
+        assert!(!m.on(day("2026-04-01")));
+        let mut f = member();
+        f.facilities.push(f.facilities[0].clone());
+        assert!(AllianceMember::new(f).is_err());
+        let mut f = member();
+        f.note = "あ".repeat(1001);
+        assert!(AllianceMember::new(f).is_err());
+        let json = serde_json::json!({
+            "alliance": "12-TOKATSU-NANBU", "corporation": "", "joined": "2025-04-01",
+            "left": null, "facilities": [], "note": ""
+        });
+        assert!(serde_json::from_value::<AllianceMember>(json).is_err());
+    }
+
+    #[test]
+    fn member_facility_kinds_read_the_alliance_spellings() {
+        assert_eq!(
+            MemberFacilityKind::parse("歯科医院").unwrap(),
+            MemberFacilityKind::DentalClinic
+        );
+        assert_eq!(
+            MemberFacilityKind::parse("介護老人保健施設").unwrap(),
+            MemberFacilityKind::CareFacility
+        );
+        for k in MemberFacilityKind::ALL {
+            assert_eq!(MemberFacilityKind::parse(k.code()).unwrap(), *k);
+        }
+    }
+}
