@@ -4,10 +4,11 @@
 
 use chiiki_domain::{
     Alliance, AllianceFields, AllianceId, AllianceMember, AllianceMemberFields, LgCode,
-    MemberFacility, MemberFacilityKind, NaiveDate, Name, PrefCode,
+    MemberFacility, MemberFacilityKind, NaiveDate, Name, PrefCode, StaffLoan,
 };
-use chiiki_store::{Store, StoreError};
+use chiiki_store::{LoanFilter, Store, StoreError};
 use chiiki_tabular::{Cell, Sheet};
+use serde::Serialize;
 
 use crate::AppError;
 use crate::access::{Permission, Principal};
@@ -38,19 +39,7 @@ pub async fn members(
 ) -> Result<Vec<AllianceMember>, AppError> {
     who.require(Permission::ReadRegister)?;
     let ids: Vec<AllianceId> = match alliance {
-        Some(id) => {
-            let found = store
-                .get_alliance(id)
-                .await?
-                .filter(|a| who.scope_pref().is_none_or(|p| p == a.pref));
-            if found.is_none() {
-                return Err(StoreError::Missing {
-                    what: format!("the alliance {id}"),
-                }
-                .into());
-            }
-            vec![id.clone()]
-        }
+        Some(id) => vec![in_scope(store, who, id).await?.id.clone()],
         None => alliances(store, who, None)
             .await?
             .into_iter()
@@ -62,6 +51,179 @@ pub async fn members(
         out.extend(store.list_alliance_members(id, on).await?);
     }
     Ok(out)
+}
+
+/// The alliance, when it is in the principal's scope; `Missing` otherwise, as one that does
+/// not exist.
+async fn in_scope(
+    store: &dyn Store,
+    who: &Principal,
+    id: &AllianceId,
+) -> Result<Alliance, AppError> {
+    store
+        .get_alliance(id)
+        .await?
+        .filter(|a| who.scope_pref().is_none_or(|p| p == a.pref))
+        .ok_or_else(|| {
+            StoreError::Missing {
+                what: format!("the alliance {id}"),
+            }
+            .into()
+        })
+}
+
+/// Records a staff loan (id 0: a new one, numbered by the store; else replaces that loan) and
+/// returns it as stored. Who may: administrators, and coordinators of the alliance's
+/// prefecture (of the replaced loan's, too). There is no alliance-secretariat role yet (issue 9); when there is, it records
+/// the loans of its own alliance. The members must be members on the start day and the doctor
+/// in the register (the store refuses otherwise).
+pub async fn record_loan(
+    store: &dyn Store,
+    who: &Principal,
+    input: StaffLoan,
+) -> Result<StaffLoan, AppError> {
+    who.require(Permission::WriteRegister)?;
+    in_scope(store, who, &input.alliance).await?;
+    // A loan replaced must be of an alliance in scope too (one outside it is missing).
+    if input.id != 0 {
+        let missing = || StoreError::Missing {
+            what: format!("the staff loan {}", input.id),
+        };
+        let old = store.get_staff_loan(input.id).await?.ok_or_else(missing)?;
+        in_scope(store, who, &old.alliance)
+            .await
+            .map_err(|_| missing())?;
+    }
+    Ok(store.put_staff_loan(who.actor(), &input).await?)
+}
+
+/// The staff loans of an alliance, by start day. They name persons: the centre's staff
+/// (coordinators, auditors) and administrators read them, within their prefecture.
+pub async fn loans(
+    store: &dyn Store,
+    who: &Principal,
+    alliance: &AllianceId,
+) -> Result<Vec<StaffLoan>, AppError> {
+    who.require(Permission::ReadRegisterViews)?;
+    in_scope(store, who, alliance).await?;
+    let filter = LoanFilter {
+        alliance: Some(alliance.clone()),
+        ..Default::default()
+    };
+    Ok(store.list_staff_loans(&filter).await?)
+}
+
+/// A member's balance of staff loans over some months: minutes its staff worked at other
+/// members (lent), minutes other members' staff worked at it (borrowed), and lent − borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Balance {
+    pub corporation: Name,
+    pub lent_minutes: i64,
+    pub borrowed_minutes: i64,
+    pub net: i64,
+}
+
+impl Balance {
+    fn zero(corporation: Name) -> Self {
+        Balance {
+            corporation,
+            lent_minutes: 0,
+            borrowed_minutes: 0,
+            net: 0,
+        }
+    }
+}
+
+/// The balance of every member of the alliance (all it ever had, by the day they joined) over
+/// the months `from_month..=to_month` (any day of them). Across members, Σ lent = Σ borrowed.
+pub async fn balances(
+    store: &dyn Store,
+    who: &Principal,
+    alliance: &AllianceId,
+    from_month: NaiveDate,
+    to_month: NaiveDate,
+) -> Result<Vec<Balance>, AppError> {
+    let loans = loans(store, who, alliance).await?;
+    let mut out: Vec<Balance> = store
+        .list_alliance_members(alliance, None)
+        .await?
+        .into_iter()
+        .map(|m| Balance::zero(m.corporation.clone()))
+        .collect();
+    for l in &loans {
+        let minutes = l.minutes_between(from_month, to_month);
+        for (corporation, lent) in [(&l.from, true), (&l.to, false)] {
+            let i = match out.iter().position(|b| b.corporation == *corporation) {
+                Some(i) => i,
+                None => {
+                    out.push(Balance::zero(corporation.clone()));
+                    out.len() - 1
+                }
+            };
+            let b = &mut out[i];
+            if lent {
+                b.lent_minutes += minutes;
+            } else {
+                b.borrowed_minutes += minutes;
+            }
+            b.net = b.lent_minutes - b.borrowed_minutes;
+        }
+    }
+    Ok(out)
+}
+
+/// Loans as a sheet: id, alliance, from, to, person, doctor, role (Japanese), start, end,
+/// months with hours, minutes and overtime minutes in all.
+pub fn loans_sheet(loans: &[StaffLoan]) -> Sheet {
+    Sheet {
+        name: "職員派遣".into(),
+        headers: [
+            "id", "alliance", "from", "to", "person", "doctor", "role", "start", "end", "months",
+            "minutes", "overtime",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: loans
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::Number(l.id as f64),
+                    Cell::Text(l.alliance.to_string()),
+                    Cell::Text(l.from.to_string()),
+                    Cell::Text(l.to.to_string()),
+                    Cell::Text(l.person.to_string()),
+                    Cell::Text(l.doctor.as_ref().map(|d| d.to_string()).unwrap_or_default()),
+                    Cell::Text(l.role.label(chiiki_domain::Lang::Ja).to_string()),
+                    Cell::date(Some(l.start)),
+                    Cell::date(Some(l.end)),
+                    Cell::Number(l.hours.len() as f64),
+                    Cell::Number(l.hours.iter().map(|h| h.minutes).sum::<i64>() as f64),
+                    Cell::Number(l.hours.iter().map(|h| h.overtime).sum::<i64>() as f64),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Balances as a sheet: corporation, minutes lent, borrowed and the net.
+pub fn balances_sheet(balances: &[Balance]) -> Sheet {
+    Sheet {
+        name: "派遣収支".into(),
+        headers: ["corporation", "lent_minutes", "borrowed_minutes", "net"]
+            .map(String::from)
+            .to_vec(),
+        rows: balances
+            .iter()
+            .map(|b| {
+                vec![
+                    Cell::Text(b.corporation.to_string()),
+                    Cell::Number(b.lent_minutes as f64),
+                    Cell::Number(b.borrowed_minutes as f64),
+                    Cell::Number(b.net as f64),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// Members as a sheet: alliance, corporation, joined, left, how many facilities and their
@@ -218,6 +380,76 @@ pub async fn load_demo(store: &dyn Store) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A synthetic alliance of Iwate (the demo's prefecture) with members A, B and C from
+/// 2025-04-01, for tests.
+#[cfg(test)]
+pub(crate) async fn iwate_alliance(store: &dyn Store) -> AllianceId {
+    let id = AllianceId::parse("03-TEST").expect("a valid id");
+    let a = Alliance::new(AllianceFields {
+        id: id.clone(),
+        name: name("テスト連携推進法人"),
+        pref: PrefCode::new(3).expect("Iwate"),
+        certified: day(2025, 4, 1),
+        area: vec![LgCode::parse("03201").expect("Morioka")],
+        policies: vec![],
+        source: None,
+        synthetic: true,
+    })
+    .expect("a valid alliance");
+    store.put_alliance("test", &a).await.expect("stored");
+    for c in ["法人A", "法人B", "法人C"] {
+        let m = AllianceMember::new(AllianceMemberFields {
+            alliance: id.clone(),
+            corporation: name(c),
+            joined: day(2025, 4, 1),
+            left: None,
+            facilities: vec![],
+            note: String::new(),
+        })
+        .expect("a valid member");
+        store.put_alliance_member("test", &m).await.expect("stored");
+    }
+    id
+}
+
+/// A loan for tests: the doctor, when given, lent from one member to another, with overtime
+/// per month (minutes worked four times it).
+#[cfg(test)]
+pub(crate) fn test_loan(
+    alliance: &AllianceId,
+    from: &str,
+    to: &str,
+    doctor: Option<&str>,
+    months: &[(u32, i64)],
+) -> StaffLoan {
+    use chiiki_domain::{DoctorId, LoanMonth, LoanRole, StaffLoanFields};
+    StaffLoan::new(StaffLoanFields {
+        id: 0,
+        alliance: alliance.clone(),
+        from: name(from),
+        to: name(to),
+        person: name("派遣 太郎"),
+        doctor: doctor.map(|d| DoctorId::parse(d).expect("a valid id")),
+        role: if doctor.is_some() {
+            LoanRole::Doctor
+        } else {
+            LoanRole::Nurse
+        },
+        start: day(2025, 4, 1),
+        end: day(2026, 3, 31),
+        hours: months
+            .iter()
+            .map(|&(m, overtime)| LoanMonth {
+                month: day(if m >= 4 { 2025 } else { 2026 }, m, 1),
+                minutes: overtime * 4,
+                overtime,
+            })
+            .collect(),
+        note: String::new(),
+    })
+    .expect("a valid loan")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +502,83 @@ mod tests {
         ));
         let chiba = coordinator(12);
         assert_eq!(members(store, &chiba, None, None).await.unwrap().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn loans_are_recorded_by_the_prefecture_and_balances_reconcile() {
+        let t = testing::sqlite().await;
+        let store = t.store();
+        crate::load_demo(store).await.unwrap();
+        let id = iwate_alliance(store).await;
+        let iwate = coordinator(3);
+        let l1 = record_loan(
+            store,
+            &iwate,
+            test_loan(&id, "法人A", "法人B", None, &[(5, 600), (6, 300)]),
+        )
+        .await
+        .unwrap();
+        assert!(l1.id > 0);
+        record_loan(
+            store,
+            &iwate,
+            test_loan(&id, "法人B", "法人C", None, &[(6, 120)]),
+        )
+        .await
+        .unwrap();
+        record_loan(
+            store,
+            &iwate,
+            test_loan(&id, "法人C", "法人A", None, &[(1, 60)]),
+        )
+        .await
+        .unwrap();
+        // Chiba's coordinator neither records nor reads Iwate's loans; a doctor reads none.
+        let chiba = coordinator(12);
+        assert!(matches!(
+            record_loan(store, &chiba, test_loan(&id, "法人A", "法人B", None, &[])).await,
+            Err(AppError::Store(StoreError::Missing { .. }))
+        ));
+        assert!(loans(store, &chiba, &id).await.is_err());
+        let mut doctor = coordinator(3);
+        doctor.role = Role::Doctor;
+        assert!(matches!(
+            record_loan(store, &doctor, test_loan(&id, "法人A", "法人B", None, &[])).await,
+            Err(AppError::Denied(_))
+        ));
+        assert!(matches!(
+            loans(store, &doctor, &id).await,
+            Err(AppError::Denied(_))
+        ));
+        assert_eq!(loans(store, &iwate, &id).await.unwrap().len(), 3);
+
+        let b = balances(store, &iwate, &id, day(2025, 4, 1), day(2026, 3, 1))
+            .await
+            .unwrap();
+        assert_eq!(b.len(), 3);
+        let of = |c: &str| {
+            b.iter()
+                .find(|x| x.corporation.as_str() == c)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(of("法人A").lent_minutes, 3600);
+        assert_eq!(of("法人A").borrowed_minutes, 240);
+        assert_eq!(of("法人B").borrowed_minutes, 3600);
+        assert_eq!(of("法人B").net, 480 - 3600);
+        assert_eq!(
+            b.iter().map(|x| x.lent_minutes).sum::<i64>(),
+            b.iter().map(|x| x.borrowed_minutes).sum::<i64>()
+        );
+        assert_eq!(b.iter().map(|x| x.net).sum::<i64>(), 0);
+        // Only June.
+        let june = balances(store, &iwate, &id, day(2025, 6, 1), day(2025, 6, 30))
+            .await
+            .unwrap();
+        let a = june
+            .iter()
+            .find(|x| x.corporation.as_str() == "法人A")
+            .unwrap();
+        assert_eq!((a.lent_minutes, a.borrowed_minutes), (1200, 0));
     }
 }

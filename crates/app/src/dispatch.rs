@@ -23,7 +23,7 @@ use chiiki_domain::{
 use chiiki_domain::{Entity, Facility, Record};
 use chiiki_roster::dispatch::{self as dp, Limits, Plan};
 use chiiki_roster::hours::{self, Baseline, Breach, Duty, Rules, Severity, Timeline};
-use chiiki_store::{DispatchFilter, OfferFilter, Store, StoreError};
+use chiiki_store::{DispatchFilter, LoanFilter, OfferFilter, Store, StoreError};
 use chiiki_tabular::{Cell, Sheet};
 use chrono::{Datelike, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -622,6 +622,8 @@ pub(crate) struct Register {
     /// Duties of the published duty rosters of the month and the month before, by doctor.
     rostered: Vec<(String, Duty)>,
     reports: Vec<HoursReport>,
+    /// Staff loans of the prefecture's doctors with hours in the fiscal year up to the month.
+    loans: Vec<chiiki_domain::StaffLoan>,
 }
 
 /// The days before and after a month whose confirmed dispatches still matter (rest across
@@ -659,12 +661,92 @@ pub(crate) async fn read_register(
             rostered.extend(crate::duty::published_duties(&v)?);
         }
     }
+    // The loans with hours in a month of the fiscal year so far, each once.
+    let mut loans: Vec<chiiki_domain::StaffLoan> = Vec::new();
+    let mut m = Month::of(FiscalYear::of(month.first()).start());
+    while m <= month {
+        let filter = LoanFilter {
+            month: Some(m.first()),
+            ..Default::default()
+        };
+        for l in store.list_staff_loans(&filter).await? {
+            let ours = l
+                .doctor
+                .as_ref()
+                .is_some_and(|d| base.doctors.contains_key(d));
+            if ours && !loans.iter().any(|x| x.id == l.id) {
+                loans.push(l);
+            }
+        }
+        m = m.following();
+    }
     Ok(Register {
         base,
         dispatched,
         rostered,
         reports,
+        loans,
     })
+}
+
+/// The employer key under which a loan to the corporation counts in the hours.
+pub fn loan_employer(to: &chiiki_domain::Name) -> String {
+    format!("loan:{to}")
+}
+
+/// The doctor's hours at the members of an alliance that borrowed them (staff loans), one
+/// baseline per borrowing corporation (employer `loan:{corporation}`): its overtime in the
+/// month (0 when none) and in the fiscal year up to and including the month. A corporation
+/// that reported hours for the month itself under that employer key is left out: the report
+/// wins, so that the hours count once.
+fn loan_baselines(
+    reg: &Register,
+    d: &Doctor,
+    month: Month,
+    reports: &[&HoursReport],
+) -> Vec<Baseline> {
+    let fy_start = Month::of(FiscalYear::of(month.first()).start());
+    let mut out: Vec<Baseline> = Vec::new();
+    for l in reg
+        .loans
+        .iter()
+        .filter(|l| l.doctor.as_ref() == Some(&d.id))
+    {
+        let employer = loan_employer(&l.to);
+        if reports.iter().any(|r| r.employer == employer) {
+            continue;
+        }
+        let in_year: Vec<_> = l
+            .hours
+            .iter()
+            .filter(|h| fy_start.first() <= h.month && h.month <= month.first())
+            .collect();
+        if in_year.is_empty() {
+            continue;
+        }
+        let (this, year) = in_year.iter().fold((0, 0), |(m, y), h| {
+            (
+                m + if h.month == month.first() {
+                    h.overtime
+                } else {
+                    0
+                },
+                y + h.overtime,
+            )
+        });
+        match out.iter_mut().find(|b| b.employer == employer) {
+            Some(b) => {
+                b.month += this;
+                b.year += year;
+            }
+            None => out.push(Baseline {
+                employer,
+                month: this,
+                year,
+            }),
+        }
+    }
+    out
 }
 
 /// The duty a confirmed dispatch is on its doctor's timeline.
@@ -725,6 +807,7 @@ pub(crate) fn timeline(reg: &Register, d: &Doctor, month: Month) -> Timeline {
                 month: r.month_minutes,
                 year: r.year_minutes,
             })
+            .chain(loan_baselines(reg, d, month, &reports))
             .collect(),
         interviews: reports.iter().filter_map(|r| r.interview).collect(),
         compensatory: Vec::new(),
@@ -1270,6 +1353,12 @@ pub async fn hours_month(
                 .filter(|(_, r)| Month::of(r.start.date()) == month)
                 .map(|(d, _)| &d.doctor),
         )
+        .chain(
+            reg.loans
+                .iter()
+                .filter(|l| l.month(month.first()).is_some())
+                .filter_map(|l| l.doctor.as_ref()),
+        )
         .collect();
     ids.sort();
     ids.dedup();
@@ -1692,6 +1781,7 @@ pub async fn demo(
         dispatched: Vec::new(),
         rostered: Vec::new(),
         reports: Vec::new(),
+        loans: Vec::new(),
     };
     let first = Month::of(FiscalYear::of(today).start());
     let last = Month::of(today).following();
@@ -2226,5 +2316,60 @@ mod tests {
         .unwrap();
         assert!(!july.is_empty());
         assert!(july.iter().all(|r| r.request.state == RequestState::Open));
+    }
+
+    /// A lent doctor's overtime at the borrower counts once in their hours: in the month, and
+    /// in the fiscal year's total; a report under the loan's employer key replaces it.
+    #[tokio::test]
+    async fn a_lent_doctors_overtime_counts_once_in_their_hours() {
+        let t = testing::sqlite().await;
+        let store = t.store();
+        crate::load_demo(store).await.unwrap();
+        let pref = crate::demo::iwate();
+        let me = DoctorId::parse(DOCTOR).unwrap();
+        let (may, june) = (
+            Month::parse("2025-05").unwrap(),
+            Month::parse("2025-06").unwrap(),
+        );
+        let hours = |month: Month| {
+            let me = me.clone();
+            async move { my_hours(store, &coordinator(), &me, month).await.unwrap().0 }
+        };
+        let (may0, june0) = (hours(may).await, hours(june).await);
+        let id = crate::alliance::iwate_alliance(store).await;
+        let loan =
+            crate::alliance::test_loan(&id, "法人A", "法人B", Some(DOCTOR), &[(5, 1800), (6, 600)]);
+        crate::alliance::record_loan(store, &coordinator(), loan)
+            .await
+            .unwrap();
+        let may1 = hours(may).await;
+        assert_eq!(may1.month_minutes - may0.month_minutes, 30 * 60);
+        assert_eq!(may1.year_minutes - may0.year_minutes, 30 * 60);
+        let june1 = hours(june).await;
+        assert_eq!(june1.month_minutes - june0.month_minutes, 600);
+        assert_eq!(june1.year_minutes - june0.year_minutes, 1800 + 600);
+        // Once, also in the prefecture's list.
+        let all = hours_month(store, &coordinator(), pref, may).await.unwrap();
+        let mine: Vec<_> = all.iter().filter(|h| h.doctor == me).collect();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].month_minutes, may1.month_minutes);
+        // The borrower reports June itself: the report wins over the ledger.
+        report_hours(
+            store,
+            &coordinator(),
+            HoursInput {
+                doctor: me.clone(),
+                employer: loan_employer(&chiiki_domain::Name::parse("法人B").unwrap()),
+                month: june,
+                month_hours: 5.0,
+                year_hours: 40.0,
+                interview: None,
+            },
+        )
+        .await
+        .unwrap();
+        let june2 = hours(june).await;
+        assert_eq!(june2.month_minutes - june0.month_minutes, 300);
+        assert_eq!(june2.year_minutes - june0.year_minutes, 2400);
     }
 }

@@ -161,6 +161,12 @@ enum Command {
         #[arg(long, default_value = "summary", value_parser = place::sentences)]
         sentences: chiiki_placement::Sentences,
     },
+    /// Regional medical alliances: the staff lending ledger (loans) and each member's
+    /// balance of minutes lent and borrowed (balances).
+    Alliance {
+        #[command(subcommand)]
+        what: AllianceCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -173,6 +179,33 @@ enum Command {
         /// Load the demo first when the database is empty.
         #[arg(long)]
         demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AllianceCommand {
+    /// The staff loans of an alliance, by start day.
+    Loans {
+        /// The alliance's id (e.g. 12-TOKATSU-NANBU).
+        #[arg(long)]
+        alliance: String,
+        /// Write to this file instead of standard output (required for xlsx).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Each member's minutes lent and borrowed over the months --from to --to (a fiscal
+    /// year, 2025-04 to 2026-03, by default the current one).
+    Balances {
+        #[arg(long)]
+        alliance: String,
+        /// The first month (2025-04, or any day of it).
+        #[arg(long)]
+        from: Option<String>,
+        /// The last month.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -276,6 +309,16 @@ impl std::fmt::Display for BadInput {
     }
 }
 impl std::error::Error for BadInput {}
+
+/// A missing alliance said so by its id; other errors as they are.
+fn alliance_missing(id: &AllianceId, e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Store(chiiki_store::StoreError::Missing { .. }) => bad(format!(
+            "連携推進法人「{id}」は見つかりません / no alliance with id '{id}'"
+        )),
+        e => e.into(),
+    }
+}
 
 fn bad(msg: impl Into<String>) -> anyhow::Error {
     BadInput(msg.into()).into()
@@ -595,6 +638,61 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Alliance { what } => {
+            let store = open(&cli.db).await?;
+            let who = cli_principal();
+            let format = cli.format.unwrap_or(OutputFormat::Table);
+            let id = |text: &str| parse(AllianceId::parse(text));
+            let (sheet, json, title) = match what {
+                AllianceCommand::Loans { alliance, output } => {
+                    let a = id(&alliance)?;
+                    let loans = chiiki_app::alliance::loans(store.as_ref(), &who, &a)
+                        .await
+                        .map_err(|e| alliance_missing(&a, e))?;
+                    let sheet = chiiki_app::alliance::loans_sheet(&loans);
+                    (sheet, roster::json_bytes(&loans)?, (output, "職員派遣"))
+                }
+                AllianceCommand::Balances {
+                    alliance,
+                    from,
+                    to,
+                    output,
+                } => {
+                    let a = id(&alliance)?;
+                    let month = |text: Option<String>,
+                                 default: chiiki_domain::NaiveDate|
+                     -> anyhow::Result<chiiki_domain::NaiveDate> {
+                        match text {
+                            Some(t) => Ok(chiiki_app::dispatch::Month::parse(&t)
+                                .map_err(|e| bad(format!("{t}: {e}")))?
+                                .first()),
+                            None => Ok(default),
+                        }
+                    };
+                    let fy = chiiki_domain::FiscalYear::of(chrono::Local::now().date_naive());
+                    let from = month(from, fy.start())?;
+                    let to = month(to, fy.end())?;
+                    let balances =
+                        chiiki_app::alliance::balances(store.as_ref(), &who, &a, from, to)
+                            .await
+                            .map_err(|e| alliance_missing(&a, e))?;
+                    let sheet = chiiki_app::alliance::balances_sheet(&balances);
+                    (sheet, roster::json_bytes(&balances)?, (output, "派遣収支"))
+                }
+            };
+            let (output, title) = title;
+            let bytes = match format {
+                OutputFormat::Json => json,
+                OutputFormat::Csv => chiiki_tabular::sheet_to_csv(&sheet)?,
+                OutputFormat::Xlsx => {
+                    binary_destination(output.as_deref())?;
+                    chiiki_tabular::sheets_to_xlsx(title, &[sheet])?
+                }
+                OutputFormat::Table => format!("{}\n", roster::sheet_table(&sheet)).into_bytes(),
+            };
+            write_out(&bytes, output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::List {
             entity: e,
             filter,
@@ -621,11 +719,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(on),
             )
             .await
-            .map_err(|e| match (e, &alliance) {
-                (AppError::Store(chiiki_store::StoreError::Missing { .. }), Some(id)) => bad(
-                    format!("連携推進法人「{id}」は見つかりません / no alliance with id '{id}'"),
-                ),
-                (e, _) => e.into(),
+            .map_err(|e| match &alliance {
+                Some(id) => alliance_missing(id, e),
+                None => e.into(),
             })?;
             let sheet = chiiki_app::alliance::members_sheet(&members);
             let bytes = match cli.format.unwrap_or(OutputFormat::Table) {

@@ -1366,3 +1366,89 @@ fn alliance_members_of_the_demo_are_listed_with_the_day_each_joined() {
     let missing = chiiki(&db, &["list", "alliance-members", "--alliance", "NONE"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn alliance_loans_and_balances_are_listed_and_reconcile() {
+    use chiiki_domain::{
+        AllianceId, LoanMonth, LoanRole, NaiveDate, Name, StaffLoan, StaffLoanFields,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let loan = StaffLoan::new(StaffLoanFields {
+        id: 0,
+        alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+        from: Name::parse("医療法人弘仁会").unwrap(),
+        to: Name::parse("医療法人社団誠馨会").unwrap(),
+        person: Name::parse("派遣 花子").unwrap(),
+        doctor: None,
+        role: LoanRole::Nurse,
+        start: day(2025, 4, 1),
+        end: day(2025, 9, 30),
+        hours: vec![LoanMonth {
+            month: day(2025, 5, 1),
+            minutes: 2400,
+            overtime: 600,
+        }],
+        note: String::new(),
+    })
+    .unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store = chiiki_store::open(&db).await.unwrap();
+            store.put_staff_loan("test", &loan).await.unwrap();
+        });
+    let csv = ok(&chiiki(
+        &db,
+        &[
+            "alliance",
+            "loans",
+            "--alliance",
+            "12-TOKATSU-NANBU",
+            "--format",
+            "csv",
+        ],
+    ));
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[1].contains("派遣 花子") && lines[1].contains("看護師"),
+        "{csv}"
+    );
+    let csv = ok(&chiiki(
+        &db,
+        &[
+            "alliance",
+            "balances",
+            "--alliance",
+            "12-TOKATSU-NANBU",
+            "--from",
+            "2025-04",
+            "--to",
+            "2026-03",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert!(csv.contains("医療法人弘仁会,2400,0,2400"), "{csv}");
+    assert!(csv.contains("医療法人社団誠馨会,0,2400,-2400"), "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&ok(&chiiki(
+        &db,
+        &[
+            "alliance",
+            "balances",
+            "--alliance",
+            "12-TOKATSU-NANBU",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 4);
+    let missing = chiiki(&db, &["alliance", "loans", "--alliance", "NONE"]);
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -5,12 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::codes::AllianceId;
-use crate::codes::{FacilityId, LgCode, PrefCode};
+use crate::codes::{DoctorId, FacilityId, LgCode, PrefCode};
 use crate::date::NaiveDate;
 use crate::error::ValueError;
-pub use crate::labels::MemberFacilityKind;
+pub use crate::labels::{LoanRole, MemberFacilityKind};
 use crate::name::Name;
-use crate::text::Msg;
+use crate::text::{Lang, Msg};
+use chrono::Datelike;
 
 /// A record built only through its checking `new` from its fields: deserialised through it,
 /// serialised as its fields, read through `Deref` and `fields()`.
@@ -233,6 +234,183 @@ impl AllianceMember {
     }
 }
 
+/// The most minutes a person can work in a month (31 days of 24 hours).
+pub const MAX_LOAN_MONTH_MINUTES: i64 = 31 * 24 * 60;
+
+/// The minutes a lent person worked at the borrower in one month, and how many of them were
+/// overtime (時間外・休日労働).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoanMonth {
+    /// The first day of the month.
+    pub month: NaiveDate,
+    /// 0 to 31 × 24 × 60.
+    pub minutes: i64,
+    /// 0 to `minutes`.
+    pub overtime: i64,
+}
+
+/// A staff loan (職員の相互派遣・人事交流): a person lent by one member corporation of an
+/// alliance to another over a period, with the minutes worked at the borrower per month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StaffLoanFields", into = "StaffLoanFields")]
+pub struct StaffLoan(StaffLoanFields);
+
+/// The fields of a staff loan, before the check that binds them together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffLoanFields {
+    /// Given by the store (0 before it is stored).
+    pub id: u64,
+    pub alliance: AllianceId,
+    /// The lending member corporation.
+    pub from: Name,
+    /// The borrowing member corporation; not `from`.
+    pub to: Name,
+    /// The person's name.
+    pub person: Name,
+    /// The person in the register, when a doctor of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctor: Option<DoctorId>,
+    pub role: LoanRole,
+    pub start: NaiveDate,
+    /// The last day; on or after `start`, at most two years later.
+    pub end: NaiveDate,
+    /// Minutes worked at the borrower per month, each month of the period at most once.
+    pub hours: Vec<LoanMonth>,
+    /// Up to 1,000 characters.
+    pub note: String,
+}
+
+checked_record!(StaffLoan, StaffLoanFields);
+
+fn first_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).expect("day 1 exists")
+}
+
+impl StaffLoan {
+    /// Checks the fields: two different members, a period of at most two years, months of the
+    /// period (first days), each once, with minutes in range and overtime within them, a
+    /// doctor's role when a doctor is given, and a note of at most 1,000 characters.
+    pub fn new(mut f: StaffLoanFields) -> Result<Self, ValueError> {
+        if f.from == f.to {
+            return Err(invalid(
+                f.to.to_string(),
+                format!("貸出元と受入先が同じ法人「{}」です", f.to),
+                format!(
+                    "the lender and the borrower are the same corporation '{}'",
+                    f.to
+                ),
+                Msg::new(
+                    "受入先（to）に貸出元と異なる参加法人を指定してください",
+                    "give another member corporation as the borrower (to)",
+                ),
+            ));
+        }
+        if f.end < f.start
+            || f.start
+                .checked_add_months(chrono::Months::new(24))
+                .is_none_or(|limit| f.end >= limit)
+        {
+            return Err(invalid(
+                format!("{} – {}", f.start, f.end),
+                format!("派遣期間 {} – {} が不正です", f.start, f.end),
+                format!("the loan period {} – {} is not valid", f.start, f.end),
+                Msg::new(
+                    "終了日（end）を開始日以降、2年以内にしてください",
+                    "make the end on or after the start and within two years of it",
+                ),
+            ));
+        }
+        if f.doctor.is_some() && f.role != LoanRole::Doctor {
+            return Err(invalid(
+                f.role.code(),
+                format!("医師IDがあるのに職種が「{}」です", f.role.label(Lang::Ja)),
+                format!(
+                    "a doctor id is given but the role is '{}'",
+                    f.role.label(Lang::En)
+                ),
+                Msg::new(
+                    "職種（role）を医師にするか、医師IDを外してください",
+                    "make the role doctor, or leave the doctor id out",
+                ),
+            ));
+        }
+        let (first, last) = (first_of(f.start), first_of(f.end));
+        f.hours.sort_by_key(|h| h.month);
+        for (i, h) in f.hours.iter().enumerate() {
+            let at = h.month.format("%Y-%m").to_string();
+            if h.month.day() != 1 || h.month < first || h.month > last {
+                return Err(invalid(
+                    h.month.to_string(),
+                    format!(
+                        "月 {} が派遣期間 {} – {} の月ではありません",
+                        h.month, f.start, f.end
+                    ),
+                    format!(
+                        "month {} is not a month of the loan {} – {}",
+                        h.month, f.start, f.end
+                    ),
+                    Msg::new(
+                        "期間内の月の初日（例: 2025-04-01）を指定してください",
+                        "give the first day of a month within the period (e.g. 2025-04-01)",
+                    ),
+                ));
+            }
+            if i > 0 && f.hours[i - 1].month == h.month {
+                return Err(invalid(
+                    at.clone(),
+                    format!("{at} の勤務時間が重複しています"),
+                    format!("the hours of {at} are given twice"),
+                    Msg::new("1か月1回だけ指定してください", "give each month once"),
+                ));
+            }
+            if !(0..=MAX_LOAN_MONTH_MINUTES).contains(&h.minutes)
+                || !(0..=h.minutes).contains(&h.overtime)
+            {
+                return Err(invalid(
+                    format!("{}/{}", h.minutes, h.overtime),
+                    format!(
+                        "{at} の勤務時間（{} 分、うち時間外 {} 分）が範囲外です",
+                        h.minutes, h.overtime
+                    ),
+                    format!(
+                        "the minutes of {at} ({}, overtime {}) are out of range",
+                        h.minutes, h.overtime
+                    ),
+                    Msg::new(
+                        "勤務時間（minutes）は0〜44640分、時間外（overtime）は0〜勤務時間にしてください",
+                        "keep minutes within 0 to 44,640 and overtime within 0 to minutes",
+                    ),
+                ));
+            }
+        }
+        crate::dispatch::note(&f.note)?;
+        Ok(Self(f))
+    }
+    pub fn into_fields(self) -> StaffLoanFields {
+        self.0
+    }
+    /// The same loan with the id the store gave it.
+    pub fn with_id(self, id: u64) -> Self {
+        Self(StaffLoanFields { id, ..self.0 })
+    }
+    /// The minutes worked in the month (0 when none are recorded).
+    pub fn month(&self, month: NaiveDate) -> Option<&LoanMonth> {
+        let m = first_of(month);
+        self.0.hours.iter().find(|h| h.month == m)
+    }
+    /// Total minutes worked at the borrower in the months `from..=to` (first days or any day
+    /// of them).
+    pub fn minutes_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let (from, to) = (first_of(from), first_of(to));
+        self.0
+            .hours
+            .iter()
+            .filter(|h| from <= h.month && h.month <= to)
+            .map(|h| h.minutes)
+            .sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +534,115 @@ mod tests {
         );
         for k in MemberFacilityKind::ALL {
             assert_eq!(MemberFacilityKind::parse(k.code()).unwrap(), *k);
+        }
+    }
+
+    fn loan() -> StaffLoanFields {
+        StaffLoanFields {
+            id: 0,
+            alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+            from: Name::parse("医療法人社団誠馨会").unwrap(),
+            to: Name::parse("医療法人沖縄徳洲会").unwrap(),
+            person: Name::parse("千葉 花子").unwrap(),
+            doctor: Some(DoctorId::parse("D-0001").unwrap()),
+            role: LoanRole::Doctor,
+            start: day("2025-04-15"),
+            end: day("2025-06-30"),
+            hours: vec![
+                LoanMonth {
+                    month: day("2025-05-01"),
+                    minutes: 9600,
+                    overtime: 1800,
+                },
+                LoanMonth {
+                    month: day("2025-04-01"),
+                    minutes: 4800,
+                    overtime: 600,
+                },
+            ],
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_loan_is_between_two_members_over_its_months() {
+        let l = StaffLoan::new(loan()).unwrap();
+        assert_eq!(
+            l.hours[0].month,
+            day("2025-04-01"),
+            "months are kept in order"
+        );
+        assert_eq!(l.month(day("2025-05-20")).unwrap().overtime, 1800);
+        assert!(l.month(day("2025-06-01")).is_none());
+        assert_eq!(
+            l.minutes_between(day("2025-04-01"), day("2025-05-01")),
+            14400
+        );
+        assert_eq!(
+            l.minutes_between(day("2025-05-01"), day("2025-05-01")),
+            9600
+        );
+        let mut f = loan();
+        f.to = f.from.clone();
+        let e = StaffLoan::new(f).unwrap_err();
+        assert!(e.to_string().contains("borrower"), "{e}");
+        let mut f = loan();
+        f.end = day("2025-04-14");
+        assert!(StaffLoan::new(f).is_err());
+        let mut f = loan();
+        f.end = day("2027-04-15");
+        assert!(StaffLoan::new(f).is_err());
+        let mut f = loan();
+        f.end = day("2027-04-14");
+        f.hours.clear();
+        assert!(StaffLoan::new(f).is_ok());
+        let mut f = loan();
+        f.hours[0].month = day("2025-07-01");
+        assert!(StaffLoan::new(f).is_err(), "a month after the period");
+        let mut f = loan();
+        f.hours[0].month = day("2025-05-02");
+        assert!(StaffLoan::new(f).is_err(), "not a first day");
+        let mut f = loan();
+        f.hours[0].month = day("2025-04-01");
+        assert!(StaffLoan::new(f).is_err(), "a month twice");
+        let mut f = loan();
+        f.hours[0].overtime = 9601;
+        assert!(StaffLoan::new(f).is_err());
+        let mut f = loan();
+        f.hours[0].minutes = MAX_LOAN_MONTH_MINUTES + 1;
+        f.hours[0].overtime = 0;
+        assert!(StaffLoan::new(f).is_err());
+        let mut f = loan();
+        f.hours[0].overtime = -1;
+        assert!(StaffLoan::new(f).is_err());
+        let mut f = loan();
+        f.role = LoanRole::Nurse;
+        assert!(
+            StaffLoan::new(f.clone()).is_err(),
+            "a doctor id with another role"
+        );
+        f.doctor = None;
+        assert!(StaffLoan::new(f).is_ok());
+        let mut f = loan();
+        f.note = "あ".repeat(1001);
+        assert!(StaffLoan::new(f).is_err());
+    }
+
+    #[test]
+    fn invalid_loans_do_not_deserialise_and_roles_read_japanese() {
+        let l = StaffLoan::new(loan()).unwrap();
+        let json = serde_json::to_value(&l).unwrap();
+        assert_eq!(
+            serde_json::from_value::<StaffLoan>(json.clone()).unwrap(),
+            l
+        );
+        let mut bad = json;
+        bad["to"] = bad["from"].clone();
+        assert!(serde_json::from_value::<StaffLoan>(bad).is_err());
+        assert_eq!(LoanRole::parse("看護師").unwrap(), LoanRole::Nurse);
+        assert_eq!(LoanRole::parse("理学療法士").unwrap(), LoanRole::Therapist);
+        for r in LoanRole::ALL {
+            assert_eq!(LoanRole::parse(r.code()).unwrap(), *r);
         }
     }
 }

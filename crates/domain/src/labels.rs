@@ -297,3 +297,15 @@ mod tests {
         assert!(e.fix.en.contains("female"), "{}", e.fix.en);
     }
 }
+
+labelled_enum!(
+    /// The role of a person lent between the member corporations of an alliance.
+    LoanRole, "職種", "role" {
+        Doctor = ("doctor", "医師", "Doctor"),
+        Nurse = ("nurse", "看護師", "Nurse", "看護職員"),
+        Therapist = ("therapist", "療法士", "Therapist", "リハビリ職", "理学療法士", "作業療法士", "言語聴覚士"),
+        Pharmacist = ("pharmacist", "薬剤師", "Pharmacist"),
+        Clerk = ("clerk", "事務職員", "Clerk", "事務"),
+        Other = ("other", "その他", "Other"),
+    }
+);

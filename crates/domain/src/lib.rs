@@ -31,7 +31,8 @@ pub mod time;
 
 pub use account::{Account, AccountFields, Role, Username};
 pub use alliance::{
-    Alliance, AllianceFields, AllianceMember, AllianceMemberFields, MemberFacility,
+    Alliance, AllianceFields, AllianceMember, AllianceMemberFields, LoanMonth, MemberFacility,
+    StaffLoan, StaffLoanFields,
 };
 pub use assignment::{
     Assignment, AssignmentFields, OverFullTime, Overload, Workplace, over_full_time, overloads,
@@ -50,8 +51,8 @@ pub use entity::{Entity, Record};
 pub use error::{ValueError, normalize};
 pub use facility::{Facility, FacilityFields};
 pub use labels::{
-    AssignmentKind, DutyKind, EmergencyLevel, FacilityGroup, FacilityKind, MemberFacilityKind,
-    RegisterStatus, Sex, Specialty, Urgency, WorkHourLevel,
+    AssignmentKind, DutyKind, EmergencyLevel, FacilityGroup, FacilityKind, LoanRole,
+    MemberFacilityKind, RegisterStatus, Sex, Specialty, Urgency, WorkHourLevel,
 };
 pub use name::{Email, Kana, Name, Phone};
 pub use placement::{

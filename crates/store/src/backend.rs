@@ -15,7 +15,7 @@ use chiiki_domain::{
     Dispatch, DispatchOffer, DispatchRequest, DispatchRun, Doctor, DoctorId, DutyRosterVersion,
     Entity, Facility, FacilityId, HoursReport, Municipality, NaiveDate, PlanVersion, PostRequest,
     PrefCode, PreferenceList, Programme, Publication, Record, RequestState, Round, RoundId, Run,
-    Scheme, SecondaryArea, Username,
+    Scheme, SecondaryArea, StaffLoan, Username,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -31,8 +31,8 @@ use crate::rows::{
 };
 use crate::{
     Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DispatchFilter,
-    DoctorFilter, Event, FacilityFilter, Mode, OfferFilter, Page, Paging, SessionRecord, Store,
-    StoreError,
+    DoctorFilter, Event, FacilityFilter, LoanFilter, Mode, OfferFilter, Page, Paging,
+    SessionRecord, Store, StoreError,
 };
 
 /// The name accounts go by in errors and the audit trail.
@@ -456,6 +456,38 @@ fn roster_figures(v: &DutyRosterVersion, published: bool) -> Value {
     out
 }
 
+/// What the audit trail keeps of a staff loan: ids, members, role, period and totals — not
+/// the person's name nor the note.
+fn loan_figures(l: &StaffLoan) -> Value {
+    serde_json::json!({
+        "id": l.id,
+        "alliance": l.alliance,
+        "from": l.from,
+        "to": l.to,
+        "doctor": l.doctor,
+        "role": l.role,
+        "start": l.start,
+        "end": l.end,
+        "months": l.hours.len(),
+        "minutes": l.hours.iter().map(|h| h.minutes).sum::<i64>(),
+        "overtime": l.hours.iter().map(|h| h.overtime).sum::<i64>(),
+    })
+}
+
+/// The months of a loan's hours as its `months` column keeps them: `YYYY-MM;` each.
+fn loan_months(l: &StaffLoan) -> String {
+    l.hours
+        .iter()
+        .map(|h| h.month.format("%Y-%m;").to_string())
+        .collect()
+}
+
+fn missing_loan(id: u64) -> StoreError {
+    StoreError::Missing {
+        what: format!("the staff loan {id}"),
+    }
+}
+
 /// The columns a duty roster version is read with (key, data, facility, month, publisher,
 /// time of publication): the version `r` and its publication `p`, if any.
 const ROSTER_SELECT: &str = "SELECT r.pref || '#' || CAST(r.seq AS TEXT), r.data, r.facility, r.month, \
@@ -787,6 +819,30 @@ macro_rules! impl_store {
                 id: i64,
             ) -> Result<Option<(DispatchOffer, Value)>, StoreError> {
                 Self::locked(tx, "SELECT CAST(id AS TEXT), data FROM dispatch_offers WHERE id = $1", id).await
+            }
+
+            async fn lock_loan(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+            ) -> Result<Option<(StaffLoan, Value)>, StoreError> {
+                Self::locked(tx, "SELECT CAST(id AS TEXT), data FROM staff_loans WHERE id = $1", id).await
+            }
+
+            /// The prefecture of a stored alliance, inside the transaction; `Missing` when
+            /// there is no such alliance.
+            async fn alliance_pref(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                alliance: &AllianceId,
+            ) -> Result<PrefCode, StoreError> {
+                let row = sqlx::query("SELECT pref FROM alliances WHERE id = $1")
+                    .bind(alliance.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let Some(row) = row else {
+                    return Err(StoreError::Missing { what: format!("the alliance {alliance}") });
+                };
+                let pref: String = row.try_get(0)?;
+                PrefCode::parse(&pref).map_err(|e| corrupt("alliances", alliance.as_str(), e))
             }
 
             /// The prefecture of a doctor of the register, inside the transaction; `None` when
@@ -2549,15 +2605,7 @@ macro_rules! impl_store {
             async fn put_alliance_member(&self, actor: &str, member: &AllianceMember) -> Result<(), StoreError> {
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
-                let row = sqlx::query("SELECT pref FROM alliances WHERE id = $1")
-                    .bind(member.alliance.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(row) = row else {
-                    return Err(StoreError::Missing { what: format!("the alliance {}", member.alliance) });
-                };
-                let pref: String = row.try_get(0)?;
-                let pref = PrefCode::parse(&pref).map_err(|e| corrupt("alliances", member.alliance.as_str(), e))?;
+                let pref = Self::alliance_pref(&mut tx, &member.alliance).await?;
                 for f in member.facilities.iter().filter_map(|f| f.facility.as_ref()) {
                     Self::facility_in::<AllianceMember>(&mut tx, f, pref, &member.audit_id()).await?;
                 }
@@ -2588,6 +2636,128 @@ macro_rules! impl_store {
                 Self::push_where(&mut qb, conds);
                 qb.push(" ORDER BY joined, corporation");
                 self.placements(qb.build()).await
+            }
+
+            async fn put_staff_loan(&self, actor: &str, loan: &StaffLoan) -> Result<StaffLoan, StoreError> {
+                check_in(loan, loan.id)?;
+                let key = if loan.id == 0 { "new".to_string() } else { loan.audit_id() };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let pref = Self::alliance_pref(&mut tx, &loan.alliance).await?;
+                for corporation in [&loan.from, &loan.to] {
+                    let member = sqlx::query(
+                        "SELECT corporation FROM alliance_members WHERE alliance = $1 AND corporation = $2 \
+                         AND joined <= $3 AND (left_on IS NULL OR left_on >= $3)",
+                    )
+                    .bind(loan.alliance.to_string())
+                    .bind(corporation.to_string())
+                    .bind(loan.start)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if member.is_none() {
+                        return Err(corrupt(
+                            StaffLoan::TABLE,
+                            &key,
+                            format!("{corporation} is not a member of the alliance {} on {}", loan.alliance, loan.start),
+                        ));
+                    }
+                }
+                if let Some(d) = &loan.doctor
+                    && Self::doctor_pref(&mut tx, d).await?.is_none()
+                {
+                    return Err(StoreError::Missing { what: format!("the doctor {d}") });
+                }
+                let (stored, before) = if loan.id == 0 {
+                    let id = Self::next_id(&mut tx, StaffLoan::TABLE).await?;
+                    (loan.clone().with_id(record_id(StaffLoan::TABLE, id)?), None)
+                } else {
+                    let Some(id) = db_id(loan.id) else { return Err(missing_loan(loan.id)) };
+                    let Some((old, _)) = Self::lock_loan(&mut tx, id).await? else {
+                        return Err(missing_loan(loan.id));
+                    };
+                    if old == *loan {
+                        return Ok(old);
+                    }
+                    (loan.clone(), Some(loan_figures(&old)))
+                };
+                let data = placement_data(&stored)?;
+                let write = if before.is_none() {
+                    "INSERT INTO staff_loans (id, alliance, from_corporation, to_corporation, doctor, start_on, end_on, months, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                } else {
+                    "UPDATE staff_loans SET alliance = $2, from_corporation = $3, to_corporation = $4, doctor = $5, \
+                     start_on = $6, end_on = $7, months = $8, data = $9 WHERE id = $1"
+                };
+                sqlx::query(write)
+                    .bind(db_id(stored.id))
+                    .bind(stored.alliance.to_string())
+                    .bind(stored.from.to_string())
+                    .bind(stored.to.to_string())
+                    .bind(stored.doctor.as_ref().map(|d| d.to_string()))
+                    .bind(stored.start)
+                    .bind(stored.end)
+                    .bind(loan_months(&stored))
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: StaffLoan::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before,
+                    after: Some(loan_figures(&stored)),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn get_staff_loan(&self, id: u64) -> Result<Option<StaffLoan>, StoreError> {
+                let Some(id) = db_id(id) else { return Ok(None) };
+                let rows = self
+                    .placements(sqlx::query("SELECT CAST(id AS TEXT), data FROM staff_loans WHERE id = $1").bind(id))
+                    .await?;
+                Ok(rows.into_iter().next())
+            }
+
+            async fn list_staff_loans(&self, filter: &LoanFilter) -> Result<Vec<StaffLoan>, StoreError> {
+                let mut conds = Vec::new();
+                if let Some(a) = &filter.alliance {
+                    conds.push(cond("alliance = ?", vec![text(a)]));
+                }
+                if let Some(d) = &filter.doctor {
+                    conds.push(cond("doctor = ?", vec![text(d)]));
+                }
+                if let Some(m) = filter.month {
+                    conds.push(cond("months LIKE ?", vec![text(format!("%{}%", m.format("%Y-%m;")))]));
+                }
+                let mut qb = QueryBuilder::<$db>::new("SELECT CAST(id AS TEXT), data FROM staff_loans");
+                Self::push_where(&mut qb, conds);
+                qb.push(" ORDER BY start_on, id");
+                self.placements(qb.build()).await
+            }
+
+            async fn delete_staff_loan(&self, actor: &str, id: u64) -> Result<(), StoreError> {
+                let Some(db) = db_id(id) else { return Err(missing_loan(id)) };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some((old, _)) = Self::lock_loan(&mut tx, db).await? else {
+                    return Err(missing_loan(id));
+                };
+                let pref = Self::alliance_pref(&mut tx, &old.alliance).await?;
+                sqlx::query("DELETE FROM staff_loans WHERE id = $1").bind(db).execute(&mut *tx).await?;
+                let event = PendingAudit {
+                    action: "delete",
+                    entity: StaffLoan::TABLE,
+                    key: id.to_string(),
+                    pref: Some(pref.to_string()),
+                    before: Some(loan_figures(&old)),
+                    after: None,
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

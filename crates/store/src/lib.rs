@@ -29,7 +29,7 @@ use chiiki_domain::{
     Decision, Dispatch, DispatchOffer, DispatchRequest, DispatchRun, Doctor, DoctorId,
     DutyRosterVersion, Entity, Facility, FacilityId, FacilityKind, HoursReport, LgCode,
     Municipality, NaiveDate, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme, Record,
-    RegisterStatus, RequestState, Round, RoundId, Run, Scheme, SecondaryArea, Username,
+    RegisterStatus, RequestState, Round, RoundId, Run, Scheme, SecondaryArea, StaffLoan, Username,
 };
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -160,6 +160,15 @@ pub struct DispatchFilter {
     pub state: Option<RequestState>,
     /// The doctor dispatched: only for [`Store::list_dispatches`] (requests ignore it).
     pub doctor: Option<DoctorId>,
+}
+
+/// Staff loans: those of the alliance, of the doctor, and with hours in the month (any day
+/// of it), as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoanFilter {
+    pub alliance: Option<AllianceId>,
+    pub doctor: Option<DoctorId>,
+    pub month: Option<NaiveDate>,
 }
 
 /// Offers of a doctor, overlapping a window: those that end after `from` and start before
@@ -582,6 +591,21 @@ pub trait Store: Send + Sync + 'static {
         alliance: &AllianceId,
         on: Option<NaiveDate>,
     ) -> Result<Vec<AllianceMember>, StoreError>;
+
+    // The staff lending ledger (entity `staff_loans`, id the loan's number; the alliance's
+    // prefecture as `pref`). The audit events keep ids, the members, role, doctor id, period
+    // and total minutes — never the person's name nor the note.
+
+    /// Creates a loan (id 0: the store gives the next id and returns the loan with it) or
+    /// replaces the loan of its id (`Missing` when there is none). The alliance must be stored
+    /// (`Missing`); both corporations must be members of it on the start day (`Corrupt`); the
+    /// doctor, when given, must be in the register (`Missing`).
+    async fn put_staff_loan(&self, actor: &str, loan: &StaffLoan) -> Result<StaffLoan, StoreError>;
+    async fn get_staff_loan(&self, id: u64) -> Result<Option<StaffLoan>, StoreError>;
+    /// The loans the filter selects, by start day, then id.
+    async fn list_staff_loans(&self, filter: &LoanFilter) -> Result<Vec<StaffLoan>, StoreError>;
+    /// Deletes a loan; `Missing` when there is none.
+    async fn delete_staff_loan(&self, actor: &str, id: u64) -> Result<(), StoreError>;
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

@@ -4,7 +4,7 @@
 use chiiki_domain::{
     Adoption, Alliance, AllianceMember, Decision, Dispatch, DispatchOffer, DispatchRequest,
     DispatchRun, DutyRosterVersion, Entity, HoursReport, NaiveDate, PlanVersion, PostRequest,
-    PreferenceList, Record, Round, Run, Workplace,
+    PreferenceList, Record, Round, Run, StaffLoan, Workplace,
 };
 use serde_json::Value;
 
@@ -441,6 +441,18 @@ impl Placement for AllianceMember {
     const TABLE: &'static str = "alliance_members";
     fn audit_id(&self) -> String {
         format!("{}/{}", self.alliance, self.corporation)
+    }
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A staff loan, keyed by its number: validated whenever it is built or read; a stored one
+/// has a number.
+impl Placement for StaffLoan {
+    const TABLE: &'static str = "staff_loans";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
     }
     fn check(&self) -> Result<(), String> {
         Ok(())

@@ -5,7 +5,7 @@ use chiiki_domain::*;
 use chiiki_store::testing::{self, TestStore};
 use chiiki_store::{
     AssignmentFilter, AuditEvent, AuditFilter, Change, DispatchFilter, DoctorFilter,
-    FacilityFilter, Mode, OfferFilter, Paging, StoreError,
+    FacilityFilter, LoanFilter, Mode, OfferFilter, Paging, StoreError,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -3508,6 +3508,190 @@ async fn alliance_members_of_unknown_alliances_or_facilities_are_refused_and_wri
         let mut f = alliance().fields().clone();
         f.area = vec![LgCode::parse("03201").unwrap()];
         assert!(Alliance::new(f).is_err());
+    })
+    .await;
+}
+
+fn staff_loan(from: &str, to: &str, start: &str, end: &str, months: &[(&str, i64)]) -> StaffLoan {
+    StaffLoan::new(StaffLoanFields {
+        id: 0,
+        alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+        from: Name::parse(from).unwrap(),
+        to: Name::parse(to).unwrap(),
+        person: Name::parse("千葉 花子").unwrap(),
+        doctor: Some(DoctorId::parse("D-1").unwrap()),
+        role: LoanRole::Doctor,
+        start: d(start),
+        end: d(end),
+        hours: months
+            .iter()
+            .map(|(m, overtime)| LoanMonth {
+                month: d(m),
+                minutes: 9600,
+                overtime: *overtime,
+            })
+            .collect(),
+        note: "本人の希望による".into(),
+    })
+    .unwrap()
+}
+
+/// The alliance with 弘仁会 (from 2024-09-17) and 誠馨会 (from 2025-04-01).
+async fn with_alliance(s: &dyn chiiki_store::Store) {
+    s.put_alliance("centre", &alliance()).await.unwrap();
+    s.put_alliance_member("centre", &member("医療法人弘仁会", "2024-09-17", &[]))
+        .await
+        .unwrap();
+    s.put_alliance_member("centre", &member("医療法人社団誠馨会", "2025-04-01", &[]))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn staff_loans_are_numbered_listed_updated_and_deleted_with_audit_events_without_names() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        with_alliance(s).await;
+        let given = staff_loan(
+            "医療法人弘仁会",
+            "医療法人社団誠馨会",
+            "2025-04-01",
+            "2025-05-31",
+            &[("2025-04-01", 1800), ("2025-05-01", 600)],
+        );
+        let l1 = s.put_staff_loan("centre", &given).await.unwrap();
+        assert!(l1.id > 0);
+        assert_eq!(l1, given.clone().with_id(l1.id));
+        assert_eq!(s.get_staff_loan(l1.id).await.unwrap(), Some(l1.clone()));
+        assert_eq!(s.get_staff_loan(0).await.unwrap(), None);
+        let other = staff_loan(
+            "医療法人社団誠馨会",
+            "医療法人弘仁会",
+            "2025-05-01",
+            "2025-06-30",
+            &[("2025-06-01", 0)],
+        );
+        let l2 = s.put_staff_loan("centre", &other).await.unwrap();
+        assert!(l2.id > l1.id);
+        let list = |f: LoanFilter| async move { s.list_staff_loans(&f).await.unwrap() };
+        assert_eq!(
+            list(LoanFilter::default()).await,
+            vec![l1.clone(), l2.clone()]
+        );
+        let of_alliance = LoanFilter {
+            alliance: Some(alliance().id.clone()),
+            ..Default::default()
+        };
+        assert_eq!(list(of_alliance).await.len(), 2);
+        let may = LoanFilter {
+            month: Some(d("2025-05-20")),
+            ..Default::default()
+        };
+        assert_eq!(list(may).await, vec![l1.clone()]);
+        let june = LoanFilter {
+            doctor: DoctorId::parse("D-1").ok(),
+            month: Some(d("2025-06-01")),
+            ..Default::default()
+        };
+        assert_eq!(list(june).await, vec![l2.clone()]);
+        // Putting it again writes nothing; a change is an update.
+        s.put_staff_loan("centre", &l1).await.unwrap();
+        let mut f = l1.fields().clone();
+        f.hours[1].overtime = 900;
+        let changed = StaffLoan::new(f).unwrap();
+        assert_eq!(s.put_staff_loan("centre", &changed).await.unwrap(), changed);
+        assert_eq!(s.get_staff_loan(l1.id).await.unwrap(), Some(changed));
+        let key = l1.id.to_string();
+        let events = audit_of(s, "staff_loans", &key).await;
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].action, "update");
+        assert_eq!(events[1].action, "create");
+        assert_eq!(events[0].pref.as_deref(), Some("12"));
+        let after = events[0].after.clone().unwrap();
+        assert_eq!(after["overtime"], 2700);
+        assert_eq!(after["doctor"], "D-1");
+        let text = serde_json::to_string(&events).unwrap();
+        assert!(
+            !text.contains("花子") && !text.contains("本人の希望"),
+            "{text}"
+        );
+        s.delete_staff_loan("centre", l1.id).await.unwrap();
+        assert_eq!(s.get_staff_loan(l1.id).await.unwrap(), None);
+        assert!(matches!(
+            s.delete_staff_loan("centre", l1.id).await,
+            Err(StoreError::Missing { .. })
+        ));
+        let events = audit_of(s, "staff_loans", &key).await;
+        assert_eq!(events[0].action, "delete");
+        assert!(events[0].after.is_none());
+        // Ids are not reused.
+        let l3 = s.put_staff_loan("centre", &given).await.unwrap();
+        assert!(l3.id > l2.id);
+        assert!(matches!(
+            s.put_staff_loan("centre", &given.clone().with_id(l1.id))
+                .await,
+            Err(StoreError::Missing { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_loans_between_non_members_or_of_unknown_doctors_are_refused_and_write_nothing() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        let loan = staff_loan(
+            "医療法人弘仁会",
+            "医療法人社団誠馨会",
+            "2025-04-01",
+            "2025-04-30",
+            &[],
+        );
+        assert!(matches!(
+            s.put_staff_loan("centre", &loan).await,
+            Err(StoreError::Missing { .. })
+        ));
+        with_alliance(s).await;
+        let before = audit_total(s).await;
+        // 誠馨会 joined on 2025-04-01: not yet a member on 2025-03-31.
+        let early = staff_loan(
+            "医療法人弘仁会",
+            "医療法人社団誠馨会",
+            "2025-03-31",
+            "2025-04-30",
+            &[],
+        );
+        assert!(matches!(
+            s.put_staff_loan("centre", &early).await,
+            Err(StoreError::Corrupt { .. })
+        ));
+        let stranger = staff_loan(
+            "医療法人弘仁会",
+            "医療法人徳洲会",
+            "2025-04-01",
+            "2025-04-30",
+            &[],
+        );
+        assert!(matches!(
+            s.put_staff_loan("centre", &stranger).await,
+            Err(StoreError::Corrupt { .. })
+        ));
+        let mut f = loan.fields().clone();
+        f.doctor = DoctorId::parse("D-404").ok();
+        assert!(matches!(
+            s.put_staff_loan("centre", &StaffLoan::new(f).unwrap())
+                .await,
+            Err(StoreError::Missing { .. })
+        ));
+        assert_eq!(audit_total(s).await, before);
+        assert!(
+            s.list_staff_loans(&LoanFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }
