@@ -6,8 +6,10 @@ use chiiki_domain::{
     Alliance, AllianceFields, AllianceId, AllianceMember, AllianceMemberFields, LgCode,
     MemberFacility, MemberFacilityKind, NaiveDate, Name, PrefCode, StaffLoan,
 };
+use chiiki_domain::{Booking, Equipment};
 use chiiki_store::{LoanFilter, Store, StoreError};
 use chiiki_tabular::{Cell, Sheet};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::AppError;
@@ -200,6 +202,34 @@ pub fn loans_sheet(loans: &[StaffLoan]) -> Sheet {
                     Cell::Number(l.hours.iter().map(|h| h.minutes).sum::<i64>() as f64),
                     Cell::Number(l.hours.iter().map(|h| h.overtime).sum::<i64>() as f64),
                 ]
+            })
+            .collect(),
+    }
+}
+
+/// Bookings as a sheet: id, equipment id, equipment name, member, start, end (YYYY-MM-DD
+/// HH:MM) and purpose, by equipment, then start.
+pub fn bookings_sheet(list: &[(Equipment, Vec<Booking>)]) -> Sheet {
+    let t = |x: NaiveDateTime| Cell::Text(x.format("%Y-%m-%d %H:%M").to_string());
+    Sheet {
+        name: "機器予約".into(),
+        headers: ["id", "equipment", "name", "by", "start", "end", "purpose"]
+            .map(String::from)
+            .to_vec(),
+        rows: list
+            .iter()
+            .flat_map(|(e, bs)| {
+                bs.iter().map(move |b| {
+                    vec![
+                        Cell::Number(b.id as f64),
+                        Cell::Number(e.id as f64),
+                        Cell::Text(e.name.to_string()),
+                        Cell::Text(b.by.to_string()),
+                        t(b.start),
+                        t(b.end),
+                        Cell::Text(b.purpose.clone()),
+                    ]
+                })
             })
             .collect(),
     }
@@ -450,10 +480,153 @@ pub(crate) fn test_loan(
     .expect("a valid loan")
 }
 
+/// Adds a piece of shared equipment to an alliance (id 0: a new one, numbered by the store;
+/// else replaces that one) and returns it as stored. Who may: as for [`record_loan`].
+pub async fn add_equipment(
+    store: &dyn Store,
+    who: &Principal,
+    input: Equipment,
+) -> Result<Equipment, AppError> {
+    who.require(Permission::WriteRegister)?;
+    in_scope(store, who, &input.alliance).await?;
+    if input.id != 0 {
+        equipment_in_scope(store, who, input.id).await?;
+    }
+    Ok(store.put_equipment(who.actor(), &input).await?)
+}
+
+/// The equipment, when its alliance is in the principal's scope; `Missing` otherwise.
+async fn equipment_in_scope(
+    store: &dyn Store,
+    who: &Principal,
+    id: u64,
+) -> Result<Equipment, AppError> {
+    let missing = || StoreError::Missing {
+        what: format!("the equipment {id}"),
+    };
+    let e = store.get_equipment(id).await?.ok_or_else(missing)?;
+    in_scope(store, who, &e.alliance)
+        .await
+        .map_err(|_| missing())?;
+    Ok(e)
+}
+
+/// Books a piece of shared equipment and returns the booking as stored. Who may: as for
+/// [`record_loan`]. A booking that overlaps another of the same equipment is refused, the
+/// other booking named (its number, member and times) in Japanese and English.
+pub async fn book(store: &dyn Store, who: &Principal, input: Booking) -> Result<Booking, AppError> {
+    who.require(Permission::WriteRegister)?;
+    let equipment = equipment_in_scope(store, who, input.equipment).await?;
+    match store.book(who.actor(), &input).await {
+        Ok(b) => Ok(b),
+        Err(StoreError::Exists { what }) => {
+            let other = store
+                .list_bookings(input.equipment, input.start, input.end)
+                .await?
+                .into_iter()
+                .find(|o| o.overlaps(&input));
+            let Some(o) = other else {
+                return Err(crate::placement::said(StoreError::Exists { what }));
+            };
+            let t = |x: NaiveDateTime| x.format("%Y-%m-%d %H:%M").to_string();
+            Err(crate::placement::rejected(
+                format!(
+                    "「{}」（機器 {}）は予約 {}（{}、{} – {}）と重なるため予約できません",
+                    equipment.name,
+                    equipment.id,
+                    o.id,
+                    o.by,
+                    t(o.start),
+                    t(o.end)
+                ),
+                format!(
+                    "'{}' (equipment {}) cannot be booked: it overlaps booking {} ({}, {} – {})",
+                    equipment.name,
+                    equipment.id,
+                    o.id,
+                    o.by,
+                    t(o.start),
+                    t(o.end)
+                ),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Cancels a booking. Who may: as for [`record_loan`]; a booking of an alliance outside the
+/// scope is missing.
+pub async fn cancel_booking(store: &dyn Store, who: &Principal, id: u64) -> Result<(), AppError> {
+    who.require(Permission::WriteRegister)?;
+    let missing = || StoreError::Missing {
+        what: format!("the booking {id}"),
+    };
+    let b = store.get_booking(id).await?.ok_or_else(missing)?;
+    equipment_in_scope(store, who, b.equipment)
+        .await
+        .map_err(|_| missing())?;
+    Ok(store.cancel_booking(who.actor(), id).await?)
+}
+
+/// The equipment of an alliance, each with its bookings that share time with `from..to`.
+pub async fn bookings(
+    store: &dyn Store,
+    who: &Principal,
+    alliance: &AllianceId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(Equipment, Vec<Booking>)>, AppError> {
+    who.require(Permission::ReadRegister)?;
+    in_scope(store, who, alliance).await?;
+    let mut out = Vec::new();
+    for e in store.list_equipment(alliance).await? {
+        let b = store.list_bookings(e.id, from, to).await?;
+        out.push((e, b));
+    }
+    Ok(out)
+}
+
+/// The use of a piece of equipment over a period: its bookings that share time with it and
+/// their hours clipped to it, in all and per booking member (by name).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Usage {
+    pub equipment: u64,
+    pub name: Name,
+    pub bookings: usize,
+    pub hours: f64,
+    pub by_member: Vec<(Name, f64)>,
+}
+
+/// The use of each piece of equipment of an alliance over `from..to`, by equipment id.
+pub async fn usage(
+    store: &dyn Store,
+    who: &Principal,
+    alliance: &AllianceId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<Usage>, AppError> {
+    let mut out = Vec::new();
+    for (e, bs) in bookings(store, who, alliance, from, to).await? {
+        let mut minutes = std::collections::BTreeMap::<Name, i64>::new();
+        for b in &bs {
+            *minutes.entry(b.by.clone()).or_default() += b.minutes_within(from, to);
+        }
+        let hours = |m: i64| m as f64 / 60.0;
+        out.push(Usage {
+            equipment: e.id,
+            name: e.name.clone(),
+            bookings: bs.len(),
+            hours: hours(minutes.values().sum()),
+            by_member: minutes.into_iter().map(|(n, m)| (n, hours(m))).collect(),
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chiiki_domain::{Role, Username};
+    use chiiki_domain::{Lang, Role, Username};
     use chiiki_store::testing;
 
     fn coordinator(pref: u8) -> Principal {
@@ -580,5 +753,117 @@ mod tests {
             .find(|x| x.corporation.as_str() == "法人A")
             .unwrap();
         assert_eq!((a.lent_minutes, a.borrowed_minutes), (1200, 0));
+    }
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn test_booking(equipment: u64, by: &str, start: &str, end: &str) -> Booking {
+        Booking::new(chiiki_domain::BookingFields {
+            id: 0,
+            equipment,
+            by: name(by),
+            start: at(start),
+            end: at(end),
+            purpose: "在宅患者の撮影".into(),
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn booking_conflicts_are_said_naming_the_other_and_usage_reconciles() {
+        let t = testing::sqlite().await;
+        let store = t.store();
+        crate::load_demo(store).await.unwrap();
+        let id = iwate_alliance(store).await;
+        let iwate = coordinator(3);
+        let x = add_equipment(
+            store,
+            &iwate,
+            Equipment::new(chiiki_domain::EquipmentFields {
+                id: 0,
+                alliance: id.clone(),
+                owner: name("法人A"),
+                name: name("移動式X線装置"),
+                kind: "画像診断".into(),
+                location: "放射線科".into(),
+                note: String::new(),
+            })
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        let mut made = Vec::new();
+        for (by, start, end) in [
+            ("法人B", "2025-06-01 09:00", "2025-06-01 12:00"),
+            ("法人C", "2025-06-01 12:00", "2025-06-02 12:00"),
+            ("法人B", "2025-06-30 22:00", "2025-07-01 02:00"),
+        ] {
+            let b = book(store, &iwate, test_booking(x.id, by, start, end));
+            made.push(b.await.unwrap());
+        }
+        let b1 = made[0].clone();
+        let Err(AppError::Rejected(msg)) = book(
+            store,
+            &iwate,
+            test_booking(x.id, "法人C", "2025-06-01 11:00", "2025-06-01 11:30"),
+        )
+        .await
+        else {
+            panic!("an overlapping booking was not refused")
+        };
+        let (ja, en) = (msg.get(Lang::Ja), msg.get(Lang::En));
+        assert!(
+            ja.contains(&format!("予約 {}", b1.id)) && ja.contains("2025-06-01 09:00"),
+            "{ja}"
+        );
+        assert!(
+            en.contains(&format!("booking {}", b1.id)) && en.contains("2025-06-01 12:00"),
+            "{en}"
+        );
+        // Chiba's coordinator neither books nor sees Iwate's equipment.
+        let chiba = coordinator(12);
+        assert!(matches!(
+            book(
+                store,
+                &chiba,
+                test_booking(x.id, "法人B", "2025-06-05 09:00", "2025-06-05 10:00")
+            )
+            .await,
+            Err(AppError::Store(StoreError::Missing { .. }))
+        ));
+        // June: 3 h + 24 h + 2 h (clipped at the end of June).
+        let june = usage(
+            store,
+            &iwate,
+            &id,
+            at("2025-06-01 00:00"),
+            at("2025-07-01 00:00"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(june.len(), 1);
+        assert_eq!(june[0].bookings, 3);
+        assert_eq!(june[0].hours, 29.0);
+        assert_eq!(
+            june[0].by_member.iter().map(|(_, h)| h).sum::<f64>(),
+            june[0].hours
+        );
+        assert_eq!(
+            june[0].by_member,
+            vec![(name("法人B"), 5.0), (name("法人C"), 24.0)]
+        );
+        cancel_booking(store, &iwate, b1.id).await.unwrap();
+        assert!(cancel_booking(store, &chiba, b1.id).await.is_err());
+        let june = usage(
+            store,
+            &iwate,
+            &id,
+            at("2025-06-01 00:00"),
+            at("2025-07-01 00:00"),
+        )
+        .await
+        .unwrap();
+        assert_eq!((june[0].bookings, june[0].hours), (2, 26.0));
     }
 }

@@ -207,6 +207,20 @@ enum AllianceCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// The bookings of an alliance's shared equipment that share time with the days --from
+    /// to --to (both included; all when not given), by equipment, then start.
+    Bookings {
+        #[arg(long)]
+        alliance: String,
+        /// The first day (2025-04-01).
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -651,6 +665,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .map_err(|e| alliance_missing(&a, e))?;
                     let sheet = chiiki_app::alliance::loans_sheet(&loans);
                     (sheet, roster::json_bytes(&loans)?, (output, "職員派遣"))
+                }
+                AllianceCommand::Bookings {
+                    alliance,
+                    from,
+                    to,
+                    output,
+                } => {
+                    let a = id(&alliance)?;
+                    let day = |text: Option<String>,
+                               default: &str|
+                     -> anyhow::Result<chiiki_domain::NaiveDate> {
+                        let t = text.unwrap_or_else(|| default.to_string());
+                        chiiki_domain::NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                            .map_err(|e| bad(format!("{t}: {e}")))
+                    };
+                    let from = day(from, "1900-01-01")?.and_time(chrono::NaiveTime::MIN);
+                    let to = (day(to, "9999-12-30")? + chrono::Days::new(1))
+                        .and_time(chrono::NaiveTime::MIN);
+                    let list = chiiki_app::alliance::bookings(store.as_ref(), &who, &a, from, to)
+                        .await
+                        .map_err(|e| alliance_missing(&a, e))?;
+                    let sheet = chiiki_app::alliance::bookings_sheet(&list);
+                    (sheet, roster::json_bytes(&list)?, (output, "機器予約"))
                 }
                 AllianceCommand::Balances {
                     alliance,

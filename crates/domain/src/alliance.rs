@@ -411,6 +411,221 @@ impl StaffLoan {
     }
 }
 
+/// The most characters of an equipment's kind and location.
+pub const MAX_EQUIPMENT_KIND_CHARS: usize = 100;
+/// The most characters of a booking's purpose.
+pub const MAX_PURPOSE_CHARS: usize = 500;
+/// The longest booking, in days.
+pub const MAX_BOOKING_DAYS: i64 = 14;
+
+/// A piece of shared equipment (共同利用機器) of an alliance: a device a member corporation
+/// owns and lends to the other members by booking (e.g. 移動式X線装置, 超音波診断装置).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "EquipmentFields", into = "EquipmentFields")]
+pub struct Equipment(EquipmentFields);
+
+/// The fields of a piece of equipment, before the check that binds them together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EquipmentFields {
+    /// Given by the store (0 before it is stored).
+    pub id: u64,
+    pub alliance: AllianceId,
+    /// The owning member corporation.
+    pub owner: Name,
+    pub name: Name,
+    /// Free text, 1 to 100 characters (e.g. 画像診断).
+    pub kind: String,
+    /// Where it is kept, up to 100 characters.
+    pub location: String,
+    /// Up to 1,000 characters.
+    pub note: String,
+}
+
+checked_record!(Equipment, EquipmentFields);
+
+/// Checks a short free text: at most `max` characters, no control characters, and not blank
+/// when `required`.
+fn short_text(field: &str, s: &str, max: usize, required: bool) -> Result<(), ValueError> {
+    let n = s.chars().count();
+    if (required && s.trim().is_empty()) || n > max || s.chars().any(char::is_control) {
+        return Err(invalid(
+            s.to_string(),
+            format!("{field}「{s}」は使えません"),
+            format!("{field} '{s}' is not usable"),
+            Msg::new(
+                format!(
+                    "{field}は{}{max}文字以内で、制御文字を含めずに書いてください",
+                    if required { "1文字以上、" } else { "" }
+                ),
+                format!(
+                    "write {}at most {max} characters without control characters in {field}",
+                    if required { "1 to " } else { "" }
+                ),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl Equipment {
+    /// Checks the fields: a kind of 1 to 100 characters, a location of at most 100, and a
+    /// note of at most 1,000, none with control characters.
+    pub fn new(f: EquipmentFields) -> Result<Self, ValueError> {
+        short_text("kind", &f.kind, MAX_EQUIPMENT_KIND_CHARS, true)?;
+        short_text("location", &f.location, MAX_EQUIPMENT_KIND_CHARS, false)?;
+        crate::dispatch::note(&f.note)?;
+        Ok(Self(f))
+    }
+    pub fn into_fields(self) -> EquipmentFields {
+        self.0
+    }
+    /// The same equipment with the id the store gave it.
+    pub fn with_id(self, id: u64) -> Self {
+        Self(EquipmentFields { id, ..self.0 })
+    }
+}
+
+/// A booking of a piece of shared equipment by a member corporation over a period of time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "BookingFields", into = "BookingFields")]
+pub struct Booking(BookingFields);
+
+/// The fields of a booking, before the check that binds them together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookingFields {
+    /// Given by the store (0 before it is stored).
+    pub id: u64,
+    /// The equipment's id.
+    pub equipment: u64,
+    /// The booking member corporation.
+    pub by: Name,
+    pub start: chrono::NaiveDateTime,
+    /// After `start`, at most 14 days later; the booking holds `start..end`.
+    pub end: chrono::NaiveDateTime,
+    /// Up to 500 characters.
+    pub purpose: String,
+}
+
+checked_record!(Booking, BookingFields);
+
+impl Booking {
+    /// Checks the fields: an end after the start and at most 14 days later, and a purpose of
+    /// at most 500 characters without control characters.
+    pub fn new(f: BookingFields) -> Result<Self, ValueError> {
+        if f.end <= f.start || f.end - f.start > chrono::Duration::days(MAX_BOOKING_DAYS) {
+            return Err(invalid(
+                format!("{} – {}", f.start, f.end),
+                format!("予約期間 {} – {} が不正です", f.start, f.end),
+                format!("the booking period {} – {} is not valid", f.start, f.end),
+                Msg::new(
+                    "終了（end）を開始より後、14日以内にしてください",
+                    "make the end later than the start and within 14 days of it",
+                ),
+            ));
+        }
+        short_text("purpose", &f.purpose, MAX_PURPOSE_CHARS, false)?;
+        Ok(Self(f))
+    }
+    pub fn into_fields(self) -> BookingFields {
+        self.0
+    }
+    /// The same booking with the id the store gave it.
+    pub fn with_id(self, id: u64) -> Self {
+        Self(BookingFields { id, ..self.0 })
+    }
+    /// Whether it shares time with `other` (touching ends do not).
+    pub fn overlaps(&self, other: &Booking) -> bool {
+        self.0.start < other.end && other.start < self.0.end
+    }
+    /// Its minutes within `from..to` (0 outside).
+    pub fn minutes_within(&self, from: chrono::NaiveDateTime, to: chrono::NaiveDateTime) -> i64 {
+        let (s, e) = (self.0.start.max(from), self.0.end.min(to));
+        if e > s { (e - s).num_minutes() } else { 0 }
+    }
+}
+
+#[cfg(test)]
+mod equipment_tests {
+    use super::*;
+
+    fn at(s: &str) -> chrono::NaiveDateTime {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn booking(start: &str, end: &str) -> BookingFields {
+        BookingFields {
+            id: 0,
+            equipment: 1,
+            by: Name::parse("医療法人社団誠馨会").unwrap(),
+            start: at(start),
+            end: at(end),
+            purpose: "訪問診療".into(),
+        }
+    }
+
+    #[test]
+    fn equipment_checks_kind_and_location() {
+        let f = EquipmentFields {
+            id: 0,
+            alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+            owner: Name::parse("医療法人社団誠馨会").unwrap(),
+            name: Name::parse("移動式X線装置").unwrap(),
+            kind: "画像診断".into(),
+            location: "放射線科".into(),
+            note: String::new(),
+        };
+        assert!(Equipment::new(f.clone()).is_ok());
+        let e = Equipment::new(EquipmentFields {
+            kind: " ".into(),
+            ..f.clone()
+        })
+        .unwrap_err();
+        assert!(format!("{e:?}").contains("kind"));
+        assert!(
+            Equipment::new(EquipmentFields {
+                kind: "x".repeat(101),
+                ..f.clone()
+            })
+            .is_err()
+        );
+        let json = serde_json::to_value(Equipment::new(f.clone()).unwrap()).unwrap();
+        let back: Equipment = serde_json::from_value(json).unwrap();
+        assert_eq!(back.fields(), &f);
+    }
+
+    #[test]
+    fn bookings_end_after_start_within_fourteen_days() {
+        assert!(Booking::new(booking("2025-04-01 09:00", "2025-04-01 12:00")).is_ok());
+        assert!(Booking::new(booking("2025-04-01 09:00", "2025-04-15 09:00")).is_ok());
+        assert!(Booking::new(booking("2025-04-01 09:00", "2025-04-15 09:01")).is_err());
+        assert!(Booking::new(booking("2025-04-01 09:00", "2025-04-01 09:00")).is_err());
+        assert!(
+            Booking::new(BookingFields {
+                purpose: "x".repeat(501),
+                ..booking("2025-04-01 09:00", "2025-04-01 12:00")
+            })
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn overlaps_and_clipping() {
+        let a = Booking::new(booking("2025-04-01 09:00", "2025-04-01 12:00")).unwrap();
+        let b = Booking::new(booking("2025-04-01 12:00", "2025-04-01 13:00")).unwrap();
+        let c = Booking::new(booking("2025-04-01 11:00", "2025-04-01 13:00")).unwrap();
+        assert!(!a.overlaps(&b) && !b.overlaps(&a));
+        assert!(a.overlaps(&c) && c.overlaps(&a) && b.overlaps(&c));
+        assert_eq!(
+            a.minutes_within(at("2025-04-01 10:00"), at("2025-04-02 00:00")),
+            120
+        );
+        assert_eq!(
+            a.minutes_within(at("2025-04-02 00:00"), at("2025-04-03 00:00")),
+            0
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

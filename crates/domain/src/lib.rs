@@ -31,8 +31,8 @@ pub mod time;
 
 pub use account::{Account, AccountFields, Role, Username};
 pub use alliance::{
-    Alliance, AllianceFields, AllianceMember, AllianceMemberFields, LoanMonth, MemberFacility,
-    StaffLoan, StaffLoanFields,
+    Alliance, AllianceFields, AllianceMember, AllianceMemberFields, Booking, BookingFields,
+    Equipment, EquipmentFields, LoanMonth, MemberFacility, StaffLoan, StaffLoanFields,
 };
 pub use assignment::{
     Assignment, AssignmentFields, OverFullTime, Overload, Workplace, over_full_time, overloads,

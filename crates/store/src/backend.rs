@@ -17,6 +17,8 @@ use chiiki_domain::{
     PrefCode, PreferenceList, Programme, Publication, Record, RequestState, Round, RoundId, Run,
     Scheme, SecondaryArea, StaffLoan, Username,
 };
+use chiiki_domain::{Booking, Equipment};
+use chrono::NaiveDateTime;
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -482,6 +484,29 @@ fn loan_months(l: &StaffLoan) -> String {
         .collect()
 }
 
+fn missing_equipment(id: u64) -> StoreError {
+    StoreError::Missing {
+        what: format!("the equipment {id}"),
+    }
+}
+
+fn missing_booking(id: u64) -> StoreError {
+    StoreError::Missing {
+        what: format!("the booking {id}"),
+    }
+}
+
+/// What the audit keeps of a booking: never its purpose.
+fn booking_figures(b: &Booking) -> Value {
+    serde_json::json!({
+        "id": b.id,
+        "equipment": b.equipment,
+        "by": b.by,
+        "start": b.start,
+        "end": b.end,
+    })
+}
+
 fn missing_loan(id: u64) -> StoreError {
     StoreError::Missing {
         what: format!("the staff loan {id}"),
@@ -828,6 +853,13 @@ macro_rules! impl_store {
                 Self::locked(tx, "SELECT CAST(id AS TEXT), data FROM staff_loans WHERE id = $1", id).await
             }
 
+            async fn lock_equipment(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+            ) -> Result<Option<(Equipment, Value)>, StoreError> {
+                Self::locked(tx, "SELECT CAST(id AS TEXT), data FROM equipment WHERE id = $1", id).await
+            }
+
             /// The prefecture of a stored alliance, inside the transaction; `Missing` when
             /// there is no such alliance.
             async fn alliance_pref(
@@ -843,6 +875,35 @@ macro_rules! impl_store {
                 };
                 let pref: String = row.try_get(0)?;
                 PrefCode::parse(&pref).map_err(|e| corrupt("alliances", alliance.as_str(), e))
+            }
+
+            /// Refuses (`Corrupt`, as a `T` keyed `key`) a corporation that is not a member of
+            /// the alliance on the day — or ever, without a day.
+            async fn member_on<T: Placement>(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                alliance: &AllianceId,
+                corporation: &chiiki_domain::name::Name,
+                day: Option<NaiveDate>,
+                key: &str,
+            ) -> Result<(), StoreError> {
+                let member = sqlx::query(
+                    "SELECT corporation FROM alliance_members WHERE alliance = $1 AND corporation = $2 \
+                     AND ($3 IS NULL OR (joined <= $3 AND (left_on IS NULL OR left_on >= $3)))",
+                )
+                .bind(alliance.to_string())
+                .bind(corporation.to_string())
+                .bind(day)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if member.is_none() {
+                    let when = day.map(|d| format!(" on {d}")).unwrap_or_default();
+                    return Err(corrupt(
+                        T::TABLE,
+                        key,
+                        format!("{corporation} is not a member of the alliance {alliance}{when}"),
+                    ));
+                }
+                Ok(())
             }
 
             /// The prefecture of a doctor of the register, inside the transaction; `None` when
@@ -933,7 +994,19 @@ macro_rules! impl_store {
                 &self,
                 query: sqlx::query::Query<'_, $db, <$db as sqlx::Database>::Arguments>,
             ) -> Result<Vec<T>, StoreError> {
-                let rows = query.fetch_all(&self.pool).await?;
+                Self::placement_rows(query.fetch_all(&self.pool).await?)
+            }
+
+            /// The placement records that `query` selects inside the transaction.
+            async fn placements_in<T: Placement>(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                query: sqlx::query::Query<'_, $db, <$db as sqlx::Database>::Arguments>,
+            ) -> Result<Vec<T>, StoreError> {
+                Self::placement_rows(query.fetch_all(&mut **tx).await?)
+            }
+
+            /// (key, data) rows as validated placement records.
+            fn placement_rows<T: Placement>(rows: Vec<<$db as sqlx::Database>::Row>) -> Result<Vec<T>, StoreError> {
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let key: String = r.try_get(0)?;
@@ -941,6 +1014,40 @@ macro_rules! impl_store {
                     out.push(placement_from(&key, data)?);
                 }
                 Ok(out)
+            }
+
+            /// Deletes the numbered record `db` of `T::TABLE`, writes its audit event (`before`
+            /// what the audit keeps of it, in the prefecture `pref`) and commits.
+            async fn delete_numbered<T: Placement>(
+                mut tx: sqlx::Transaction<'_, $db>,
+                actor: &str,
+                db: i64,
+                pref: PrefCode,
+                before: Value,
+            ) -> Result<(), StoreError> {
+                sqlx::query(trusted(format!("DELETE FROM {} WHERE id = $1", T::TABLE)))
+                    .bind(db)
+                    .execute(&mut *tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: "delete",
+                    entity: T::TABLE,
+                    key: db.to_string(),
+                    pref: Some(pref.to_string()),
+                    before: Some(before),
+                    after: None,
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            /// The numbered record of `T::TABLE` (a loan, equipment, a booking) of the id, if any.
+            async fn numbered<T: Placement>(&self, id: u64) -> Result<Option<T>, StoreError> {
+                let Some(id) = db_id(id) else { return Ok(None) };
+                let sql = trusted(format!("SELECT CAST(id AS TEXT), data FROM {} WHERE id = $1", T::TABLE));
+                let rows = self.placements(sqlx::query(sql).bind(id)).await?;
+                Ok(rows.into_iter().next())
             }
 
             /// The record of `T::TABLE` whose `id` column is `id`, if any.
@@ -2645,22 +2752,7 @@ macro_rules! impl_store {
                 let mut tx = self.begin_round_write().await?;
                 let pref = Self::alliance_pref(&mut tx, &loan.alliance).await?;
                 for corporation in [&loan.from, &loan.to] {
-                    let member = sqlx::query(
-                        "SELECT corporation FROM alliance_members WHERE alliance = $1 AND corporation = $2 \
-                         AND joined <= $3 AND (left_on IS NULL OR left_on >= $3)",
-                    )
-                    .bind(loan.alliance.to_string())
-                    .bind(corporation.to_string())
-                    .bind(loan.start)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if member.is_none() {
-                        return Err(corrupt(
-                            StaffLoan::TABLE,
-                            &key,
-                            format!("{corporation} is not a member of the alliance {} on {}", loan.alliance, loan.start),
-                        ));
-                    }
+                    Self::member_on::<StaffLoan>(&mut tx, &loan.alliance, corporation, Some(loan.start), &key).await?;
                 }
                 if let Some(d) = &loan.doctor
                     && Self::doctor_pref(&mut tx, d).await?.is_none()
@@ -2714,11 +2806,7 @@ macro_rules! impl_store {
             }
 
             async fn get_staff_loan(&self, id: u64) -> Result<Option<StaffLoan>, StoreError> {
-                let Some(id) = db_id(id) else { return Ok(None) };
-                let rows = self
-                    .placements(sqlx::query("SELECT CAST(id AS TEXT), data FROM staff_loans WHERE id = $1").bind(id))
-                    .await?;
-                Ok(rows.into_iter().next())
+                self.numbered(id).await
             }
 
             async fn list_staff_loans(&self, filter: &LoanFilter) -> Result<Vec<StaffLoan>, StoreError> {
@@ -2746,18 +2834,174 @@ macro_rules! impl_store {
                     return Err(missing_loan(id));
                 };
                 let pref = Self::alliance_pref(&mut tx, &old.alliance).await?;
-                sqlx::query("DELETE FROM staff_loans WHERE id = $1").bind(db).execute(&mut *tx).await?;
+                Self::delete_numbered::<StaffLoan>(tx, actor, db, pref, loan_figures(&old)).await
+            }
+
+            async fn put_equipment(&self, actor: &str, equipment: &Equipment) -> Result<Equipment, StoreError> {
+                check_in(equipment, equipment.id)?;
+                let key = if equipment.id == 0 { "new".to_string() } else { equipment.audit_id() };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let pref = Self::alliance_pref(&mut tx, &equipment.alliance).await?;
+                Self::member_on::<Equipment>(&mut tx, &equipment.alliance, &equipment.owner, None, &key).await?;
+                let (stored, before) = if equipment.id == 0 {
+                    let id = Self::next_id(&mut tx, Equipment::TABLE).await?;
+                    (equipment.clone().with_id(record_id(Equipment::TABLE, id)?), None)
+                } else {
+                    let Some(id) = db_id(equipment.id) else { return Err(missing_equipment(equipment.id)) };
+                    let Some((old, data)) = Self::lock_equipment(&mut tx, id).await? else {
+                        return Err(missing_equipment(equipment.id));
+                    };
+                    if old == *equipment {
+                        return Ok(old);
+                    }
+                    (equipment.clone(), Some(data))
+                };
+                let data = placement_data(&stored)?;
+                let write = if before.is_none() {
+                    "INSERT INTO equipment (id, alliance, owner_corporation, data) VALUES ($1, $2, $3, $4)"
+                } else {
+                    "UPDATE equipment SET alliance = $2, owner_corporation = $3, data = $4 WHERE id = $1"
+                };
+                sqlx::query(write)
+                    .bind(db_id(stored.id))
+                    .bind(stored.alliance.to_string())
+                    .bind(stored.owner.to_string())
+                    .bind(Json(&data))
+                    .execute(&mut *tx)
+                    .await?;
                 let event = PendingAudit {
-                    action: "delete",
-                    entity: StaffLoan::TABLE,
-                    key: id.to_string(),
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: Equipment::TABLE,
+                    key: stored.audit_id(),
                     pref: Some(pref.to_string()),
-                    before: Some(loan_figures(&old)),
-                    after: None,
+                    before,
+                    after: Some(data),
                 };
                 Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(stored)
+            }
+
+            async fn get_equipment(&self, id: u64) -> Result<Option<Equipment>, StoreError> {
+                self.numbered(id).await
+            }
+
+            async fn list_equipment(&self, alliance: &AllianceId) -> Result<Vec<Equipment>, StoreError> {
+                self.placements(
+                    sqlx::query("SELECT CAST(id AS TEXT), data FROM equipment WHERE alliance = $1 ORDER BY id")
+                        .bind(alliance.to_string()),
+                )
+                .await
+            }
+
+            async fn book(&self, actor: &str, booking: &Booking) -> Result<Booking, StoreError> {
+                check_in(booking, 0)?;
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some(eq_id) = db_id(booking.equipment) else { return Err(missing_equipment(booking.equipment)) };
+                // The equipment row stays locked until the transaction ends: bookings of one
+                // piece of equipment are checked and written one after the other.
+                let Some((equipment, _)) = Self::lock_equipment(&mut tx, eq_id).await? else {
+                    return Err(missing_equipment(booking.equipment));
+                };
+                let pref = Self::alliance_pref(&mut tx, &equipment.alliance).await?;
+                Self::member_on::<Booking>(&mut tx, &equipment.alliance, &booking.by, Some(booking.start.date()), "new")
+                    .await?;
+                let others: Vec<Booking> = Self::placements_in(
+                        &mut tx,
+                        sqlx::query(
+                            "SELECT CAST(id AS TEXT), data FROM equipment_bookings \
+                             WHERE equipment = $1 AND start_at < $2 AND end_at > $3 ORDER BY start_at, id",
+                        )
+                        .bind(eq_id)
+                        .bind(booking.end)
+                        .bind(booking.start),
+                    )
+                .await?;
+                if let Some(other) = others.iter().find(|o| o.overlaps(booking)) {
+                    return Err(StoreError::Exists {
+                        what: format!(
+                            "the overlapping booking {} of the equipment {} ({}) by {}, {} – {},",
+                            other.id,
+                            equipment.id,
+                            equipment.name,
+                            other.by,
+                            other.start.format("%Y-%m-%d %H:%M"),
+                            other.end.format("%Y-%m-%d %H:%M"),
+                        ),
+                    });
+                }
+                let id = Self::next_id(&mut tx, Booking::TABLE).await?;
+                let stored = booking.clone().with_id(record_id(Booking::TABLE, id)?);
+                let data = placement_data(&stored)?;
+                sqlx::query(
+                    "INSERT INTO equipment_bookings (id, equipment, by_corporation, start_at, end_at, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(eq_id)
+                .bind(stored.by.to_string())
+                .bind(stored.start)
+                .bind(stored.end)
+                .bind(Json(&data))
+                .execute(&mut *tx)
+                .await?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: Booking::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before: None,
+                    after: Some(booking_figures(&stored)),
+                };
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn get_booking(&self, id: u64) -> Result<Option<Booking>, StoreError> {
+                self.numbered(id).await
+            }
+
+            async fn cancel_booking(&self, actor: &str, id: u64) -> Result<(), StoreError> {
+                let Some(db) = db_id(id) else { return Err(missing_booking(id)) };
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let Some((old, _)) = Self::locked::<Booking>(
+                    &mut tx,
+                    "SELECT CAST(id AS TEXT), data FROM equipment_bookings WHERE id = $1",
+                    db,
+                )
+                .await?
+                else {
+                    return Err(missing_booking(id));
+                };
+                let Some(eq_id) = db_id(old.equipment) else { return Err(missing_equipment(old.equipment)) };
+                let Some((equipment, _)) = Self::lock_equipment(&mut tx, eq_id).await? else {
+                    return Err(missing_equipment(old.equipment));
+                };
+                let pref = Self::alliance_pref(&mut tx, &equipment.alliance).await?;
+                Self::delete_numbered::<Booking>(tx, actor, db, pref, booking_figures(&old)).await
+            }
+
+            async fn list_bookings(
+                &self,
+                equipment: u64,
+                from: NaiveDateTime,
+                to: NaiveDateTime,
+            ) -> Result<Vec<Booking>, StoreError> {
+                let Some(eq) = db_id(equipment) else { return Ok(Vec::new()) };
+                self.placements(
+                    sqlx::query(
+                        "SELECT CAST(id AS TEXT), data FROM equipment_bookings \
+                         WHERE equipment = $1 AND start_at < $2 AND end_at > $3 ORDER BY start_at, id",
+                    )
+                    .bind(eq)
+                    .bind(to)
+                    .bind(from),
+                )
+                .await
             }
         }
     };

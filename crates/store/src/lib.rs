@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, HashSet};
 use async_trait::async_trait;
 use chiiki_domain::{
     Account, Adoption, Alliance, AllianceId, AllianceMember, AreaCode, Assignment, AssignmentId,
-    Decision, Dispatch, DispatchOffer, DispatchRequest, DispatchRun, Doctor, DoctorId,
-    DutyRosterVersion, Entity, Facility, FacilityId, FacilityKind, HoursReport, LgCode,
+    Booking, Decision, Dispatch, DispatchOffer, DispatchRequest, DispatchRun, Doctor, DoctorId,
+    DutyRosterVersion, Entity, Equipment, Facility, FacilityId, FacilityKind, HoursReport, LgCode,
     Municipality, NaiveDate, PlanVersion, PostRequest, PrefCode, PreferenceList, Programme, Record,
     RegisterStatus, RequestState, Round, RoundId, Run, Scheme, SecondaryArea, StaffLoan, Username,
 };
@@ -606,6 +606,39 @@ pub trait Store: Send + Sync + 'static {
     async fn list_staff_loans(&self, filter: &LoanFilter) -> Result<Vec<StaffLoan>, StoreError>;
     /// Deletes a loan; `Missing` when there is none.
     async fn delete_staff_loan(&self, actor: &str, id: u64) -> Result<(), StoreError>;
+
+    // Shared equipment (entity `equipment`) and its bookings (entity `equipment_bookings`),
+    // ids their numbers; the alliance's prefecture as `pref`. Booking audit events keep the
+    // ids, member and times — never the purpose.
+
+    /// Creates a piece of equipment (id 0: the store gives the next id and returns it with
+    /// it) or replaces the one of its id (`Missing` when there is none). The alliance must be
+    /// stored (`Missing`) and the owner a member of it (`Corrupt`).
+    async fn put_equipment(
+        &self,
+        actor: &str,
+        equipment: &Equipment,
+    ) -> Result<Equipment, StoreError>;
+    async fn get_equipment(&self, id: u64) -> Result<Option<Equipment>, StoreError>;
+    /// The equipment of an alliance, by id.
+    async fn list_equipment(&self, alliance: &AllianceId) -> Result<Vec<Equipment>, StoreError>;
+    /// Stores a new booking (its id is ignored; the store gives the next) and returns it with
+    /// its id. The equipment must be stored (`Missing`); the booking member must be a member
+    /// of its alliance on the start day (`Corrupt`); a booking that overlaps another of the
+    /// same equipment is refused with `Exists`, naming the other booking, its member and its
+    /// times. The check and the write run with the equipment locked, so that of two bookings
+    /// of one slot exactly one succeeds.
+    async fn book(&self, actor: &str, booking: &Booking) -> Result<Booking, StoreError>;
+    async fn get_booking(&self, id: u64) -> Result<Option<Booking>, StoreError>;
+    /// Deletes a booking; `Missing` when there is none.
+    async fn cancel_booking(&self, actor: &str, id: u64) -> Result<(), StoreError>;
+    /// The bookings of the equipment that share time with `from..to`, by start, then id.
+    async fn list_bookings(
+        &self,
+        equipment: u64,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<Vec<Booking>, StoreError>;
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

@@ -2,9 +2,9 @@
 //! ends use it, so the two schemas hold the same values.
 
 use chiiki_domain::{
-    Adoption, Alliance, AllianceMember, Decision, Dispatch, DispatchOffer, DispatchRequest,
-    DispatchRun, DutyRosterVersion, Entity, HoursReport, NaiveDate, PlanVersion, PostRequest,
-    PreferenceList, Record, Round, Run, StaffLoan, Workplace,
+    Adoption, Alliance, AllianceMember, Booking, Decision, Dispatch, DispatchOffer,
+    DispatchRequest, DispatchRun, DutyRosterVersion, Entity, Equipment, HoursReport, NaiveDate,
+    PlanVersion, PostRequest, PreferenceList, Record, Round, Run, StaffLoan, Workplace,
 };
 use serde_json::Value;
 
@@ -451,6 +451,28 @@ impl Placement for AllianceMember {
 /// has a number.
 impl Placement for StaffLoan {
     const TABLE: &'static str = "staff_loans";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A piece of shared equipment, keyed by its number.
+impl Placement for Equipment {
+    const TABLE: &'static str = "equipment";
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A booking of shared equipment, keyed by its number.
+impl Placement for Booking {
+    const TABLE: &'static str = "equipment_bookings";
     fn audit_id(&self) -> String {
         self.id.to_string()
     }

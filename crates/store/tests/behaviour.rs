@@ -3695,3 +3695,213 @@ async fn staff_loans_between_non_members_or_of_unknown_doctors_are_refused_and_w
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Shared equipment
+
+fn equipment(owner: &str, name: &str) -> Equipment {
+    Equipment::new(EquipmentFields {
+        id: 0,
+        alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+        owner: Name::parse(owner).unwrap(),
+        name: Name::parse(name).unwrap(),
+        kind: "画像診断".into(),
+        location: "放射線科".into(),
+        note: String::new(),
+    })
+    .unwrap()
+}
+
+fn booking(equipment: u64, by: &str, start: &str, end: &str) -> Booking {
+    Booking::new(BookingFields {
+        id: 0,
+        equipment,
+        by: Name::parse(by).unwrap(),
+        start: at(start),
+        end: at(end),
+        purpose: "訪問診療".into(),
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn bookings_that_overlap_are_refused_naming_the_other_and_touching_ones_are_allowed() {
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        with_alliance(s).await;
+        let x = s
+            .put_equipment("centre", &equipment("医療法人弘仁会", "移動式X線装置"))
+            .await
+            .unwrap();
+        assert!(x.id > 0);
+        assert_eq!(
+            s.list_equipment(&x.alliance).await.unwrap(),
+            vec![x.clone()]
+        );
+        // An owner that is no member is refused.
+        assert!(matches!(
+            s.put_equipment("centre", &equipment("医療法人某会", "超音波診断装置"))
+                .await,
+            Err(StoreError::Corrupt { .. })
+        ));
+        let b1 = s
+            .book(
+                "centre",
+                &booking(
+                    x.id,
+                    "医療法人社団誠馨会",
+                    "2025-04-01 09:00",
+                    "2025-04-01 12:00",
+                ),
+            )
+            .await
+            .unwrap();
+        // Touching: ends when the next starts.
+        let b2 = s
+            .book(
+                "centre",
+                &booking(
+                    x.id,
+                    "医療法人弘仁会",
+                    "2025-04-01 12:00",
+                    "2025-04-01 13:00",
+                ),
+            )
+            .await
+            .unwrap();
+        assert_ne!(b1.id, b2.id);
+        let before = audit_total(s).await;
+        let err = s
+            .book(
+                "centre",
+                &booking(
+                    x.id,
+                    "医療法人弘仁会",
+                    "2025-04-01 11:00",
+                    "2025-04-01 11:30",
+                ),
+            )
+            .await
+            .unwrap_err();
+        let said = err.to_string();
+        assert!(matches!(err, StoreError::Exists { .. }), "{said}");
+        assert!(said.contains(&format!("booking {}", b1.id)), "{said}");
+        assert!(
+            said.contains("2025-04-01 09:00") && said.contains("2025-04-01 12:00"),
+            "{said}"
+        );
+        assert_eq!(audit_total(s).await, before);
+        // The booker must be a member on the start day (誠馨会 joined 2025-04-01).
+        assert!(matches!(
+            s.book(
+                "centre",
+                &booking(
+                    x.id,
+                    "医療法人社団誠馨会",
+                    "2025-03-01 09:00",
+                    "2025-03-01 12:00"
+                ),
+            )
+            .await,
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            s.book(
+                "centre",
+                &booking(
+                    999,
+                    "医療法人弘仁会",
+                    "2025-04-02 09:00",
+                    "2025-04-02 10:00"
+                )
+            )
+            .await,
+            Err(StoreError::Missing { .. })
+        ));
+        let listed = s
+            .list_bookings(x.id, at("2025-04-01 00:00"), at("2025-04-02 00:00"))
+            .await
+            .unwrap();
+        assert_eq!(listed, vec![b1.clone(), b2.clone()]);
+        assert_eq!(
+            s.list_bookings(x.id, at("2025-04-01 12:00"), at("2025-04-02 00:00"))
+                .await
+                .unwrap(),
+            vec![b2.clone()]
+        );
+        assert_eq!(
+            audit_of(s, "equipment_bookings", &b1.id.to_string())
+                .await
+                .len(),
+            1
+        );
+        s.cancel_booking("centre", b1.id).await.unwrap();
+        assert_eq!(
+            audit_of(s, "equipment_bookings", &b1.id.to_string())
+                .await
+                .len(),
+            2
+        );
+        assert!(matches!(
+            s.cancel_booking("centre", b1.id).await,
+            Err(StoreError::Missing { .. })
+        ));
+        // The slot is free again.
+        s.book(
+            "centre",
+            &booking(
+                x.id,
+                "医療法人弘仁会",
+                "2025-04-01 11:00",
+                "2025-04-01 11:30",
+            ),
+        )
+        .await
+        .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_bookings_of_one_slot_have_exactly_one_winner() {
+    for t in testing::all().await {
+        eprintln!("-- on {}", t.name());
+        with_register(t.store()).await;
+        with_alliance(t.store()).await;
+        let x = t
+            .store()
+            .put_equipment("centre", &equipment("医療法人弘仁会", "超音波診断装置"))
+            .await
+            .unwrap();
+        let stores = eight_stores(&t).await;
+        let tasks: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let b = booking(
+                    x.id,
+                    "医療法人弘仁会",
+                    &format!("2025-05-01 09:0{i}"),
+                    "2025-05-01 12:00",
+                );
+                tokio::spawn(async move { s.book(&format!("worker-{i}"), &b).await })
+            })
+            .collect();
+        let mut won = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(StoreError::Exists { .. }) => {}
+                Err(e) => panic!("unexpected error: {e}"),
+            }
+        }
+        assert_eq!(won, 1);
+        let stored = t
+            .store()
+            .list_bookings(x.id, at("2025-05-01 00:00"), at("2025-05-02 00:00"))
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+    }
+}
