@@ -299,8 +299,8 @@ pub(crate) fn optimize(ctx: &Ctx, w: &Window<'_>, ws: &mut Workspace) -> Option<
             Some(true) => oracle_on = true,
             Some(false) => {
                 p.free_only = false;
-                // Still unreachable: the oracle is conservative about blocks touching
-                // the first day, so the plain DP decides.
+                // Unreachable with uncapped shifts only: allow every shift (caps are then
+                // left to the final row check).
                 oracle_on = ws.oracle.build(ctx, &p, w.cands) == Some(true);
             }
             None => {}
@@ -346,7 +346,7 @@ pub(crate) fn optimize(ctx: &Ctx, w: &Window<'_>, ws: &mut Workspace) -> Option<
         shift: OFF,
     });
     let (min_cons, min_off, max_cons) = (emp.min_cons, emp.min_off, emp.max_cons);
-    let pace = w.pace.filter(|_| a == 0 && b + 1 == nd && !oracle_on);
+    let pace = w.pace.filter(|_| a == 0 && b + 1 == nd);
     let maxlen = ctx.len.iter().copied().max().unwrap_or(0);
 
     for i in 0..width {
@@ -415,7 +415,7 @@ pub(crate) fn optimize(ctx: &Ctx, w: &Window<'_>, ws: &mut Workspace) -> Option<
                 } else {
                     (1, d == 0)
                 };
-                if oracle.is_none_or(|o| o.ok(i + 1, 0, new_prev, nrun, wk, m)) {
+                if oracle.is_none_or(|o| o.ok(i + 1, 0, new_prev, nrun, nflag, wk, m)) {
                     let head = pack(0, new_prev, nrun, nflag, wk);
                     push(Key { head, ..st.key }, st.cost, pi as u32, OFF);
                 }
@@ -455,7 +455,7 @@ pub(crate) fn optimize(ctx: &Ctx, w: &Window<'_>, ws: &mut Workspace) -> Option<
                 if nm > hi_w || nm + maxrem_next < lo_w || nm > pace_hi || nm < pace_lo {
                     continue;
                 }
-                if oracle.is_some_and(|o| !o.ok(i + 1, class(s), new_prev, nrun, nwk, nm)) {
+                if oracle.is_some_and(|o| !o.ok(i + 1, class(s), new_prev, nrun, nflag, nwk, nm)) {
                     continue;
                 }
                 let mut extra = st.key.extra;

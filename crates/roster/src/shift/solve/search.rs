@@ -1,11 +1,16 @@
 //! Large-neighbourhood search on compact rows: DP re-optimisation of one employee's window,
 //! ruin-and-recreate of a few employees over a window (each row rebuilt by the DP in turn),
-//! and swaps of blocks of days between two employees, under simulated-annealing acceptance.
-//! Every accepted state keeps every hard rule; the objective is tracked incrementally.
-//! The window DPs mostly run with a narrow beam (many cheap moves beat few exact ones);
-//! a fixed share of the time goes to wide, practically exact, beams. Construction (and
-//! repair) solves each whole row against the feasibility [`super::oracle`] first, so that
-//! even year-long horizons start from rows that keep every hard rule.
+//! ejection chains around day-shifts short of cover, and swaps of blocks of days between
+//! two employees, under simulated-annealing acceptance. Every accepted state keeps every
+//! hard rule; the objective is tracked incrementally.
+//!
+//! Which move to make and how wide a beam its window DPs keep are chosen by their recent
+//! gain per second (each keeps a floor share of the time), so that an instance gets the
+//! mix that pays on it: narrow beams (many cheap moves) on most, wider ones where narrow
+//! beams stall, e.g. on long horizons. Construction (and repair) solves each whole row
+//! against the feasibility [`super::oracle`] first, on long horizons at a steady pace of
+//! minutes, so that even year-long horizons start from rows that keep every hard rule
+//! and spread their work over the year.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,11 +48,80 @@ impl Team<'_> {
     }
 }
 
-/// Beam widths of the search's window DPs.
+/// Beam width of the repair DPs (practically exact).
 const BEAM_WIDE: usize = 2_000;
-const BEAM_NARROW: usize = 24;
-/// Share of the search time given to wide-beam moves.
-const WIDE_SHARE: f64 = 0.1;
+/// Beam widths the search's window DPs choose from, by their recent gain per second, and
+/// the least share of the search time each keeps.
+const BEAMS: [usize; 3] = [24, 160, 2_000];
+const BEAM_FLOORS: [f64; 3] = [0.06, 0.06, 0.06];
+/// Least shares of the search time of the move kinds (window DP, ejection chain, ruin and
+/// recreate, swaps, one employee's whole row against the others' cover); the rest goes by
+/// their recent gain per second.
+const MOVE_FLOORS: [f64; 5] = [0.1, 0.1, 0.1, 0.02, 0.03];
+/// Horizons within these days re-optimise whole rows as the fifth move kind (shorter ones
+/// have windows nearly as long, longer ones make it slow); others use a window there.
+const WHOLE_ROW_DAYS: std::ops::RangeInclusive<usize> = 43..=100;
+
+/// One alternative's recent record: objective gained and seconds spent, both decaying.
+#[derive(Clone, Copy, Default)]
+struct Arm {
+    gain: f64,
+    time: f64,
+}
+
+/// Chooses among alternatives by their recent gain per second: each gets a share of the
+/// time, its floor plus a part of the rest in proportion to its rate, and the alternative
+/// furthest below its share goes next.
+struct Bandit {
+    arms: Vec<Arm>,
+    floors: Vec<f64>,
+}
+
+impl Bandit {
+    fn new(floors: &[f64]) -> Self {
+        Bandit {
+            arms: vec![Arm::default(); floors.len()],
+            floors: floors.to_vec(),
+        }
+    }
+
+    fn pick(&self) -> usize {
+        let rate = |a: &Arm| {
+            if a.time > 0.0 {
+                (a.gain / a.time).max(0.0)
+            } else {
+                0.0
+            }
+        };
+        let sum: f64 = self.arms.iter().map(rate).sum();
+        let n = self.arms.len() as f64;
+        let free = (1.0 - self.floors.iter().sum::<f64>()).max(0.0);
+        let mut best = (f64::INFINITY, 0);
+        for (i, a) in self.arms.iter().enumerate() {
+            let share = self.floors[i]
+                + if sum > 0.0 {
+                    free * rate(a) / sum
+                } else {
+                    free / n
+                };
+            let behind = a.time / share.max(1e-6);
+            if behind < best.0 {
+                best = (behind, i);
+            }
+        }
+        best.1
+    }
+
+    /// Records a move of alternative `arm`; all records first decay by `keep`.
+    fn record(&mut self, arm: usize, gain: f64, dt: f64, keep: f64) {
+        for a in self.arms.iter_mut() {
+            a.gain *= keep;
+            a.time *= keep;
+        }
+        self.arms[arm].gain += gain;
+        self.arms[arm].time += dt;
+    }
+}
 
 pub(crate) struct Search<'c> {
     ctx: &'c Ctx,
@@ -81,8 +155,10 @@ pub(crate) struct Search<'c> {
     long_beam: usize,
     /// Repair attempts per employee (each widens the beam).
     repairs: Vec<u32>,
-    /// Time spent in moves with wide beams.
-    wide_spent: Duration,
+    /// The recent record of the beam widths [`BEAMS`].
+    beam_bandit: Bandit,
+    /// The move kinds' recent record.
+    move_bandit: Bandit,
     /// Per-shift penalties steering construction and repair away from caps the DP could
     /// not track (zero during the search proper).
     pen: Vec<i64>,
@@ -118,7 +194,8 @@ impl<'c> Search<'c> {
             deadline: Instant::now() + Duration::from_secs(3600),
             long_beam: if ctx.nd > 42 { 150 } else { 2_000 },
             repairs: vec![0; ctx.ne],
-            wide_spent: Duration::ZERO,
+            beam_bandit: Bandit::new(&BEAM_FLOORS),
+            move_bandit: Bandit::new(&MOVE_FLOORS),
             pen: vec![0; ctx.ns],
         };
         for e in 0..ctx.ne {
@@ -514,11 +591,19 @@ impl<'c> Search<'c> {
                 break;
             }
             // First against the feasibility oracle, so that the row keeps every hard rule
-            // whatever the beam drops; the paced beam is the fallback.
+            // whatever the beam drops, at a steady pace on long horizons (a cost-ranked
+            // beam would otherwise work early and idle late); then the oracle alone; the
+            // paced beam alone is the last resort.
+            let pace = long.then_some(maxlen * 14);
+            if pace.is_some()
+                && self.dp_move(e, 0, ctx.nd - 1, beam, pace, true).is_some()
+                && !self.bad[e]
+            {
+                continue;
+            }
             if self.dp_move(e, 0, ctx.nd - 1, beam, None, true).is_some() && !self.bad[e] {
                 continue;
             }
-            let pace = long.then_some(maxlen * 14);
             if self.dp_move(e, 0, ctx.nd - 1, beam, pace, false).is_none() && self.bad[e] {
                 self.dp_move(e, 0, ctx.nd - 1, beam * 4, pace.map(|p| p * 3), false);
             }
@@ -803,7 +888,6 @@ impl<'c> Search<'c> {
         let (t0, t1) = (3.0f64, 0.2f64);
         let mut iter: u64 = 0;
         let mut last_sync = Instant::now();
-        let search_start = Instant::now();
         loop {
             iter += 1;
             if iter.is_multiple_of(16) {
@@ -823,44 +907,54 @@ impl<'c> Search<'c> {
                 self.repair();
                 continue;
             }
-            // Wide beams get a share of the time rather than of the moves: they cost
-            // far more on large instances.
-            let wide_started = (self.wide_spent.as_secs_f64()
-                < WIDE_SHARE * search_start.elapsed().as_secs_f64())
-            .then(Instant::now);
-            self.beam = if wide_started.is_some() {
-                BEAM_WIDE
+            let arm = self.beam_bandit.pick();
+            self.beam = BEAMS[arm];
+            let kind = if ctx.ne >= 2 {
+                self.move_bandit.pick()
             } else {
-                BEAM_NARROW
+                0
             };
-            self.one_move();
-            if let Some(t) = wide_started {
-                self.wide_spent += t.elapsed();
-            }
+            let (t, o) = (Instant::now(), self.obj);
+            self.one_move(kind);
+            let dt = t.elapsed().as_secs_f64();
+            // Forget at a pace of a tenth of the time limit (at least 2 s).
+            let keep = (-dt / (0.1 * total).max(2.0)).exp();
+            let gain = (o - self.obj) as f64;
+            self.beam_bandit.record(arm, gain, dt, keep);
+            self.move_bandit.record(kind, gain, dt, keep);
         }
         self.sync(team, false);
         let (bad, obj) = self.best_now();
         (bad, obj, self.best_rows)
     }
 
-    /// One move of the search proper, chosen at random.
-    fn one_move(&mut self) {
+    /// One move of the search proper, of the given kind (window DP, ejection chain, ruin and
+    /// recreate, swaps, whole row).
+    fn one_move(&mut self, kind: usize) {
         let ctx = self.ctx;
         {
-            let r: f64 = self.rng.random();
-            if r < 0.35 {
+            if kind == 0 || ctx.ne < 2 {
                 let e = self.rng.random_range(0..ctx.ne);
                 let (a, b) = self.random_window(self.max_window);
                 let beam = self.beam;
                 let t = Instant::now();
                 self.dp_move(e, a, b, beam, None, false);
                 self.adapt(b - a + 1, t.elapsed());
-            } else if r < 0.45 && ctx.ne >= 2 {
+            } else if kind == 4 {
+                let e = self.rng.random_range(0..ctx.ne);
+                let (a, b) = if WHOLE_ROW_DAYS.contains(&ctx.nd) {
+                    (0, ctx.nd - 1)
+                } else {
+                    self.random_window(self.max_window)
+                };
+                let beam = self.beam;
+                self.dp_move(e, a, b, beam, None, false);
+            } else if kind == 1 {
                 self.chain();
-            } else if r < 0.65 && ctx.ne >= 2 {
+            } else if kind == 2 {
                 let (mut emps, a, b) = self.pick_ruin();
                 self.ruin_restoring(&mut emps, a, b, false);
-            } else if ctx.ne >= 2 {
+            } else {
                 for _ in 0..20 {
                     let e1 = self.rng.random_range(0..ctx.ne);
                     let e2 = self.rng.random_range(0..ctx.ne);
@@ -871,10 +965,6 @@ impl<'c> Search<'c> {
                     let a = self.rng.random_range(0..=ctx.nd - w);
                     self.swap(e1, e2, a, a + w - 1);
                 }
-            } else {
-                let (a, b) = self.random_window(self.max_window);
-                let beam = self.beam;
-                self.dp_move(0, a, b, beam, None, false);
             }
         }
     }

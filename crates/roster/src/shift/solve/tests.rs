@@ -155,6 +155,77 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    /// The feasibility oracle never rejects a state on the way of a row that keeps every
+    /// hard rule, blocks touching the first day included.
+    #[test]
+    fn oracle_keeps_every_feasible_row(inst in tiny_instance(3, 7, 3)) {
+        use super::ctx::OFF;
+        use super::oracle::{Oracle, Params};
+        let ctx = Ctx::new(&inst);
+        let nd = ctx.nd;
+        let mut scratch = Vec::new();
+        for e in 0..ctx.ne {
+            let emp = &ctx.emps[e];
+            let succ = &ctx.succ[emp.succ];
+            let has2 = succ.has_gap2;
+            let run_w = if emp.max_cons == u32::MAX {
+                emp.min_cons.max(1)
+            } else {
+                emp.max_cons.max(emp.min_cons).max(1)
+            };
+            let run_o = emp.min_off.max(1);
+            let cands: Vec<Vec<(u16, i64)>> =
+                (0..nd).map(|d| ctx.options[e * nd + d].iter().map(|&s| (s, 0)).collect()).collect();
+            let p = Params { e, run_w, run_o, has2, free_only: false };
+            let mut oracle = Oracle::default();
+            let Some(start_ok) = oracle.build(&ctx, &p, &cands) else { continue };
+            // Every row of the employee, day by day.
+            let mut pick = vec![0usize; nd];
+            let mut row = vec![OFF; nd];
+            let mut feasible = 0;
+            'rows: loop {
+                for d in 0..nd {
+                    row[d] = if pick[d] == 0 { OFF } else { cands[d][pick[d] - 1].0 };
+                }
+                if ctx.row_ok(e, &row, &mut scratch) {
+                    feasible += 1;
+                    let (mut last, mut run, mut flag, mut wk, mut m) =
+                        (0u16, run_o, true, 0u32, 0u64);
+                    for d in 0..nd {
+                        let prev = if has2 { last } else { 0 };
+                        if row[d] == OFF {
+                            (run, flag) = if last == 0 { ((run + 1).min(run_o), flag) } else { (1, false) };
+                            last = 0;
+                        } else {
+                            let su = row[d] as usize;
+                            wk += u32::from(ctx.weekend[d] == 1 || (ctx.weekend[d] == 2 && last == 0));
+                            (run, flag) = if last == 0 { (1, d == 0) } else { ((run + 1).min(run_w), flag) };
+                            last = succ.class_of[su] + 1;
+                            m += ctx.len[su];
+                        }
+                        prop_assert!(
+                            oracle.ok(d + 1, last, prev, run, flag, wk, m),
+                            "employee {e}: row {row:?} rejected entering day {}", d + 1
+                        );
+                    }
+                }
+                for (d, p) in pick.iter_mut().enumerate() {
+                    *p += 1;
+                    if *p <= cands[d].len() {
+                        continue 'rows;
+                    }
+                    *p = 0;
+                }
+                break;
+            }
+            prop_assert!(feasible == 0 || start_ok, "employee {e}: a feasible row exists");
+        }
+    }
+}
+
 /// The year-long benchmark instances: construction against the feasibility oracle gives
 /// every employee a row that keeps all hard rules, in well under a second per thread.
 #[test]
@@ -191,5 +262,39 @@ fn year_long_construction_is_feasible() {
         let mut search = Search::new(&ctx, 7);
         search.construct(&team);
         assert_eq!(search.broken_rows(), 0, "{name}: rows left infeasible");
+    }
+}
+
+/// Manual benchmark harness (release mode):
+/// `CQ=6,8,13 CQ_SECS=15 CQ_SEEDS=1,2 cargo test --release -p chiiki-roster cq_bench -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn cq_bench() {
+    use crate::shift::parse::parse;
+    let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    let list =
+        |s: String| -> Vec<u64> { s.split(',').filter_map(|x| x.trim().parse().ok()).collect() };
+    let secs: f64 = var("CQ_SECS", "15").parse().unwrap_or(15.0);
+    let threads: usize = var("CQ_THREADS", "2").parse().unwrap_or(2);
+    for i in list(var("CQ", "6,8,13,15,19,21")) {
+        for seed in list(var("CQ_SEEDS", "0")) {
+            let name = format!("Instance{i}");
+            let path = format!(
+                "{}/../../benchmarks/shift-scheduling/{name}.txt",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).expect("benchmark file");
+            let inst = parse(&name, &text).expect("parses");
+            let limits = Limits {
+                time_limit: Duration::from_secs_f64(secs),
+                seed,
+                threads,
+            };
+            let sol = solve_with(&inst, &limits, Stopping::FULL_TIME);
+            println!(
+                "CQ {name} seed {seed} obj {} feasible {} secs {:.1} {:?}",
+                sol.objective, sol.feasible, sol.seconds, sol.evaluation.breakdown
+            );
+        }
     }
 }
