@@ -222,9 +222,8 @@ fn usual_shifts(facility: &str) -> Vec<ShiftSpec> {
 /// What the register says of the staff: brings every member who is a doctor of the
 /// register up to date (name, level, overtime reported by employers outside the roster,
 /// interviews, duties fixed elsewhere).
-async fn refresh(store: &dyn Store, pref: PrefCode, spec: &mut Spec) -> Result<(), AppError> {
+fn refresh(reg: &crate::dispatch::Register, spec: &mut Spec) {
     let month = Month::of(spec.month);
-    let reg = crate::dispatch::read_register(store, pref, month).await?;
     let inside: Vec<String> = spec.facilities.iter().map(|f| f.id.clone()).collect();
     for m in &mut spec.staff {
         let Ok(id) = DoctorId::parse(&m.id) else {
@@ -233,7 +232,7 @@ async fn refresh(store: &dyn Store, pref: PrefCode, spec: &mut Spec) -> Result<(
         let Some(d) = reg.base.doctors.get(&id) else {
             continue;
         };
-        let t = crate::dispatch::timeline(&reg, d, month);
+        let t = crate::dispatch::timeline(reg, d, month);
         m.level = t.level;
         m.initial_resident = t.initial_resident;
         m.baseline = t
@@ -249,7 +248,6 @@ async fn refresh(store: &dyn Store, pref: PrefCode, spec: &mut Spec) -> Result<(
             .filter(|d| !(d.reference.starts_with(ROSTERED) && inside.contains(&d.employer)))
             .collect();
     }
-    Ok(())
 }
 
 /// How the duties of published rosters are named on timelines: `roster 03#2 当@2026-12-05`.
@@ -289,15 +287,16 @@ pub async fn draft(
         .list_duty_rosters(pref, Some(facility_id), Some(month.first()))
         .await?
         .pop();
+    let reg = crate::dispatch::read_register(store, pref, month).await?;
     let mut spec = match latest {
         Some(v) => crate::from_json(&v.spec, "a stored duty roster")?,
         None => {
-            let reg = crate::placement::register(store, pref).await?;
+            let base = &reg.base;
             let mut staff: Vec<Member> = Vec::new();
-            let mut ids: Vec<&DoctorId> = reg.doctors.keys().collect();
+            let mut ids: Vec<&DoctorId> = base.doctors.keys().collect();
             ids.sort();
             for id in ids {
-                let at = reg.assignments.get(id).and_then(|list| {
+                let at = base.assignments.get(id).and_then(|list| {
                     list.iter().find(|a| {
                         a.period.contains(month.first())
                             && matches!(&a.place, Some(chiiki_domain::Workplace::Registered { facility }) if facility == facility_id)
@@ -306,7 +305,7 @@ pub async fn draft(
                 if at.is_none() {
                     continue;
                 }
-                let d = &reg.doctors[id];
+                let d = &base.doctors[id];
                 staff.push(Member {
                     max_nights: Some(6),
                     ..Member::new(id.as_str(), d.name.as_str(), d.work_hour_level)
@@ -327,7 +326,7 @@ pub async fn draft(
             }
         }
     };
-    refresh(store, pref, &mut spec).await?;
+    refresh(&reg, &mut spec);
     Ok(spec)
 }
 
@@ -379,7 +378,8 @@ pub async fn make(
     if month.first() != spec.month {
         return Err(spec_problems(&spec.validate()));
     }
-    refresh(store, pref, &mut spec).await?;
+    let reg = crate::dispatch::read_register(store, pref, month).await?;
+    refresh(&reg, &mut spec);
     let problems = spec.validate();
     if !problems.is_empty() {
         return Err(spec_problems(&problems));

@@ -44,13 +44,23 @@ fn clamp(m: i64) -> u32 {
     m.clamp(0, i64::from(u32::MAX)) as u32
 }
 
-/// Builds the instance; `banned` are cells the hours check took out.
-pub(super) fn model(
-    spec: &Spec,
-    rules: &Rules,
-    days: &[Day],
-    banned: &[(usize, usize, usize)],
-) -> Model {
+impl Model {
+    /// The same instance with `banned` cells (those the hours check took out) barred too.
+    pub fn without(&self, banned: &[(usize, usize, usize)]) -> Model {
+        let mut instance = self.instance.clone();
+        instance
+            .unavailable
+            .extend(banned.iter().map(|&(employee, day, shift)| Cell {
+                employee,
+                day,
+                shift,
+            }));
+        Model { instance }
+    }
+}
+
+/// Builds the instance.
+pub(super) fn model(spec: &Spec, rules: &Rules, days: &[Day]) -> Model {
     let nd = days.len();
     let shifts: Vec<Shift> = spec
         .shifts
@@ -107,7 +117,6 @@ pub(super) fn model(
         }
     }
     successions.sort_by_key(|s| (s.employee, s.first, s.gap, s.second));
-    let banned: HashSet<(usize, usize, usize)> = banned.iter().copied().collect();
     let mut staff = Vec::new();
     let mut unavailable = Vec::new();
     let mut minute_limits = Vec::new();
@@ -144,14 +153,13 @@ pub(super) fn model(
                 if max_shifts[s] == 0 {
                     continue;
                 }
-                let barred = banned.contains(&(m, d, s))
-                    || (!member.fixed.is_empty()
-                        && !hours::admissible(
-                            rules,
-                            &timeline,
-                            &shift.duty_on(day.date, String::new()),
-                        )
-                        .is_empty());
+                let barred = !member.fixed.is_empty()
+                    && !hours::admissible(
+                        rules,
+                        &timeline,
+                        &shift.duty_on(day.date, String::new()),
+                    )
+                    .is_empty();
                 if barred {
                     unavailable.push(Cell {
                         employee: m,

@@ -769,7 +769,7 @@ pub fn solve(spec: &Spec, limits: &Limits) -> Result<DutyRoster, Vec<SpecError>>
     let days = spec.days();
     let mut banned: Vec<(usize, usize, usize)> = Vec::new();
     // Rounds are compared on the model without the cells the hours check took out.
-    let judge = build::model(spec, rules, &days, &[]);
+    let judge = build::model(spec, rules, &days);
     // The best round: its cells, objective and shifts withdrawn.
     let mut best: Option<(Vec<CellIx>, i64, usize)> = None;
     let mut rounds = 0u64;
@@ -781,7 +781,7 @@ pub fn solve(spec: &Spec, limits: &Limits) -> Result<DutyRoster, Vec<SpecError>>
         } else {
             left / 2
         };
-        let model = build::model(spec, rules, &days, &banned);
+        let model = judge.without(&banned);
         let engine = shift::Limits {
             time_limit: share.min(left),
             seed: limits.seed.wrapping_add(rounds),
