@@ -13,35 +13,6 @@ use crate::name::Name;
 use crate::text::{Lang, Msg};
 use chrono::Datelike;
 
-/// A record built only through its checking `new` from its fields: deserialised through it,
-/// serialised as its fields, read through `Deref` and `fields()`.
-macro_rules! checked_record {
-    ($record:ident, $fields:ident) => {
-        impl TryFrom<$fields> for $record {
-            type Error = ValueError;
-            fn try_from(f: $fields) -> Result<Self, ValueError> {
-                $record::new(f)
-            }
-        }
-        impl From<$record> for $fields {
-            fn from(r: $record) -> Self {
-                r.0
-            }
-        }
-        impl std::ops::Deref for $record {
-            type Target = $fields;
-            fn deref(&self) -> &$fields {
-                &self.0
-            }
-        }
-        impl $record {
-            pub fn fields(&self) -> &$fields {
-                &self.0
-            }
-        }
-    };
-}
-
 /// The longest policy (理念・運営方針, 事業), in characters.
 pub const MAX_POLICY_CHARS: usize = 200;
 
@@ -71,7 +42,7 @@ pub struct AllianceFields {
 
 checked_record!(Alliance, AllianceFields);
 
-fn invalid(input: impl Into<String>, ja: String, en: String, fix: Msg) -> ValueError {
+pub(crate) fn invalid(input: impl Into<String>, ja: String, en: String, fix: Msg) -> ValueError {
     ValueError::new(input, Msg::new(ja, en), fix)
 }
 
@@ -445,7 +416,12 @@ checked_record!(Equipment, EquipmentFields);
 
 /// Checks a short free text: at most `max` characters, no control characters, and not blank
 /// when `required`.
-fn short_text(field: &str, s: &str, max: usize, required: bool) -> Result<(), ValueError> {
+pub(crate) fn short_text(
+    field: &str,
+    s: &str,
+    max: usize,
+    required: bool,
+) -> Result<(), ValueError> {
     let n = s.chars().count();
     if (required && s.trim().is_empty()) || n > max || s.chars().any(char::is_control) {
         return Err(invalid(

@@ -1,13 +1,7 @@
 //! Closed sets of values (kinds, levels, specialties), each with a stable code used in
 //! files and the API, a Japanese and an English label, and the spellings accepted on import.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::error::{ValueError, normalize};
-use crate::text::{Lang, Msg};
+use crate::text::Lang;
 
 /// Defines a closed enum with `code()`, `label(lang)`, `ALL`, and parsing from its code,
 /// its labels or any listed alias (after NFKC normalisation, ASCII case-insensitive).
@@ -27,14 +21,14 @@ macro_rules! labelled_enum {
                 match self { $($name::$variant => $code),+ }
             }
 
-            pub fn label(self, lang: Lang) -> &'static str {
+            pub fn label(self, lang: $crate::Lang) -> &'static str {
                 match (self, lang) {
-                    $(($name::$variant, Lang::Ja) => $ja, ($name::$variant, Lang::En) => $en),+
+                    $(($name::$variant, $crate::Lang::Ja) => $ja, ($name::$variant, $crate::Lang::En) => $en),+
                 }
             }
 
-            pub fn parse(input: &str) -> Result<Self, ValueError> {
-                let s = normalize(input);
+            pub fn parse(input: &str) -> Result<Self, $crate::ValueError> {
+                let s = $crate::normalize(input);
                 let matches = |c: &str| c.eq_ignore_ascii_case(&s)
                     || c.replace(' ', "_").eq_ignore_ascii_case(&s.replace([' ', '-'], "_"));
                 $(
@@ -44,13 +38,13 @@ macro_rules! labelled_enum {
                 )+
                 let choices_ja = [$($ja),+].join("、");
                 let choices_en = [$($code),+].join(", ");
-                Err(ValueError::new(
+                Err($crate::ValueError::new(
                     input,
-                    Msg::new(
+                    $crate::Msg::new(
                         format!("{}「{}」は選択肢にありません", $what_ja, input),
                         format!("'{}' is not a known {}", input, $what_en),
                     ),
-                    Msg::new(
+                    $crate::Msg::new(
                         format!("次のいずれかを入力してください: {choices_ja}"),
                         format!("use one of: {choices_en}"),
                     ),
@@ -58,28 +52,31 @@ macro_rules! labelled_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.code())
             }
         }
-        impl FromStr for $name {
-            type Err = ValueError;
-            fn from_str(s: &str) -> Result<Self, ValueError> { Self::parse(s) }
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::ValueError;
+            fn from_str(s: &str) -> Result<Self, $crate::ValueError> { Self::parse(s) }
         }
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.code())
             }
         }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as ::serde::Deserialize>::deserialize(d)?;
+                Self::parse(&s).map_err(::serde::de::Error::custom)
             }
         }
     };
 }
+/// Other modules define their closed sets with `crate::labels::labelled_enum!`.
+#[allow(unused_imports)]
+pub(crate) use labelled_enum;
 
 labelled_enum!(
     /// What a facility is.

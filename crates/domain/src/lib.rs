@@ -7,6 +7,35 @@
 //! graduation, a period's start and end) are built through a constructor that checks them,
 //! also when deserialised.
 
+/// A record built only through its checking `new` from its fields: deserialised through it,
+/// serialised as its fields, read through `Deref` and `fields()`.
+macro_rules! checked_record {
+    ($record:ident, $fields:ident) => {
+        impl TryFrom<$fields> for $record {
+            type Error = $crate::ValueError;
+            fn try_from(f: $fields) -> Result<Self, $crate::ValueError> {
+                $record::new(f)
+            }
+        }
+        impl From<$record> for $fields {
+            fn from(r: $record) -> Self {
+                r.0
+            }
+        }
+        impl std::ops::Deref for $record {
+            type Target = $fields;
+            fn deref(&self) -> &$fields {
+                &self.0
+            }
+        }
+        impl $record {
+            pub fn fields(&self) -> &$fields {
+                &self.0
+            }
+        }
+    };
+}
+
 pub mod account;
 pub mod alliance;
 pub mod assignment;
@@ -14,12 +43,16 @@ pub mod codes;
 pub mod date;
 pub mod dispatch;
 pub mod doctor;
+pub mod doctor_bank;
+pub mod document;
 pub mod entity;
 pub mod error;
 pub mod facility;
 pub mod labels;
+pub mod mutual_aid;
 pub mod name;
 pub mod placement;
+pub mod procurement;
 pub mod quantity;
 pub mod region;
 pub mod rotation;
@@ -28,6 +61,7 @@ pub mod samples;
 pub mod scheme;
 pub mod text;
 pub mod time;
+pub mod training;
 
 pub use account::{Account, AccountFields, Role, Username};
 pub use alliance::{
@@ -47,6 +81,7 @@ pub use dispatch::{
     Publication, RequestState,
 };
 pub use doctor::{Doctor, DoctorFields, Enrolment};
+pub use document::{DocScope, Document};
 pub use entity::{Entity, Record};
 pub use error::{ValueError, normalize};
 pub use facility::{Facility, FacilityFields};
