@@ -50,6 +50,7 @@ pub(crate) fn said(e: StoreError) -> AppError {
             format!("{what} がありません"),
             format!("{what} does not exist"),
         ),
+        StoreError::Refused(msg) => AppError::Rejected(msg),
         other => AppError::Store(other),
     }
 }

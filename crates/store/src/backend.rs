@@ -17,7 +17,7 @@ use chiiki_domain::{
     PrefCode, PreferenceList, Programme, Publication, Record, RequestState, Round, RoundId, Run,
     Scheme, SecondaryArea, StaffLoan, Username,
 };
-use chiiki_domain::{Booking, Equipment};
+use chiiki_domain::{Booking, DocScope, Equipment, Msg};
 use chrono::NaiveDateTime;
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -31,10 +31,13 @@ use crate::rows::{
     MAX_WORKED_MINUTES, Placement, Row, Table, Val, corrupt, decode, from_data, placement_data,
     placement_from, table, to_row,
 };
+/// The columns of a document row, as [`DocRow`] reads them.
+const DOC_SELECT: &str = "SELECT id, kind, scope, pref, parent, owner, data FROM documents";
+
 use crate::{
-    Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DispatchFilter,
-    DoctorFilter, Event, FacilityFilter, LoanFilter, Mode, OfferFilter, Page, Paging,
-    SessionRecord, Store, StoreError,
+    Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DispatchFilter, DocGroup,
+    DocPlan, DocPut, DocQuery, DocRow, DocWrite, DoctorFilter, Event, FacilityFilter, LoanFilter,
+    Mode, OfferFilter, Page, Paging, SessionRecord, Store, StoreError,
 };
 
 /// The name accounts go by in errors and the audit trail.
@@ -875,6 +878,147 @@ macro_rules! impl_store {
                 };
                 let pref: String = row.try_get(0)?;
                 PrefCode::parse(&pref).map_err(|e| corrupt("alliances", alliance.as_str(), e))
+            }
+
+            /// The prefecture of a document's scope: an alliance's, which must be stored.
+            async fn scope_pref(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                scope: &DocScope,
+            ) -> Result<PrefCode, StoreError> {
+                match scope {
+                    DocScope::Alliance(a) => Self::alliance_pref(tx, a).await,
+                    DocScope::Pref(p) => Ok(*p),
+                }
+            }
+
+            /// Documents as stored, from rows of `DOC_COLUMNS`.
+            fn doc_rows(rows: Vec<<$db as sqlx::Database>::Row>) -> Result<Vec<DocRow>, StoreError> {
+                rows.into_iter()
+                    .map(|r| {
+                        let id: i64 = r.try_get(0)?;
+                        let kind: String = r.try_get(1)?;
+                        let pref: String = r.try_get(3)?;
+                        let parent: Option<i64> = r.try_get(4)?;
+                        let Json(data): Json<Value> = r.try_get(6)?;
+                        let key = id.to_string();
+                        Ok(DocRow {
+                            id: record_id(&kind, id)?,
+                            scope: r.try_get(2)?,
+                            pref: PrefCode::parse(&pref).map_err(|e| corrupt(&kind, &key, e))?,
+                            parent: parent.map(|p| record_id(&kind, p)).transpose()?,
+                            owner: r.try_get(5)?,
+                            data,
+                            kind,
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Writes one document in the transaction: the stored row and its audit event (none
+            /// when nothing changed).
+            async fn write_document(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                doc: DocPut,
+            ) -> Result<(DocRow, Option<PendingAudit>), StoreError> {
+                let pref = Self::scope_pref(tx, &doc.scope).await?;
+                let scope = doc.scope.key();
+                let (mut data, mut audited) = (doc.data, doc.audited);
+                let missing = || StoreError::Missing { what: format!("the document {} of {}", doc.id, doc.kind) };
+                let (id, before) = if doc.id == 0 {
+                    (Self::next_id(tx, "documents").await?, None)
+                } else {
+                    let Some(db) = db_id(doc.id) else { return Err(missing()) };
+                    let select = trusted(format!("{DOC_SELECT} WHERE id = $1{}", Self::FOR_UPDATE));
+                    let rows = sqlx::query(select).bind(db).fetch_all(&mut **tx).await?;
+                    let Some(old) = Self::doc_rows(rows)?.into_iter().next().filter(|o| o.kind == doc.kind) else {
+                        return Err(missing());
+                    };
+                    if old.scope != scope {
+                        return Err(StoreError::Refused(Msg::new(
+                            format!("{} {} は {} のもので、{} には移せません", doc.kind, doc.id, old.scope, scope),
+                            format!("{} {} belongs to {} and cannot move to {}", doc.kind, doc.id, old.scope, scope),
+                        )));
+                    }
+                    (db, Some(old))
+                };
+                let stored_id = record_id(doc.kind, id)?;
+                for v in [&mut data, &mut audited] {
+                    match v {
+                        Value::Object(m) => {
+                            m.insert("id".into(), Value::from(stored_id));
+                        }
+                        _ => return Err(corrupt(doc.kind, &id.to_string(), "a document is a JSON object")),
+                    }
+                }
+                let row = DocRow {
+                    kind: doc.kind.to_string(),
+                    id: stored_id,
+                    scope,
+                    pref,
+                    parent: doc.parent,
+                    owner: doc.owner,
+                    data,
+                };
+                let parent = match row.parent {
+                    Some(p) => Some(db_id(p).ok_or_else(|| corrupt(doc.kind, &id.to_string(), "parent 0"))?),
+                    None => None,
+                };
+                let old_audit = match &before {
+                    Some(old) if old.data == row.data && old.parent == row.parent && old.owner == row.owner => {
+                        return Ok((row, None));
+                    }
+                    Some(_) => {
+                        let r = sqlx::query("SELECT audit FROM documents WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+                        let Json(a): Json<Value> = r.try_get(0)?;
+                        Some(a)
+                    }
+                    None => None,
+                };
+                let write = if before.is_none() {
+                    "INSERT INTO documents (id, kind, scope, pref, parent, owner, data, audit) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                } else {
+                    "UPDATE documents SET kind = $2, scope = $3, pref = $4, parent = $5, owner = $6, \
+                     data = $7, audit = $8 WHERE id = $1"
+                };
+                sqlx::query(write)
+                    .bind(id)
+                    .bind(doc.kind)
+                    .bind(&row.scope)
+                    .bind(row.pref.to_string())
+                    .bind(parent)
+                    .bind(row.owner.clone())
+                    .bind(Json(&row.data))
+                    .bind(Json(&audited))
+                    .execute(&mut **tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: if before.is_none() { "create" } else { "update" },
+                    entity: doc.kind,
+                    key: id.to_string(),
+                    pref: Some(row.pref.to_string()),
+                    before: old_audit,
+                    after: Some(audited),
+                };
+                Ok((row, Some(event)))
+            }
+
+            /// Deletes one document in the transaction and gives its audit event.
+            async fn delete_doc_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                kind: &'static str,
+                id: u64,
+            ) -> Result<PendingAudit, StoreError> {
+                let missing = || StoreError::Missing { what: format!("the document {id} of {kind}") };
+                let Some(db) = db_id(id) else { return Err(missing()) };
+                let select = trusted(format!("SELECT pref, audit FROM documents WHERE id = $1 AND kind = $2{}", Self::FOR_UPDATE));
+                let Some(r) = sqlx::query(select).bind(db).bind(kind).fetch_optional(&mut **tx).await? else {
+                    return Err(missing());
+                };
+                let pref: String = r.try_get(0)?;
+                let Json(before): Json<Value> = r.try_get(1)?;
+                sqlx::query("DELETE FROM documents WHERE id = $1").bind(db).execute(&mut **tx).await?;
+                Ok(PendingAudit { action: "delete", entity: kind, key: db.to_string(), pref: Some(pref), before: Some(before), after: None })
             }
 
             /// Refuses (`Corrupt`, as a `T` keyed `key`) a corporation that is not a member of
@@ -3002,6 +3146,105 @@ macro_rules! impl_store {
                     .bind(from),
                 )
                 .await
+            }
+
+            async fn put_document(&self, actor: &str, doc: DocPut) -> Result<DocRow, StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let (row, event) = Self::write_document(&mut tx, doc).await?;
+                if let Some(event) = event {
+                    Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                    tx.commit().await?;
+                }
+                Ok(row)
+            }
+
+            async fn get_document(&self, kind: &str, id: u64) -> Result<Option<DocRow>, StoreError> {
+                let Some(db) = db_id(id) else { return Ok(None) };
+                let rows = sqlx::query(trusted(format!("{DOC_SELECT} WHERE id = $1 AND kind = $2")))
+                    .bind(db)
+                    .bind(kind)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(Self::doc_rows(rows)?.into_iter().next())
+            }
+
+            async fn list_documents(&self, query: &DocQuery) -> Result<Vec<DocRow>, StoreError> {
+                let parent = match query.parent {
+                    Some(p) => match db_id(p) {
+                        Some(p) => Some(p),
+                        None => return Ok(Vec::new()),
+                    },
+                    None => None,
+                };
+                let rows = sqlx::query(trusted(format!(
+                    "{DOC_SELECT} WHERE kind = $1 AND ($2 IS NULL OR scope = $2) AND ($3 IS NULL OR pref = $3) \
+                     AND ($4 IS NULL OR parent = $4) AND ($5 IS NULL OR owner = $5) ORDER BY id"
+                )))
+                .bind(query.kind)
+                .bind(query.scope.clone())
+                .bind(query.pref.map(|p| p.to_string()))
+                .bind(parent)
+                .bind(query.owner.clone())
+                .fetch_all(&self.pool)
+                .await?;
+                Self::doc_rows(rows)
+            }
+
+            async fn delete_document(&self, actor: &str, kind: &'static str, id: u64) -> Result<(), StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let event = Self::delete_doc_in(&mut tx, kind, id).await?;
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn change_documents(
+                &self,
+                actor: &str,
+                group: &DocGroup,
+                plan: &DocPlan<'_>,
+            ) -> Result<Vec<DocRow>, StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                Self::scope_pref(&mut tx, &group.scope).await?;
+                let scope = group.scope.key();
+                let lock_parent = group.parent.and_then(db_id).unwrap_or(0);
+                // The group's lock row: held (PostgreSQL: row-locked by the upsert) until the
+                // transaction ends, so that checked writes of one group run one at a time.
+                sqlx::query(
+                    "INSERT INTO document_locks (kind, scope, parent, n) VALUES ($1, $2, $3, 1) \
+                     ON CONFLICT (kind, scope, parent) DO UPDATE SET n = document_locks.n + 1",
+                )
+                .bind(group.kind)
+                .bind(&scope)
+                .bind(lock_parent)
+                .execute(&mut *tx)
+                .await?;
+                let rows = sqlx::query(trusted(format!(
+                    "{DOC_SELECT} WHERE kind = $1 AND scope = $2 AND ($3 IS NULL OR parent = $3) ORDER BY id"
+                )))
+                .bind(group.kind)
+                .bind(&scope)
+                .bind(group.parent.map(|_| lock_parent))
+                .fetch_all(&mut *tx)
+                .await?;
+                let writes = plan(Self::doc_rows(rows)?)?;
+                let (mut written, mut events) = (Vec::new(), Vec::new());
+                for w in writes {
+                    match w {
+                        DocWrite::Put(doc) => {
+                            let (row, event) = Self::write_document(&mut tx, doc).await?;
+                            written.push(row);
+                            events.extend(event);
+                        }
+                        DocWrite::Delete { kind, id } => events.push(Self::delete_doc_in(&mut tx, kind, id).await?),
+                    }
+                }
+                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &events).await?;
+                tx.commit().await?;
+                Ok(written)
             }
         }
     };

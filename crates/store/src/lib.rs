@@ -17,6 +17,7 @@
 //! is reported, never passed on.
 
 mod backend;
+pub mod documents;
 mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -229,6 +230,10 @@ pub enum StoreError {
         /// What, as a phrase: `the placement round 03-2027`, `the facility F-1`.
         what: String,
     },
+    /// A checked write of documents refused by its plan (a session full, a state that cannot
+    /// follow, …), said in both languages.
+    #[error("{}", .0.en)]
+    Refused(chiiki_domain::Msg),
     #[error("{what} is no longer open: it was filled or cancelled")]
     Closed {
         /// What, as a phrase: `the dispatch request 12`.
@@ -639,6 +644,109 @@ pub trait Store: Send + Sync + 'static {
         from: NaiveDateTime,
         to: NaiveDateTime,
     ) -> Result<Vec<Booking>, StoreError>;
+
+    // Documents (`chiiki_domain::Document`): the records of alliance operations and of the
+    // doctor bank, in one table, each whole as JSON beside its kind, id, scope, prefecture,
+    // parent and owner. Ids are given by the store, unique across kinds. Each write is one
+    // transaction with one audit event per document created, updated or deleted (entity its
+    // kind, id its id, the scope's prefecture as `pref`, before and after only the fields
+    // the document type lets the audit keep). Typed access is in [`documents`].
+
+    /// Creates (id 0: the store gives the next id and writes it into the JSON's `id`) or
+    /// replaces a document. An alliance scope must name a stored alliance (`Missing`); a
+    /// document keeps its kind and scope (`Refused` otherwise); replacing a missing document
+    /// is `Missing`.
+    async fn put_document(&self, actor: &str, doc: DocPut) -> Result<DocRow, StoreError>;
+    async fn get_document(&self, kind: &str, id: u64) -> Result<Option<DocRow>, StoreError>;
+    /// The documents the query selects, by id.
+    async fn list_documents(&self, query: &DocQuery) -> Result<Vec<DocRow>, StoreError>;
+    /// Deletes a document; `Missing` when there is none of the kind.
+    async fn delete_document(
+        &self,
+        actor: &str,
+        kind: &'static str,
+        id: u64,
+    ) -> Result<(), StoreError>;
+    /// A checked write: locks the group (its kind, scope and parent) so that checked writes
+    /// of one group run one after the other, reads its documents, and applies the writes the
+    /// plan makes of them, all in one transaction; the plan refuses with `Refused`. Returns
+    /// the documents written (with the ids given to new ones).
+    async fn change_documents(
+        &self,
+        actor: &str,
+        group: &DocGroup,
+        plan: &DocPlan<'_>,
+    ) -> Result<Vec<DocRow>, StoreError>;
+}
+
+/// The plan of a checked write: from the group's documents, the writes to make.
+pub type DocPlan<'a> = dyn Fn(Vec<DocRow>) -> Result<Vec<DocWrite>, StoreError> + Send + Sync + 'a;
+
+/// A document as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocRow {
+    pub kind: String,
+    pub id: u64,
+    /// [`chiiki_domain::DocScope::key`].
+    pub scope: String,
+    pub pref: PrefCode,
+    pub parent: Option<u64>,
+    pub owner: Option<String>,
+    pub data: serde_json::Value,
+}
+
+/// A document to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocPut {
+    pub kind: &'static str,
+    /// 0 for a new document.
+    pub id: u64,
+    pub scope: chiiki_domain::DocScope,
+    pub parent: Option<u64>,
+    pub owner: Option<String>,
+    /// The whole document: an object with its `id`.
+    pub data: serde_json::Value,
+    /// What the audit trail keeps of it.
+    pub audited: serde_json::Value,
+}
+
+/// A write of a checked change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocWrite {
+    Put(DocPut),
+    Delete { kind: &'static str, id: u64 },
+}
+
+/// Documents of a kind, narrowed by whichever of scope, prefecture, parent and owner are
+/// given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocQuery {
+    pub kind: &'static str,
+    pub scope: Option<String>,
+    pub pref: Option<PrefCode>,
+    pub parent: Option<u64>,
+    pub owner: Option<String>,
+}
+
+impl DocQuery {
+    pub fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            scope: None,
+            pref: None,
+            parent: None,
+            owner: None,
+        }
+    }
+}
+
+/// The documents a checked write locks and reads: those of a kind in a scope, under a parent
+/// when given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocGroup {
+    pub kind: &'static str,
+    pub scope: chiiki_domain::DocScope,
+    pub parent: Option<u64>,
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

@@ -3905,3 +3905,228 @@ async fn concurrent_bookings_of_one_slot_have_exactly_one_winner() {
         assert_eq!(stored.len(), 1);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+
+/// A document for the tests: a seat in a session (parent) of an alliance, owned by a member.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Seat {
+    id: u64,
+    alliance: AllianceId,
+    session: u64,
+    member: String,
+    /// Personal: never in the audit trail.
+    person: String,
+    waiting: bool,
+}
+
+impl Document for Seat {
+    const KIND: &'static str = "test_seats";
+    const AUDITED: &'static [&'static str] = &["session", "waiting"];
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn with_id(self, id: u64) -> Self {
+        Self { id, ..self }
+    }
+    fn scope(&self) -> DocScope {
+        DocScope::Alliance(self.alliance.clone())
+    }
+    fn parent(&self) -> Option<u64> {
+        Some(self.session)
+    }
+    fn owner(&self) -> Option<String> {
+        Some(self.member.clone())
+    }
+}
+
+fn seat(session: u64, member: &str, person: &str) -> Seat {
+    Seat {
+        id: 0,
+        alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+        session,
+        member: member.into(),
+        person: person.into(),
+        waiting: false,
+    }
+}
+
+#[tokio::test]
+async fn documents_round_trip_keep_their_scope_and_audit_no_personal_field() {
+    use chiiki_store::documents::{self as docs, Filter};
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        // An alliance that is not stored is refused.
+        assert!(matches!(
+            docs::put(s, "centre", &seat(1, "医療法人弘仁会", "架空 一郎")).await,
+            Err(StoreError::Missing { .. })
+        ));
+        with_alliance(s).await;
+        let a = docs::put(s, "centre", &seat(1, "医療法人弘仁会", "架空 一郎"))
+            .await
+            .unwrap();
+        let b = docs::put(s, "centre", &seat(2, "医療法人社団誠馨会", "架空 二郎"))
+            .await
+            .unwrap();
+        assert!(a.id > 0 && b.id > a.id);
+        assert_eq!(docs::get::<Seat>(s, a.id).await.unwrap(), Some(a.clone()));
+        assert_eq!(docs::get::<Seat>(s, 0).await.unwrap(), None);
+        let scope = DocScope::Alliance(a.alliance.clone());
+        let all: Vec<Seat> = docs::list(s, Filter::scope(scope.clone())).await.unwrap();
+        assert_eq!(all, vec![a.clone(), b.clone()]);
+        let of_1: Vec<Seat> = docs::list(s, Filter::scope(scope.clone()).parent(1))
+            .await
+            .unwrap();
+        assert_eq!(of_1, vec![a.clone()]);
+        let of_member: Vec<Seat> = docs::list(s, Filter::default().owner("医療法人社団誠馨会"))
+            .await
+            .unwrap();
+        assert_eq!(of_member, vec![b.clone()]);
+        let in_pref: Vec<Seat> = docs::list(
+            s,
+            Filter {
+                pref: Some(PrefCode::parse("03").unwrap()),
+                ..Filter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(in_pref.is_empty(), "the alliance is Chiba's");
+
+        // An update, then the same again: one audit event for the update, none for the
+        // repeat; the audit keeps the audited fields and never the person.
+        let before = s
+            .list_audit(&AuditFilter {
+                entity: Some("test_seats".into()),
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap()
+            .total;
+        assert_eq!(before, 2);
+        let moved = Seat {
+            waiting: true,
+            ..a.clone()
+        };
+        assert_eq!(docs::put(s, "centre", &moved).await.unwrap(), moved);
+        docs::put(s, "centre", &moved).await.unwrap();
+        let events = s
+            .list_audit(&AuditFilter {
+                entity: Some("test_seats".into()),
+                entity_id: Some(a.id.to_string()),
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(events.total, 2);
+        let update = events.items.iter().find(|e| e.action == "update").unwrap();
+        assert_eq!(update.before.as_ref().unwrap()["waiting"], false);
+        assert_eq!(update.after.as_ref().unwrap()["waiting"], true);
+        assert_eq!(update.pref.as_deref(), Some("12"));
+        for e in &events.items {
+            let text = serde_json::to_string(&(&e.before, &e.after)).unwrap();
+            assert!(!text.contains("架空"), "{text}");
+        }
+
+        // A document keeps its scope; a missing one cannot be replaced.
+        let elsewhere = Seat {
+            alliance: AllianceId::parse("01-FURANO").unwrap(),
+            ..moved.clone()
+        };
+        assert!(docs::put(s, "centre", &elsewhere).await.is_err());
+        assert!(matches!(
+            docs::put(
+                s,
+                "centre",
+                &Seat {
+                    id: 999_999,
+                    ..moved.clone()
+                }
+            )
+            .await,
+            Err(StoreError::Missing { .. })
+        ));
+        docs::delete::<Seat>(s, "centre", a.id).await.unwrap();
+        assert!(matches!(
+            docs::delete::<Seat>(s, "centre", a.id).await,
+            Err(StoreError::Missing { .. })
+        ));
+        assert_eq!(docs::get::<Seat>(s, a.id).await.unwrap(), None);
+    })
+    .await;
+}
+
+/// Takes a seat of the session, or a place on its waiting list when `capacity` seats are
+/// taken; a person takes one place at most.
+async fn take_seat(
+    s: &dyn chiiki_store::Store,
+    actor: &str,
+    capacity: usize,
+    new: Seat,
+) -> Result<Seat, StoreError> {
+    use chiiki_store::documents::{self as docs, Write};
+    let session = new.session;
+    let written = docs::change(
+        s,
+        actor,
+        new.scope(),
+        Some(session),
+        move |existing: Vec<Seat>| {
+            if existing.iter().any(|x| x.person == new.person) {
+                return Err(Msg::new("登録済みです", "already registered"));
+            }
+            let taken = existing.iter().filter(|x| !x.waiting).count();
+            Ok(vec![Write::Put(Seat {
+                waiting: taken >= capacity,
+                ..new.clone()
+            })])
+        },
+    )
+    .await?;
+    Ok(written.into_iter().next().expect("one written"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn checked_document_writes_of_one_group_run_one_at_a_time() {
+    for t in testing::all().await {
+        eprintln!("-- on {}", t.name());
+        with_register(t.store()).await;
+        with_alliance(t.store()).await;
+        let stores = eight_stores(&t).await;
+        let tasks: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                tokio::spawn(async move {
+                    let person = format!("架空 {i}");
+                    let first = take_seat(&*s, "w", 3, seat(7, "医療法人弘仁会", &person)).await;
+                    // The same person again is refused, in both languages.
+                    let again = take_seat(&*s, "w", 3, seat(7, "医療法人弘仁会", &person)).await;
+                    (first, again)
+                })
+            })
+            .collect();
+        let mut seated = 0;
+        for task in tasks {
+            let (first, again) = task.await.unwrap();
+            if !first.unwrap().waiting {
+                seated += 1;
+            }
+            match again {
+                Err(StoreError::Refused(m)) => assert_eq!(m.ja, "登録済みです"),
+                other => panic!("unexpected: {other:?}"),
+            }
+        }
+        assert_eq!(seated, 3, "exactly the capacity is seated");
+        let all: Vec<Seat> = chiiki_store::documents::list(
+            t.store(),
+            chiiki_store::documents::Filter::default().parent(7),
+        )
+        .await
+        .unwrap();
+        assert_eq!(all.len(), 8);
+        assert_eq!(all.iter().filter(|x| !x.waiting).count(), 3);
+    }
+}

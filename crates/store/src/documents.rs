@@ -1,0 +1,165 @@
+//! Typed access to documents ([`Document`]): each read back through its type's checks, so
+//! that a stored document that no longer validates is reported (`Corrupt`), never passed on.
+
+use chiiki_domain::{DocScope, Document};
+use serde_json::Value;
+
+use crate::{DocGroup, DocPut, DocQuery, DocRow, DocWrite, Store, StoreError};
+
+/// A document ready to write: its columns, its JSON and what the audit trail keeps of it
+/// (the id and the fields of [`Document::AUDITED`]).
+pub fn to_put<T: Document>(doc: &T) -> Result<DocPut, StoreError> {
+    let key = doc.id().to_string();
+    let data = serde_json::to_value(doc).map_err(|e| crate::rows::corrupt(T::KIND, &key, e))?;
+    let mut audited = serde_json::Map::new();
+    if let Value::Object(fields) = &data {
+        for name in T::AUDITED {
+            if let Some(v) = fields.get(*name) {
+                audited.insert((*name).to_string(), v.clone());
+            }
+        }
+    }
+    Ok(DocPut {
+        kind: T::KIND,
+        id: doc.id(),
+        scope: doc.scope(),
+        parent: doc.parent(),
+        owner: doc.owner(),
+        data,
+        audited: Value::Object(audited),
+    })
+}
+
+/// A stored document as its type: of its kind, deserialised through the type's checks, with
+/// the id, scope, parent and owner its columns say.
+pub fn from_row<T: Document>(row: DocRow) -> Result<T, StoreError> {
+    let key = row.id.to_string();
+    let bad = |reason: String| crate::rows::corrupt(T::KIND, &key, reason);
+    if row.kind != T::KIND {
+        return Err(bad(format!("a {} document read as {}", row.kind, T::KIND)));
+    }
+    let doc: T = serde_json::from_value(row.data).map_err(|e| bad(e.to_string()))?;
+    if doc.id() != row.id
+        || doc.scope().key() != row.scope
+        || doc.parent() != row.parent
+        || doc.owner() != row.owner
+    {
+        return Err(bad(
+            "its columns (id, scope, parent, owner) do not match its data".into(),
+        ));
+    }
+    Ok(doc)
+}
+
+/// Creates (id 0) or replaces a document; returns it as stored (with its id).
+pub async fn put<T: Document>(store: &dyn Store, actor: &str, doc: &T) -> Result<T, StoreError> {
+    from_row(store.put_document(actor, to_put(doc)?).await?)
+}
+
+pub async fn get<T: Document>(store: &dyn Store, id: u64) -> Result<Option<T>, StoreError> {
+    store
+        .get_document(T::KIND, id)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
+/// The documents of `T`'s kind that the filter selects, by id. The filter's kind is set to
+/// `T::KIND`.
+pub async fn list<T: Document>(store: &dyn Store, filter: Filter) -> Result<Vec<T>, StoreError> {
+    let query = DocQuery {
+        kind: T::KIND,
+        scope: filter.scope.map(|s| s.key()),
+        pref: filter.pref,
+        parent: filter.parent,
+        owner: filter.owner,
+    };
+    store
+        .list_documents(&query)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+pub async fn delete<T: Document>(
+    store: &dyn Store,
+    actor: &str,
+    id: u64,
+) -> Result<(), StoreError> {
+    store.delete_document(actor, T::KIND, id).await
+}
+
+/// Which documents of a kind to list: any of scope, prefecture, parent and owner.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub scope: Option<DocScope>,
+    pub pref: Option<chiiki_domain::PrefCode>,
+    pub parent: Option<u64>,
+    pub owner: Option<String>,
+}
+
+impl Filter {
+    pub fn scope(scope: DocScope) -> Self {
+        Self {
+            scope: Some(scope),
+            ..Self::default()
+        }
+    }
+    pub fn parent(mut self, parent: u64) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+}
+
+/// A write of a checked change, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write<T> {
+    Put(T),
+    Delete(u64),
+}
+
+/// A checked write of one group: the documents of `T`'s kind in `scope` (under `parent` when
+/// given) are locked and read, and `plan` decides the writes from them (refusing with a
+/// message in both languages); all in one transaction. Returns the documents written.
+pub async fn change<T, F>(
+    store: &dyn Store,
+    actor: &str,
+    scope: DocScope,
+    parent: Option<u64>,
+    plan: F,
+) -> Result<Vec<T>, StoreError>
+where
+    T: Document,
+    F: Fn(Vec<T>) -> Result<Vec<Write<T>>, chiiki_domain::Msg> + Send + Sync,
+{
+    let group = DocGroup {
+        kind: T::KIND,
+        scope,
+        parent,
+    };
+    let raw = move |rows: Vec<DocRow>| -> Result<Vec<DocWrite>, StoreError> {
+        let docs = rows
+            .into_iter()
+            .map(from_row)
+            .collect::<Result<Vec<T>, _>>()?;
+        plan(docs)
+            .map_err(StoreError::Refused)?
+            .into_iter()
+            .map(|w| match w {
+                Write::Put(doc) => to_put(&doc).map(DocWrite::Put),
+                Write::Delete(id) => Ok(DocWrite::Delete { kind: T::KIND, id }),
+            })
+            .collect()
+    };
+    store
+        .change_documents(actor, &group, &raw)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
