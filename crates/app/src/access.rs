@@ -2,7 +2,8 @@
 //! Every use case takes a [`Principal`] and asks it; the web server and the CLI never decide.
 
 use chiiki_domain::{
-    Account, AreaCode, DoctorId, FacilityId, Msg, PrefCode, Record, Role, Username, Workplace,
+    Account, AllianceId, AreaCode, DoctorId, FacilityId, Msg, PrefCode, Record, Role, Username,
+    Workplace,
 };
 use chiiki_store::{AssignmentFilter, AuditFilter, DoctorFilter, FacilityFilter};
 
@@ -15,6 +16,8 @@ pub struct Principal {
     pub pref: Option<PrefCode>,
     pub facility: Option<FacilityId>,
     pub doctor: Option<DoctorId>,
+    /// A secretariat's alliance.
+    pub alliance: Option<AllianceId>,
 }
 
 /// Something a role may or may not do, whatever the record.
@@ -43,6 +46,7 @@ impl Principal {
     /// The local operator of the command line: an administrator.
     pub fn system(name: &str) -> Principal {
         Principal {
+            alliance: None,
             username: Username::parse(name)
                 .unwrap_or_else(|_| Username::parse("system").expect("valid")),
             display_name: name.to_string(),
@@ -61,6 +65,7 @@ impl Principal {
             pref: a.pref,
             facility: a.facility.clone(),
             doctor: a.doctor.clone(),
+            alliance: a.alliance.clone(),
         }
     }
 
@@ -75,7 +80,7 @@ impl Principal {
         matches!(
             (self.role, p),
             (Admin, _)
-                | (_, ReadRegister)
+                | (Coordinator | Facility | Doctor | Auditor, ReadRegister)
                 | (Coordinator, WriteRegister)
                 | (Auditor, ReadAudit)
                 | (Coordinator | Auditor, ReadRegisterViews)
@@ -207,6 +212,7 @@ mod tests {
 
     pub fn principal(role: Role, pref: Option<u8>) -> Principal {
         let mut f = AccountFields {
+            alliance: None,
             username: Username::parse("someone").unwrap(),
             display_name: Name::parse("架空").unwrap(),
             role,

@@ -4,30 +4,77 @@
 
 use chiiki_domain::{
     Alliance, AllianceFields, AllianceId, AllianceMember, AllianceMemberFields, LgCode,
-    MemberFacility, MemberFacilityKind, NaiveDate, Name, PrefCode, StaffLoan,
+    MemberFacility, MemberFacilityKind, Msg, NaiveDate, Name, PrefCode, Role, StaffLoan,
 };
 use chiiki_domain::{Booking, Equipment};
 use chiiki_store::{LoanFilter, Store, StoreError};
 use chiiki_tabular::{Cell, Sheet};
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
 
 use crate::AppError;
-use crate::access::{Permission, Principal};
+use crate::access::{Denied, Principal};
 
 /// The credit line of the demo's alliance.
 pub const TOKATSU_NANBU_SOURCE: &str =
     "千葉県 健康福祉部 医療整備課『地域医療連携推進法人について』";
 
-/// The alliances of a prefecture (all those in the principal's scope when None), by id.
+/// What a principal may do in an alliance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AllianceAccess {
+    /// See the alliance, its members, equipment and bookings, and its operations.
+    pub read: bool,
+    /// Record loans, add equipment and book it, run the alliance's operations.
+    pub manage: bool,
+    /// Read what names persons (the staff loans).
+    pub personal: bool,
+}
+
+/// Who may do what in an alliance: administrators everything; the centre's coordinators of
+/// its prefecture everything; auditors of its prefecture (or of the whole country) read,
+/// persons too; its own secretariat everything; no one else anything (a facility or a
+/// doctor account, another alliance's secretariat, another prefecture).
+pub fn access(who: &Principal, alliance: &Alliance) -> AllianceAccess {
+    let in_pref = who.scope_pref().is_none_or(|p| p == alliance.pref);
+    let (read, manage) = match who.role {
+        Role::Admin => (true, true),
+        Role::Coordinator => (in_pref, in_pref),
+        Role::Auditor => (in_pref, false),
+        Role::Secretariat => {
+            let own = in_pref && who.alliance.as_ref() == Some(&alliance.id);
+            (own, own)
+        }
+        Role::Facility | Role::Doctor => (false, false),
+    };
+    AllianceAccess {
+        read,
+        manage,
+        personal: read,
+    }
+}
+
+/// Whether alliances are in the principal's navigation: those who may read some alliance.
+pub fn may_open(who: &Principal) -> bool {
+    matches!(
+        who.role,
+        Role::Admin | Role::Coordinator | Role::Auditor | Role::Secretariat
+    )
+}
+
+/// The alliances of a prefecture (all those in the principal's scope when None) that the
+/// principal may read, by id: a secretariat's own.
 pub async fn alliances(
     store: &dyn Store,
     who: &Principal,
     pref: Option<PrefCode>,
 ) -> Result<Vec<Alliance>, AppError> {
-    who.require(Permission::ReadRegister)?;
     let pref = who.region_pref(pref)?;
-    Ok(store.list_alliances(pref).await?)
+    Ok(store
+        .list_alliances(pref)
+        .await?
+        .into_iter()
+        .filter(|a| access(who, a).read)
+        .collect())
 }
 
 /// The member corporations of an alliance (of every alliance in the principal's scope when
@@ -39,7 +86,6 @@ pub async fn members(
     alliance: Option<&AllianceId>,
     on: Option<NaiveDate>,
 ) -> Result<Vec<AllianceMember>, AppError> {
-    who.require(Permission::ReadRegister)?;
     let ids: Vec<AllianceId> = match alliance {
         Some(id) => vec![in_scope(store, who, id).await?.id.clone()],
         None => alliances(store, who, None)
@@ -55,9 +101,9 @@ pub async fn members(
     Ok(out)
 }
 
-/// The alliance, when it is in the principal's scope; `Missing` otherwise, as one that does
-/// not exist.
-async fn in_scope(
+/// The alliance, when the principal may read it; `Missing` otherwise, as one that does not
+/// exist.
+pub async fn in_scope(
     store: &dyn Store,
     who: &Principal,
     id: &AllianceId,
@@ -65,7 +111,7 @@ async fn in_scope(
     store
         .get_alliance(id)
         .await?
-        .filter(|a| who.scope_pref().is_none_or(|p| p == a.pref))
+        .filter(|a| access(who, a).read)
         .ok_or_else(|| {
             StoreError::Missing {
                 what: format!("the alliance {id}"),
@@ -74,40 +120,78 @@ async fn in_scope(
         })
 }
 
+/// The alliance, when the principal may run its operations: `Missing` when they may not read
+/// it, `Denied` when they may only read it.
+pub async fn managed(
+    store: &dyn Store,
+    who: &Principal,
+    id: &AllianceId,
+) -> Result<Alliance, AppError> {
+    let a = in_scope(store, who, id).await?;
+    if !access(who, &a).manage {
+        return Err(AppError::Denied(Denied(Msg::new(
+            "この連携推進法人の業務を行う権限がありません",
+            "you may read this alliance but not run its operations",
+        ))));
+    }
+    Ok(a)
+}
+
 /// Records a staff loan (id 0: a new one, numbered by the store; else replaces that loan) and
-/// returns it as stored. Who may: administrators, and coordinators of the alliance's
-/// prefecture (of the replaced loan's, too). There is no alliance-secretariat role yet (issue 9); when there is, it records
-/// the loans of its own alliance. The members must be members on the start day and the doctor
-/// in the register (the store refuses otherwise).
+/// returns it as stored. Who may: those who manage the alliance ([`access`]), of the replaced
+/// loan's alliance too. The members must be members on the start day and the doctor in the
+/// register (the store refuses otherwise).
 pub async fn record_loan(
     store: &dyn Store,
     who: &Principal,
     input: StaffLoan,
 ) -> Result<StaffLoan, AppError> {
-    who.require(Permission::WriteRegister)?;
-    in_scope(store, who, &input.alliance).await?;
+    let alliance = managed(store, who, &input.alliance).await?;
+    // A lent doctor is one of the alliance's prefecture: their hours are counted there.
+    if let Some(d) = &input.doctor
+        && let Some(chiiki_domain::Record::Doctor(doctor)) = store
+            .get(chiiki_domain::Entity::Doctors, d.as_str())
+            .await?
+        && doctor.pref != alliance.pref
+    {
+        return Err(crate::placement::rejected(
+            format!(
+                "医師 {d} は{}の医師です。連携推進法人と同じ{}の医師だけを記録できます",
+                doctor.pref.name_ja(),
+                alliance.pref.name_ja()
+            ),
+            format!(
+                "the doctor {d} is registered in {}: only doctors of the alliance's prefecture ({}) can be recorded",
+                doctor.pref.name_en(),
+                alliance.pref.name_en()
+            ),
+        ));
+    }
     // A loan replaced must be of an alliance in scope too (one outside it is missing).
     if input.id != 0 {
         let missing = || StoreError::Missing {
             what: format!("the staff loan {}", input.id),
         };
         let old = store.get_staff_loan(input.id).await?.ok_or_else(missing)?;
-        in_scope(store, who, &old.alliance)
-            .await
-            .map_err(|_| missing())?;
+        managed(store, who, &old.alliance).await?;
     }
     Ok(store.put_staff_loan(who.actor(), &input).await?)
 }
 
-/// The staff loans of an alliance, by start day. They name persons: the centre's staff
-/// (coordinators, auditors) and administrators read them, within their prefecture.
+/// The staff loans of an alliance, by start day. They name persons: read by those with
+/// [`AllianceAccess::personal`].
 pub async fn loans(
     store: &dyn Store,
     who: &Principal,
     alliance: &AllianceId,
 ) -> Result<Vec<StaffLoan>, AppError> {
-    who.require(Permission::ReadRegisterViews)?;
-    in_scope(store, who, alliance).await?;
+    let a = in_scope(store, who, alliance).await?;
+    if !access(who, &a).personal {
+        return Err(AppError::Denied(Denied(Msg::new(
+            "貸出台帳を読む権限がありません",
+            "you may not read the staff loans",
+        ))));
+    }
     let filter = LoanFilter {
         alliance: Some(alliance.clone()),
         ..Default::default()
@@ -400,12 +484,117 @@ pub fn tokatsu_nanbu() -> (Alliance, Vec<AllianceMember>) {
     (alliance, members)
 }
 
-/// Loads the demo's alliance and its members, as the actor `demo`.
+/// The demo's synthetic doctor of Chiba, whom the alliance's members may lend.
+pub const DEMO_CHIBA_DOCTOR: &str = "DEMO-12-001";
+
+/// A note on every synthetic demo record of the alliance.
+const SYNTHETIC: &str = "架空のデモデータ / synthetic demo data";
+
+/// Loads the demo's alliance and its members (real, with their source), and as synthetic
+/// data: a doctor of Chiba in the register ([`DEMO_CHIBA_DOCTOR`]), two pieces of shared
+/// equipment and this week's bookings of them — as the actor `demo`.
 pub async fn load_demo(store: &dyn Store) -> Result<(), AppError> {
     let (alliance, members) = tokatsu_nanbu();
     store.put_alliance("demo", &alliance).await?;
     for m in &members {
         store.put_alliance_member("demo", m).await?;
+    }
+    let doctor = chiiki_domain::Doctor::new(chiiki_domain::DoctorFields {
+        id: chiiki_domain::DoctorId::parse(DEMO_CHIBA_DOCTOR).expect("a valid id"),
+        synthetic: true,
+        pref: alliance.pref,
+        name: name("架空 千葉太郎"),
+        kana: chiiki_domain::Kana::parse("カクウ チバタロウ").ok(),
+        sex: chiiki_domain::Sex::Male,
+        birth_date: day(1988, 6, 12),
+        university: Some(name("架空医科大学")),
+        graduation_date: day(2014, 3, 31),
+        licence_date: Some(day(2014, 4, 25)),
+        enrolment: None,
+        target_specialty: Some(chiiki_domain::Specialty::InternalMedicine),
+        work_hour_level: chiiki_domain::WorkHourLevel::A,
+        status: chiiki_domain::RegisterStatus::Active,
+        email: None,
+        phone: None,
+    })
+    .map_err(AppError::invalid)?;
+    store
+        .apply(
+            "demo",
+            vec![chiiki_store::Change::Put(chiiki_domain::Record::Doctor(
+                doctor,
+            ))],
+            chiiki_store::Mode::Commit,
+        )
+        .await?;
+    let device = |owner: &str, n: &str, kind: &str, location: &str| {
+        Equipment::new(chiiki_domain::EquipmentFields {
+            id: 0,
+            alliance: alliance.id.clone(),
+            owner: name(owner),
+            name: name(n),
+            kind: kind.into(),
+            location: location.into(),
+            note: SYNTHETIC.into(),
+        })
+        .map_err(AppError::invalid)
+    };
+    let xray = store
+        .put_equipment(
+            "demo",
+            &device(
+                "医療法人弘仁会",
+                "移動式X線撮影装置",
+                "画像診断",
+                "板倉病院",
+            )?,
+        )
+        .await?;
+    let echo = store
+        .put_equipment(
+            "demo",
+            &device(
+                "医療法人社団白羽会",
+                "携帯型超音波診断装置",
+                "在宅医療",
+                "つばさ在宅クリニック",
+            )?,
+        )
+        .await?;
+    let today = chrono::Local::now().date_naive();
+    let monday = today - chrono::Duration::days(today.weekday().num_days_from_monday() as i64);
+    let at = |days: i64, h: u32| {
+        (monday + chrono::Duration::days(days))
+            .and_hms_opt(h, 0, 0)
+            .expect("a valid time")
+    };
+    for (equipment, by, from, to, purpose) in [
+        (
+            xray.id,
+            "医療法人社団誠馨会",
+            at(1, 9),
+            at(1, 12),
+            "病棟撮影の応援",
+        ),
+        (
+            xray.id,
+            "医療法人社団ヨゼフ会",
+            at(3, 13),
+            at(3, 17),
+            "健診",
+        ),
+        (echo.id, "医療法人弘仁会", at(2, 9), at(4, 18), "訪問診療"),
+    ] {
+        let b = Booking::new(chiiki_domain::BookingFields {
+            id: 0,
+            equipment,
+            by: name(by),
+            start: from,
+            end: to,
+            purpose: format!("{purpose}（{SYNTHETIC}）"),
+        })
+        .map_err(AppError::invalid)?;
+        store.book("demo", &b).await?;
     }
     Ok(())
 }
@@ -487,10 +676,10 @@ pub async fn add_equipment(
     who: &Principal,
     input: Equipment,
 ) -> Result<Equipment, AppError> {
-    who.require(Permission::WriteRegister)?;
-    in_scope(store, who, &input.alliance).await?;
+    managed(store, who, &input.alliance).await?;
     if input.id != 0 {
-        equipment_in_scope(store, who, input.id).await?;
+        let old = equipment_in_scope(store, who, input.id).await?;
+        managed(store, who, &old.alliance).await?;
     }
     Ok(store.put_equipment(who.actor(), &input).await?)
 }
@@ -515,8 +704,8 @@ async fn equipment_in_scope(
 /// [`record_loan`]. A booking that overlaps another of the same equipment is refused, the
 /// other booking named (its number, member and times) in Japanese and English.
 pub async fn book(store: &dyn Store, who: &Principal, input: Booking) -> Result<Booking, AppError> {
-    who.require(Permission::WriteRegister)?;
     let equipment = equipment_in_scope(store, who, input.equipment).await?;
+    managed(store, who, &equipment.alliance).await?;
     match store.book(who.actor(), &input).await {
         Ok(b) => Ok(b),
         Err(StoreError::Exists { what }) => {
@@ -557,14 +746,14 @@ pub async fn book(store: &dyn Store, who: &Principal, input: Booking) -> Result<
 /// Cancels a booking. Who may: as for [`record_loan`]; a booking of an alliance outside the
 /// scope is missing.
 pub async fn cancel_booking(store: &dyn Store, who: &Principal, id: u64) -> Result<(), AppError> {
-    who.require(Permission::WriteRegister)?;
     let missing = || StoreError::Missing {
         what: format!("the booking {id}"),
     };
     let b = store.get_booking(id).await?.ok_or_else(missing)?;
-    equipment_in_scope(store, who, b.equipment)
+    let e = equipment_in_scope(store, who, b.equipment)
         .await
         .map_err(|_| missing())?;
+    managed(store, who, &e.alliance).await?;
     Ok(store.cancel_booking(who.actor(), id).await?)
 }
 
@@ -576,7 +765,6 @@ pub async fn bookings(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> Result<Vec<(Equipment, Vec<Booking>)>, AppError> {
-    who.require(Permission::ReadRegister)?;
     in_scope(store, who, alliance).await?;
     let mut out = Vec::new();
     for e in store.list_equipment(alliance).await? {
@@ -631,6 +819,7 @@ mod tests {
 
     fn coordinator(pref: u8) -> Principal {
         Principal {
+            alliance: None,
             username: Username::parse("coordinator").unwrap(),
             display_name: "test".into(),
             role: Role::Coordinator,
@@ -715,12 +904,21 @@ mod tests {
         assert!(loans(store, &chiba, &id).await.is_err());
         let mut doctor = coordinator(3);
         doctor.role = Role::Doctor;
+        // To a doctor, as to another prefecture, the alliance does not exist; an auditor
+        // reads the loans but records none.
         assert!(matches!(
             record_loan(store, &doctor, test_loan(&id, "法人A", "法人B", None, &[])).await,
-            Err(AppError::Denied(_))
+            Err(AppError::Store(StoreError::Missing { .. }))
         ));
         assert!(matches!(
             loans(store, &doctor, &id).await,
+            Err(AppError::Store(StoreError::Missing { .. }))
+        ));
+        let mut auditor = coordinator(3);
+        auditor.role = Role::Auditor;
+        assert_eq!(loans(store, &auditor, &id).await.unwrap().len(), 3);
+        assert!(matches!(
+            record_loan(store, &auditor, test_loan(&id, "法人A", "法人B", None, &[])).await,
             Err(AppError::Denied(_))
         ));
         assert_eq!(loans(store, &iwate, &id).await.unwrap().len(), 3);

@@ -91,6 +91,7 @@ pub fn schemes() -> Vec<Scheme> {
 pub fn accounts() -> Vec<chiiki_domain::AccountFields> {
     use chiiki_domain::{AccountFields, Role, Username};
     let a = |user: &str, display: &str, role: Role| AccountFields {
+        alliance: None,
         username: Username::parse(user).expect("valid"),
         display_name: name(display),
         role,
@@ -113,6 +114,15 @@ pub fn accounts() -> Vec<chiiki_domain::AccountFields> {
         facility,
         doctor,
         a("auditor", "監査担当（デモ）", Role::Auditor),
+        AccountFields {
+            pref: chiiki_domain::PrefCode::new(12).ok(),
+            alliance: chiiki_domain::AllianceId::parse("12-TOKATSU-NANBU").ok(),
+            ..a(
+                "tokatsu",
+                "東葛南部メディカルアライアンス 事務局（デモ）",
+                Role::Secretariat,
+            )
+        },
     ]
 }
 

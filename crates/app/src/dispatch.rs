@@ -1901,6 +1901,7 @@ mod tests {
 
     fn who(role: Role, facility: Option<&str>, doctor: Option<&str>) -> Principal {
         Principal {
+            alliance: None,
             username: Username::parse(&format!("{}-user", role.code())).unwrap(),
             display_name: "test".into(),
             role,

@@ -720,6 +720,7 @@ mod tests {
 
     fn who(role: Role, facility: Option<&FacilityId>) -> Principal {
         Principal {
+            alliance: None,
             username: Username::parse(&format!("{}-user", role.code())).unwrap(),
             display_name: "test".into(),
             role,

@@ -98,7 +98,8 @@ pub async fn load_demo(store: &dyn Store) -> Result<u64, AppError> {
 }
 
 /// Creates the demo's accounts — admin, a coordinator of Iwate, 岩手県立釜石病院, the synthetic
-/// doctor DEMO-2018-001 and an auditor of Iwate — or, when they exist, gives them new
+/// doctor DEMO-2018-001, an auditor of Iwate and the secretariat of 東葛南部メディカルアライアンス
+/// — or, when they exist, gives them new
 /// passwords: random, returned to be shown once.
 pub async fn demo_accounts(store: &dyn Store) -> Result<Vec<DemoAccount>, AppError> {
     let system = access::Principal::system("demo");

@@ -1828,6 +1828,7 @@ description = { ja = "卒後15年以内に終える", en = "complete within 15 y
         let me = view.preferences[0].doctor.clone();
         let other = view.preferences[1].doctor.clone();
         let doctor = Principal {
+            alliance: None,
             username: chiiki_domain::Username::parse("doc").unwrap(),
             display_name: "doc".into(),
             role: Role::Doctor,

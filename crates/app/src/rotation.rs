@@ -1886,6 +1886,7 @@ mod tests {
 
     fn coordinator() -> Principal {
         Principal {
+            alliance: None,
             username: chiiki_domain::Username::parse("coord").unwrap(),
             display_name: "coord".into(),
             role: chiiki_domain::Role::Coordinator,

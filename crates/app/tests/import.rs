@@ -363,6 +363,7 @@ async fn coordinators_stay_in_their_prefecture() {
         load_demo(t.store()).await.unwrap();
         let miyagi = Principal::from_account(
             &chiiki_domain::Account::new(AccountFields {
+                alliance: None,
                 username: Username::parse("miyagi").unwrap(),
                 display_name: Name::parse("宮城（架空）").unwrap(),
                 role: Role::Coordinator,

@@ -1307,6 +1307,7 @@ async fn user(db: &str, what: UserCommand) -> anyhow::Result<ExitCode> {
         } => {
             let username = parse(Username::parse(&username))?;
             let fields = AccountFields {
+                alliance: None,
                 display_name: parse(Name::parse(name.as_deref().unwrap_or(username.as_str())))?,
                 username,
                 role: parse(Role::parse(&role))?,

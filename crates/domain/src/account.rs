@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{DoctorId, FacilityId, PrefCode};
+use crate::codes::{AllianceId, DoctorId, FacilityId, PrefCode};
 use crate::error::{ValueError, normalize};
 use crate::name::Name;
 use crate::text::Msg;
@@ -70,6 +70,10 @@ pub enum Role {
     Doctor,
     /// Reads the register and the audit log of its scope; writes nothing.
     Auditor,
+    /// A regional medical alliance's secretariat (連携推進法人事務局): runs its own alliance's
+    /// operations (members' staff loans, shared equipment, joint procurement, training,
+    /// mutual support) and sees nothing else of the register.
+    Secretariat,
 }
 
 impl Role {
@@ -79,6 +83,7 @@ impl Role {
         Role::Facility,
         Role::Doctor,
         Role::Auditor,
+        Role::Secretariat,
     ];
 
     pub fn code(self) -> &'static str {
@@ -88,6 +93,7 @@ impl Role {
             Role::Facility => "facility",
             Role::Doctor => "doctor",
             Role::Auditor => "auditor",
+            Role::Secretariat => "secretariat",
         }
     }
 
@@ -99,11 +105,13 @@ impl Role {
             (Role::Facility, Ja) => "医療機関",
             (Role::Doctor, Ja) => "医師",
             (Role::Auditor, Ja) => "監査",
+            (Role::Secretariat, Ja) => "連携法人事務局",
             (Role::Admin, En) => "Administrator",
             (Role::Coordinator, En) => "Coordinator",
             (Role::Facility, En) => "Facility",
             (Role::Doctor, En) => "Doctor",
             (Role::Auditor, En) => "Auditor",
+            (Role::Secretariat, En) => "Alliance secretariat",
         }
     }
 
@@ -125,8 +133,8 @@ impl Role {
                         format!("'{input}' is not a role"),
                     ),
                     Msg::new(
-                        "admin、coordinator、facility、doctor、auditor のいずれかにしてください",
-                        "use admin, coordinator, facility, doctor or auditor",
+                        "admin、coordinator、facility、doctor、auditor、secretariat のいずれかにしてください",
+                        "use admin, coordinator, facility, doctor, auditor or secretariat",
                     ),
                 )
             })
@@ -136,8 +144,9 @@ impl Role {
 /// A user account: a role and the part of the register it covers.
 ///
 /// A coordinator belongs to one prefecture; a facility account to one facility (and its
-/// prefecture); a doctor account to one doctor (and their prefecture). An admin covers
-/// everything; an auditor covers one prefecture or, without one, the whole country.
+/// prefecture); a doctor account to one doctor (and their prefecture); a secretariat to one
+/// alliance (and its prefecture). An admin covers everything; an auditor covers one
+/// prefecture or, without one, the whole country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "AccountFields", into = "AccountFields")]
 pub struct Account(AccountFields);
@@ -150,6 +159,9 @@ pub struct AccountFields {
     pub pref: Option<PrefCode>,
     pub facility: Option<FacilityId>,
     pub doctor: Option<DoctorId>,
+    /// The alliance of a secretariat account.
+    #[serde(default)]
+    pub alliance: Option<AllianceId>,
     pub disabled: bool,
 }
 
@@ -199,7 +211,23 @@ impl Account {
                     "give the doctor id",
                 );
             }
+            Role::Secretariat if f.alliance.is_none() || f.pref.is_none() => {
+                return bad(
+                    "連携法人事務局アカウントには連携推進法人と都道府県が必要です",
+                    "a secretariat account needs an alliance and its prefecture",
+                    "連携推進法人IDを指定してください（例: 12-TOKATSU-NANBU）",
+                    "give the alliance id (e.g. 12-TOKATSU-NANBU)",
+                );
+            }
             _ => {}
+        }
+        if f.alliance.is_some() && f.role != Role::Secretariat {
+            return bad(
+                "連携推進法人を指定できるのは連携法人事務局アカウントだけです",
+                "only secretariat accounts name an alliance",
+                "連携推進法人IDを空欄にしてください",
+                "leave the alliance empty",
+            );
         }
         if (f.facility.is_some() && f.role != Role::Facility)
             || (f.doctor.is_some() && f.role != Role::Doctor)
@@ -237,6 +265,7 @@ mod tests {
             pref: None,
             facility: None,
             doctor: None,
+            alliance: None,
             disabled: false,
         }
     }
@@ -269,5 +298,22 @@ mod tests {
         assert!(Account::new(d).is_ok());
         assert_eq!(Role::parse("コーディネーター").unwrap(), Role::Coordinator);
         assert_eq!(Role::parse("AUDITOR").unwrap(), Role::Auditor);
+        // A secretariat needs its alliance and prefecture; no one else names an alliance.
+        let mut s = fields(Role::Secretariat);
+        s.pref = PrefCode::new(12).ok();
+        assert!(Account::new(s.clone()).is_err());
+        s.alliance = AllianceId::parse("12-TOKATSU-NANBU").ok();
+        assert!(Account::new(s.clone()).is_ok());
+        s.pref = None;
+        assert!(Account::new(s).is_err());
+        let mut c = fields(Role::Coordinator);
+        c.pref = PrefCode::new(12).ok();
+        c.alliance = AllianceId::parse("12-TOKATSU-NANBU").ok();
+        assert!(Account::new(c).is_err());
+        assert_eq!(Role::parse("連携法人事務局").unwrap(), Role::Secretariat);
+        // Accounts stored before the role existed read back without an alliance.
+        let old = r#"{"username":"abc","display_name":"架空","role":"auditor","pref":null,"facility":null,"doctor":null,"disabled":false}"#;
+        let a: Account = serde_json::from_str(old).unwrap();
+        assert_eq!(a.alliance, None);
     }
 }

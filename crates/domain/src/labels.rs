@@ -1,8 +1,6 @@
 //! Closed sets of values (kinds, levels, specialties), each with a stable code used in
 //! files and the API, a Japanese and an English label, and the spellings accepted on import.
 
-use crate::text::Lang;
-
 /// Defines a closed enum with `code()`, `label(lang)`, `ALL`, and parsing from its code,
 /// its labels or any listed alias (after NFKC normalisation, ASCII case-insensitive).
 macro_rules! labelled_enum {
@@ -240,6 +238,7 @@ labelled_enum!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Lang;
 
     #[test]
     fn parse_codes_labels_and_aliases() {

@@ -556,6 +556,7 @@ async fn sqlite_data_persists_across_reopening() {
 
 fn account(name: &str, role: Role) -> Account {
     Account::new(AccountFields {
+        alliance: None,
         username: Username::parse(name).unwrap(),
         display_name: Name::parse("架空 利用者").unwrap(),
         role,

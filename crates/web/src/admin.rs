@@ -160,6 +160,7 @@ pub(crate) async fn create(
     }
     let fields = (|| -> Result<AccountFields, chiiki_domain::ValueError> {
         Ok(AccountFields {
+            alliance: None,
             username: Username::parse(&f.username)?,
             display_name: Name::parse(&f.display_name)?,
             role: Role::parse(&f.role)?,

@@ -500,7 +500,7 @@ fn parse_date(text: &str) -> Result<NaiveDate, AppError> {
     chiiki_domain::parse_date(text).map_err(|e| AppError::Rejected(e.said()))
 }
 
-fn date_time(date: &str, time: &str, what: Msg) -> Result<NaiveDateTime, AppError> {
+pub(crate) fn date_time(date: &str, time: &str, what: Msg) -> Result<NaiveDateTime, AppError> {
     let d = parse_date(date)?;
     let t = NaiveTime::parse_from_str(time, "%H:%M").map_err(|_| {
         AppError::Rejected(Msg::new(
@@ -517,7 +517,7 @@ fn date_time(date: &str, time: &str, what: Msg) -> Result<NaiveDateTime, AppErro
     Ok(d.and_time(t))
 }
 
-fn unknown(what: Msg, value: &str) -> AppError {
+pub(crate) fn unknown(what: Msg, value: &str) -> AppError {
     AppError::Rejected(Msg::new(
         format!("{}「{value}」は選べません。一覧から選んでください", what.ja),
         format!(

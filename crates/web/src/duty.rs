@@ -86,7 +86,7 @@ fn hours(minutes: i64) -> String {
     format!("{:.1}", minutes as f64 / 60.0)
 }
 
-fn weekday(d: NaiveDate, lang: Lang) -> &'static str {
+pub(crate) fn weekday(d: NaiveDate, lang: Lang) -> &'static str {
     let i = d.weekday().num_days_from_monday() as usize;
     match lang {
         Lang::Ja => ["月", "火", "水", "木", "金", "土", "日"][i],

@@ -1274,9 +1274,14 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("duty.severity.due", "付与予定", "Due"),
 ];
 
+/// The catalog's parts: the common messages here, and those of the pages that keep their own
+/// beside them.
+const PARTS: &[&[(&str, &str, &str)]] = &[MESSAGES, crate::alliance::MESSAGES];
+
 static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
-    MESSAGES
+    PARTS
         .iter()
+        .flat_map(|p| p.iter())
         .map(|(k, ja, en)| (*k, (*ja, *en)))
         .collect()
 });
@@ -1302,8 +1307,9 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_both_languages_present() {
-        assert_eq!(INDEX.len(), MESSAGES.len(), "a key is defined twice");
-        for (k, ja, en) in MESSAGES {
+        let all: Vec<_> = PARTS.iter().flat_map(|p| p.iter()).collect();
+        assert_eq!(INDEX.len(), all.len(), "a key is defined twice");
+        for (k, ja, en) in all {
             assert!(!ja.is_empty() && !en.is_empty(), "{k}");
         }
     }

@@ -7,6 +7,7 @@
 
 mod account;
 mod admin;
+mod alliance;
 pub mod api;
 mod assignments;
 mod dispatch;
@@ -149,6 +150,22 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/duty", get(duty::page).post(duty::make))
         .route("/duty/{seq}", get(duty::version))
         .route("/duty/{seq}/publish", post(duty::publish))
+        .route("/alliances", get(alliance::list))
+        .route("/alliances/{id}", get(alliance::overview))
+        .route(
+            "/alliances/{id}/loans",
+            get(alliance::loans).post(alliance::record_loan),
+        )
+        .route(
+            "/alliances/{id}/equipment",
+            get(alliance::equipment).post(alliance::add_equipment),
+        )
+        .route("/alliances/{id}/bookings", post(alliance::book))
+        .route(
+            "/alliances/{id}/bookings/{booking}/cancel",
+            post(alliance::cancel),
+        )
+        .route("/alliances/{id}/{file}", get(alliance::file))
         .route("/audit", get(pages::audit))
         .route(
             "/import",

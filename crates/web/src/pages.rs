@@ -48,6 +48,11 @@ pub(crate) struct Chrome {
     /// Whether the duty rosters are in the navigation: facility accounts (their own) and the
     /// centre's staff (the prefecture's).
     pub can_duty: bool,
+    /// Whether the register (areas, facilities, doctors, placement, dispatch) is: everyone
+    /// but an alliance's secretariat.
+    pub can_register: bool,
+    /// Whether the regional medical alliances are.
+    pub can_alliances: bool,
     /// This page, to come back to after changing a preference.
     pub here: String,
 }
@@ -68,6 +73,8 @@ impl Chrome {
             can_rotation: chiiki_app::rotation::may_read(p),
             my_rotation: p.role == chiiki_domain::Role::Doctor && p.doctor.is_some(),
             can_duty: chiiki_app::duty::may_open(p),
+            can_register: p.can(Permission::ReadRegister),
+            can_alliances: chiiki_app::alliance::may_open(p),
             here: urlencode(uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")),
         }
     }
@@ -89,6 +96,8 @@ impl Chrome {
             can_rotation: false,
             my_rotation: false,
             can_duty: false,
+            can_register: false,
+            can_alliances: false,
             here: "%2F".into(),
         }
     }
@@ -200,7 +209,14 @@ pub(crate) async fn home(
     Auth(session): Auth,
     prefs: Prefs,
     uri: Uri,
-) -> PageResult {
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    // A secretariat's work is its alliance: its home is the alliance's page.
+    if let (chiiki_domain::Role::Secretariat, Some(id)) =
+        (session.principal.role, &session.principal.alliance)
+    {
+        return Ok(axum::response::Redirect::to(&format!("/alliances/{id}")).into_response());
+    }
     let c = register::counts(s.store.as_ref(), &session.principal).await?;
     let n = |e: Entity| c.get(&e).copied().unwrap_or(0);
     let t = T(prefs.lang);
@@ -234,6 +250,7 @@ pub(crate) async fn home(
         ],
         source: chiiki_app::refdata::HOSPITALS_SOURCE,
     })
+    .map(IntoResponse::into_response)
 }
 
 struct AreaRow {

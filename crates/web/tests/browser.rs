@@ -121,6 +121,7 @@ async fn account(
     doctor: Option<&str>,
 ) {
     let fields = AccountFields {
+        alliance: None,
         username: Username::parse(user).unwrap(),
         display_name: display_name(user),
         role,
@@ -1532,6 +1533,7 @@ async fn kamaishi_account(app: &App) {
         app.t.store(),
         &Principal::system("test"),
         AccountFields {
+            alliance: None,
             username: Username::parse("kamaishi").unwrap(),
             display_name: display_name("kamaishi"),
             role: Role::Facility,

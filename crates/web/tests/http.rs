@@ -26,6 +26,7 @@ async fn account(
     doctor: Option<&str>,
 ) {
     let fields = AccountFields {
+        alliance: None,
         username: Username::parse(user).unwrap(),
         display_name: Name::parse(&format!("{user}（架空）")).unwrap(),
         role,
