@@ -9,13 +9,18 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod dispatch;
+pub mod docsheet;
+pub mod doctor_bank;
 pub mod duty;
+pub mod mutual_aid;
 pub mod obligations;
 pub mod outlook;
 pub mod placement;
+pub mod procurement;
 pub mod refdata;
 pub mod register;
 pub mod rotation;
+pub mod training;
 
 use chiiki_store::Store;
 use chiiki_tabular::ImportIssue;

@@ -44,10 +44,14 @@ enum OutputFormat {
     Xlsx,
 }
 
+mod aid;
+mod bank;
 mod obligations;
 mod place;
+mod procurement;
 mod roster;
 mod rotate;
+mod training;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -166,6 +170,30 @@ enum Command {
     Alliance {
         #[command(subcommand)]
         what: AllianceCommand,
+    },
+    /// Joint procurement of an alliance: catalogue, tenders, members' demand, the aggregated
+    /// tender and the savings.
+    Procurement {
+        #[command(subcommand)]
+        what: procurement::Command,
+    },
+    /// Joint training and seminars: courses, sessions, registrations, attendance,
+    /// certificates and yearly attendance against requirements.
+    Training {
+        #[command(subcommand)]
+        what: training::Command,
+    },
+    /// Emergency mutual support of an alliance: call trees, capabilities, drills and
+    /// incidents with their requests and responses.
+    Aid {
+        #[command(subcommand)]
+        what: aid::Command,
+    },
+    /// The prefecture's doctor bank (ドクターバンク): posts, profiles, matching, applications,
+    /// yearly figures.
+    Bank {
+        #[command(subcommand)]
+        what: bank::Command,
     },
     /// Manage accounts.
     User {
@@ -506,6 +534,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::Obligations { what } => {
             obligations::run(&cli.db, cli.format, what).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Procurement { what } => {
+            procurement::run(&cli.db, cli.format, what).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Training { what } => {
+            training::run(&cli.db, cli.format, what).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Aid { what } => {
+            aid::run(&cli.db, cli.format, what).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bank { what } => {
+            bank::run(&cli.db, cli.format, what).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Analyze {

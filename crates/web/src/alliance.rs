@@ -33,6 +33,8 @@ use crate::{AppState, PageError};
 /// The messages of the alliance pages (part of the catalog in `i18n`).
 pub(crate) const MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.alliances", "連携推進法人", "Alliances"),
+    ("nav.seminars", "研修・セミナー", "Seminars"),
+    ("nav.bank", "ドクターバンク", "Doctor bank"),
     (
         "alliance.list",
         "地域医療連携推進法人",
@@ -67,6 +69,9 @@ pub(crate) const MESSAGES: &[(&str, &str, &str)] = &[
     ("alliance.tab.overview", "概要", "Overview"),
     ("alliance.tab.loans", "相互派遣", "Staff lending"),
     ("alliance.tab.equipment", "共同利用機器", "Shared equipment"),
+    ("alliance.tab.procurement", "共同購入", "Joint procurement"),
+    ("alliance.tab.training", "共同研修", "Joint training"),
+    ("alliance.tab.aid", "相互支援", "Mutual support"),
     ("alliance.corporation", "法人", "Corporation"),
     ("alliance.joined", "参加日", "Joined"),
     ("alliance.left", "脱退日", "Left"),
@@ -183,7 +188,7 @@ fn alliance_id(raw: &str) -> Result<AllianceId, PageError> {
 }
 
 /// An app error on reading: what is missing (or not the user's) is the missing page.
-fn reading(e: AppError) -> PageError {
+pub(crate) fn reading(e: AppError) -> PageError {
     match e {
         AppError::Store(chiiki_store::StoreError::Missing { .. }) | AppError::Rejected(_) => {
             PageError::NotFound
@@ -210,12 +215,13 @@ fn hours(minutes: i64) -> String {
 }
 
 /// The alliance's header and tabs, shared by its pages.
-struct Head {
-    id: String,
-    name: String,
-    pref: &'static str,
-    tab: &'static str,
-    access: AllianceAccess,
+pub(crate) struct Head {
+    pub id: String,
+    pub name: String,
+    pub pref: &'static str,
+    /// The tab shown: overview, loans, equipment, procurement, training, aid.
+    pub tab: &'static str,
+    pub access: AllianceAccess,
 }
 
 impl Head {
@@ -230,7 +236,7 @@ impl Head {
     }
 }
 
-async fn head_of(
+pub(crate) async fn head_of(
     s: &AppState,
     session: &Session,
     raw: &str,
@@ -1115,6 +1121,21 @@ impl Head {
                 "equipment",
                 format!("/alliances/{}/equipment", self.id),
                 "alliance.tab.equipment",
+            ),
+            (
+                "procurement",
+                format!("/alliances/{}/procurement", self.id),
+                "alliance.tab.procurement",
+            ),
+            (
+                "training",
+                format!("/training/{}", self.id),
+                "alliance.tab.training",
+            ),
+            (
+                "aid",
+                format!("/alliances/{}/aid", self.id),
+                "alliance.tab.aid",
             ),
         ]
         .into_iter()

@@ -1276,7 +1276,14 @@ const MESSAGES: &[(&str, &str, &str)] = &[
 
 /// The catalog's parts: the common messages here, and those of the pages that keep their own
 /// beside them.
-const PARTS: &[&[(&str, &str, &str)]] = &[MESSAGES, crate::alliance::MESSAGES];
+const PARTS: &[&[(&str, &str, &str)]] = &[
+    MESSAGES,
+    crate::alliance::MESSAGES,
+    crate::procurement::MESSAGES,
+    crate::training::MESSAGES,
+    crate::mutual_aid::MESSAGES,
+    crate::doctor_bank::MESSAGES,
+];
 
 static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
     PARTS

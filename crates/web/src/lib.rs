@@ -11,15 +11,19 @@ mod alliance;
 pub mod api;
 mod assignments;
 mod dispatch;
+mod doctor_bank;
 mod duty;
 mod files;
 mod forms;
 mod i18n;
+mod mutual_aid;
 mod obligations;
 mod pages;
 mod placement;
+mod procurement;
 mod rotation;
 mod session;
+mod training;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -166,6 +170,10 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
             post(alliance::cancel),
         )
         .route("/alliances/{id}/{file}", get(alliance::file))
+        .merge(procurement::routes())
+        .merge(training::routes())
+        .merge(mutual_aid::routes())
+        .merge(doctor_bank::routes())
         .route("/audit", get(pages::audit))
         .route(
             "/import",

@@ -53,6 +53,10 @@ pub(crate) struct Chrome {
     pub can_register: bool,
     /// Whether the regional medical alliances are.
     pub can_alliances: bool,
+    /// Whether the doctor bank is.
+    pub can_bank: bool,
+    /// The centre's seminars, when they are: their scope's key (the prefecture's code).
+    pub seminars: Option<String>,
     /// This page, to come back to after changing a preference.
     pub here: String,
 }
@@ -75,6 +79,8 @@ impl Chrome {
             can_duty: chiiki_app::duty::may_open(p),
             can_register: p.can(Permission::ReadRegister),
             can_alliances: chiiki_app::alliance::may_open(p),
+            can_bank: chiiki_app::doctor_bank::may_open(p),
+            seminars: chiiki_app::training::seminar_home(p).map(|s| s.key()),
             here: urlencode(uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")),
         }
     }
@@ -98,6 +104,8 @@ impl Chrome {
             can_duty: false,
             can_register: false,
             can_alliances: false,
+            can_bank: false,
+            seminars: None,
             here: "%2F".into(),
         }
     }
