@@ -9,3 +9,8 @@ use chiiki_domain::Role;
 pub fn may_open(who: &Principal) -> bool {
     who.pref.is_some() && who.role != Role::Secretariat
 }
+
+/// Loads this capability's synthetic demo data (being written).
+pub async fn load_demo(_store: &dyn chiiki_store::Store) -> Result<(), crate::AppError> {
+    Ok(())
+}

@@ -99,6 +99,10 @@ pub async fn load_demo(store: &dyn Store) -> Result<u64, AppError> {
         .await?;
     placement::demo_round(store).await?;
     alliance::load_demo(store).await?;
+    procurement::load_demo(store).await?;
+    training::load_demo(store).await?;
+    mutual_aid::load_demo(store).await?;
+    doctor_bank::load_demo(store).await?;
     Ok(applied.total_created())
 }
 

@@ -12,3 +12,8 @@ pub fn seminar_home(who: &Principal) -> Option<DocScope> {
         _ => None,
     }
 }
+
+/// Loads this capability's synthetic demo data (being written).
+pub async fn load_demo(_store: &dyn chiiki_store::Store) -> Result<(), crate::AppError> {
+    Ok(())
+}

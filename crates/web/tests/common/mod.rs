@@ -1,5 +1,8 @@
 //! What the web tests share: a synthetic Mie doctor under Mie's programme.
 
+#[cfg(unix)]
+pub mod browser;
+
 use chiiki_app::access::Principal;
 use chiiki_store::testing;
 
