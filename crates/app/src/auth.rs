@@ -300,6 +300,22 @@ pub async fn put_account(
 ) -> Result<Account, AppError> {
     by.require(Permission::ManageAccounts)?;
     let account = Account::new(fields).map_err(AppError::invalid)?;
+    // A secretariat's alliance must exist, in the account's prefecture.
+    if let Some(id) = &account.alliance {
+        let alliance = store.get_alliance(id).await?;
+        if alliance.as_ref().map(|a| a.pref) != account.pref {
+            return Err(AppError::Rejected(Msg::new(
+                format!(
+                    "連携推進法人「{id}」は{}にありません",
+                    account.pref.map_or("指定の都道府県", |p| p.name_ja())
+                ),
+                format!(
+                    "there is no alliance '{id}' in {}",
+                    account.pref.map_or("the prefecture given", |p| p.name_en())
+                ),
+            )));
+        }
+    }
     let hash = match password {
         Some(pw) => {
             check_password(&account.username, pw).map_err(AppError::Rejected)?;

@@ -283,10 +283,10 @@ enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
-        /// admin, coordinator, facility, doctor, auditor
+        /// admin, coordinator, facility, doctor, auditor, secretariat
         #[arg(long)]
         role: String,
-        /// The prefecture (coordinator, facility, doctor; optional for auditor).
+        /// The prefecture (coordinator, facility, doctor, secretariat; optional for auditor).
         #[arg(long)]
         pref: Option<String>,
         /// The facility of a facility account.
@@ -295,6 +295,9 @@ enum UserCommand {
         /// The doctor of a doctor account.
         #[arg(long)]
         doctor: Option<String>,
+        /// The alliance of a secretariat account (e.g. 12-TOKATSU-NANBU).
+        #[arg(long)]
+        alliance: Option<String>,
         /// The name shown in the application.
         #[arg(long)]
         name: Option<String>,
@@ -1346,12 +1349,13 @@ async fn user(db: &str, what: UserCommand) -> anyhow::Result<ExitCode> {
             pref,
             facility,
             doctor,
+            alliance,
             name,
             password_stdin,
         } => {
             let username = parse(Username::parse(&username))?;
             let fields = AccountFields {
-                alliance: None,
+                alliance: parse(alliance.as_deref().map(AllianceId::parse).transpose())?,
                 display_name: parse(Name::parse(name.as_deref().unwrap_or(username.as_str())))?,
                 username,
                 role: parse(Role::parse(&role))?,

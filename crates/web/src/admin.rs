@@ -9,7 +9,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chiiki_app::AppError;
 use chiiki_app::access::Permission;
 use chiiki_app::auth;
-use chiiki_domain::{AccountFields, DoctorId, Explain, FacilityId, Name, PrefCode, Role, Username};
+use chiiki_domain::{
+    AccountFields, AllianceId, DoctorId, Explain, FacilityId, Name, PrefCode, Role, Username,
+};
 use serde::Deserialize;
 
 use crate::pages::Chrome;
@@ -94,6 +96,8 @@ pub(crate) struct NewAccount {
     facility: String,
     #[serde(default)]
     doctor: String,
+    #[serde(default)]
+    alliance: String,
     password: String,
 }
 
@@ -160,7 +164,7 @@ pub(crate) async fn create(
     }
     let fields = (|| -> Result<AccountFields, chiiki_domain::ValueError> {
         Ok(AccountFields {
-            alliance: None,
+            alliance: opt(&f.alliance, AllianceId::parse)?,
             username: Username::parse(&f.username)?,
             display_name: Name::parse(&f.display_name)?,
             role: Role::parse(&f.role)?,

@@ -251,6 +251,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("accounts.reset", "パスワードを設定", "Set password"),
     ("accounts.create", "アカウントを作成", "Create an account"),
     ("accounts.doctor", "医師ID", "Doctor id"),
+    (
+        "accounts.alliance",
+        "連携推進法人ID（連携法人事務局のみ）",
+        "Alliance id (secretariat only)",
+    ),
     ("accounts.saved", "保存しました:", "Saved:"),
     ("nav.analytics", "医師偏在", "Shortage"),
     (

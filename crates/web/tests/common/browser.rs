@@ -440,7 +440,12 @@ impl Browser {
     pub async fn log_in(&self, app: &App, user: &str) {
         self.goto(&app.url("/login")).await;
         self.submit_login(user, PASSWORD).await;
-        self.wait_for_path("/").await;
+        // Home is `/`, or a secretariat's alliance page.
+        self.until("leaving the login page", || async move {
+            let u = self.c.current_url().await.ok()?;
+            (u.path() != "/login").then_some(())
+        })
+        .await;
         self.wait_for_text("header.site .user", display_name(user).as_str())
             .await;
     }
