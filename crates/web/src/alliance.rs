@@ -911,7 +911,12 @@ async fn equipment_page(
     let days = (0..7)
         .map(|i| {
             let d = monday + Duration::days(i);
-            format!("{} {}", chrome.date(d), crate::duty::weekday(d, prefs.lang))
+            format!(
+                "{}/{}（{}）",
+                d.month(),
+                d.day(),
+                crate::duty::weekday(d, prefs.lang)
+            )
         })
         .collect();
     render(&EquipmentPage {
