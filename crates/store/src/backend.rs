@@ -35,9 +35,10 @@ use crate::rows::{
 const DOC_SELECT: &str = "SELECT id, kind, scope, pref, parent, owner, data FROM documents";
 
 use crate::{
-    Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend, Change, DispatchFilter, DocGroup,
-    DocPlan, DocPut, DocQuery, DocRow, DocWrite, DoctorFilter, Event, FacilityFilter, LoanFilter,
-    Mode, OfferFilter, Page, Paging, SessionRecord, Store, StoreError,
+    AllianceBatch, AllianceWritten, Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend,
+    Change, DispatchFilter, DocGroup, DocPlan, DocPut, DocQuery, DocRow, DocWrite, DoctorFilter,
+    Event, FacilityFilter, LoanFilter, Mode, OfferFilter, Page, Paging, SessionRecord, Store,
+    StoreError,
 };
 
 /// The name accounts go by in errors and the audit trail.
@@ -878,6 +879,181 @@ macro_rules! impl_store {
                 };
                 let pref: String = row.try_get(0)?;
                 PrefCode::parse(&pref).map_err(|e| corrupt("alliances", alliance.as_str(), e))
+            }
+
+
+            /// [`Store::put_staff_loan`] inside a write transaction: the record as stored and its audit
+            /// event (none when nothing changed).
+            async fn put_loan_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                loan: &StaffLoan,
+            ) -> Result<(StaffLoan, Option<PendingAudit>), StoreError> {
+                check_in(loan, loan.id)?;
+                let key = if loan.id == 0 { "new".to_string() } else { loan.audit_id() };
+                let pref = Self::alliance_pref(tx, &loan.alliance).await?;
+                for corporation in [&loan.from, &loan.to] {
+                    Self::member_on::<StaffLoan>(tx, &loan.alliance, corporation, Some(loan.start), &key).await?;
+                }
+                if let Some(d) = &loan.doctor
+                    && Self::doctor_pref(tx, d).await?.is_none()
+                {
+                    return Err(StoreError::Missing { what: format!("the doctor {d}") });
+                }
+                let (stored, before) = if loan.id == 0 {
+                    let id = Self::next_id(tx, StaffLoan::TABLE).await?;
+                    (loan.clone().with_id(record_id(StaffLoan::TABLE, id)?), None)
+                } else {
+                    let Some(id) = db_id(loan.id) else { return Err(missing_loan(loan.id)) };
+                    let Some((old, _)) = Self::lock_loan(tx, id).await? else {
+                        return Err(missing_loan(loan.id));
+                    };
+                    if old == *loan {
+                        return Ok((old, None));
+                    }
+                    (loan.clone(), Some(loan_figures(&old)))
+                };
+                let data = placement_data(&stored)?;
+                let write = if before.is_none() {
+                    "INSERT INTO staff_loans (id, alliance, from_corporation, to_corporation, doctor, start_on, end_on, months, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                } else {
+                    "UPDATE staff_loans SET alliance = $2, from_corporation = $3, to_corporation = $4, doctor = $5, \
+                     start_on = $6, end_on = $7, months = $8, data = $9 WHERE id = $1"
+                };
+                sqlx::query(write)
+                    .bind(db_id(stored.id))
+                    .bind(stored.alliance.to_string())
+                    .bind(stored.from.to_string())
+                    .bind(stored.to.to_string())
+                    .bind(stored.doctor.as_ref().map(|d| d.to_string()))
+                    .bind(stored.start)
+                    .bind(stored.end)
+                    .bind(loan_months(&stored))
+                    .bind(Json(&data))
+                    .execute(&mut **tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: StaffLoan::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before,
+                    after: Some(loan_figures(&stored)),
+                };
+                Ok((stored, Some(event)))
+            }
+
+            /// [`Store::put_equipment`] inside a write transaction: the record as stored and its audit
+            /// event (none when nothing changed).
+            async fn put_equipment_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                equipment: &Equipment,
+            ) -> Result<(Equipment, Option<PendingAudit>), StoreError> {
+                check_in(equipment, equipment.id)?;
+                let key = if equipment.id == 0 { "new".to_string() } else { equipment.audit_id() };
+                let pref = Self::alliance_pref(tx, &equipment.alliance).await?;
+                Self::member_on::<Equipment>(tx, &equipment.alliance, &equipment.owner, None, &key).await?;
+                let (stored, before) = if equipment.id == 0 {
+                    let id = Self::next_id(tx, Equipment::TABLE).await?;
+                    (equipment.clone().with_id(record_id(Equipment::TABLE, id)?), None)
+                } else {
+                    let Some(id) = db_id(equipment.id) else { return Err(missing_equipment(equipment.id)) };
+                    let Some((old, data)) = Self::lock_equipment(tx, id).await? else {
+                        return Err(missing_equipment(equipment.id));
+                    };
+                    if old == *equipment {
+                        return Ok((old, None));
+                    }
+                    (equipment.clone(), Some(data))
+                };
+                let data = placement_data(&stored)?;
+                let write = if before.is_none() {
+                    "INSERT INTO equipment (id, alliance, owner_corporation, data) VALUES ($1, $2, $3, $4)"
+                } else {
+                    "UPDATE equipment SET alliance = $2, owner_corporation = $3, data = $4 WHERE id = $1"
+                };
+                sqlx::query(write)
+                    .bind(db_id(stored.id))
+                    .bind(stored.alliance.to_string())
+                    .bind(stored.owner.to_string())
+                    .bind(Json(&data))
+                    .execute(&mut **tx)
+                    .await?;
+                let event = PendingAudit {
+                    action: if before.is_some() { "update" } else { "create" },
+                    entity: Equipment::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before,
+                    after: Some(data),
+                };
+                Ok((stored, Some(event)))
+            }
+
+            /// [`Store::book`] inside a write transaction: the record as stored and its audit
+            /// event (none when nothing changed).
+            async fn book_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                booking: &Booking,
+            ) -> Result<(Booking, Option<PendingAudit>), StoreError> {
+                check_in(booking, 0)?;
+                let Some(eq_id) = db_id(booking.equipment) else { return Err(missing_equipment(booking.equipment)) };
+                // The equipment row stays locked until the transaction ends: bookings of one
+                // piece of equipment are checked and written one after the other.
+                let Some((equipment, _)) = Self::lock_equipment(tx, eq_id).await? else {
+                    return Err(missing_equipment(booking.equipment));
+                };
+                let pref = Self::alliance_pref(tx, &equipment.alliance).await?;
+                Self::member_on::<Booking>(tx, &equipment.alliance, &booking.by, Some(booking.start.date()), "new")
+                    .await?;
+                let others: Vec<Booking> = Self::placements_in(
+                        tx,
+                        sqlx::query(
+                            "SELECT CAST(id AS TEXT), data FROM equipment_bookings \
+                             WHERE equipment = $1 AND start_at < $2 AND end_at > $3 ORDER BY start_at, id",
+                        )
+                        .bind(eq_id)
+                        .bind(booking.end)
+                        .bind(booking.start),
+                    )
+                .await?;
+                if let Some(other) = others.iter().find(|o| o.overlaps(booking)) {
+                    return Err(StoreError::Exists {
+                        what: format!(
+                            "the overlapping booking {} of the equipment {} ({}) by {}, {} – {},",
+                            other.id,
+                            equipment.id,
+                            equipment.name,
+                            other.by,
+                            other.start.format("%Y-%m-%d %H:%M"),
+                            other.end.format("%Y-%m-%d %H:%M"),
+                        ),
+                    });
+                }
+                let id = Self::next_id(tx, Booking::TABLE).await?;
+                let stored = booking.clone().with_id(record_id(Booking::TABLE, id)?);
+                let data = placement_data(&stored)?;
+                sqlx::query(
+                    "INSERT INTO equipment_bookings (id, equipment, by_corporation, start_at, end_at, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(eq_id)
+                .bind(stored.by.to_string())
+                .bind(stored.start)
+                .bind(stored.end)
+                .bind(Json(&data))
+                .execute(&mut **tx)
+                .await?;
+                let event = PendingAudit {
+                    action: "create",
+                    entity: Booking::TABLE,
+                    key: stored.audit_id(),
+                    pref: Some(pref.to_string()),
+                    before: None,
+                    after: Some(booking_figures(&stored)),
+                };
+                Ok((stored, Some(event)))
             }
 
             /// The prefecture of a document's scope: an alliance's, which must be stored.
@@ -2890,62 +3066,13 @@ macro_rules! impl_store {
             }
 
             async fn put_staff_loan(&self, actor: &str, loan: &StaffLoan) -> Result<StaffLoan, StoreError> {
-                check_in(loan, loan.id)?;
-                let key = if loan.id == 0 { "new".to_string() } else { loan.audit_id() };
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
-                let pref = Self::alliance_pref(&mut tx, &loan.alliance).await?;
-                for corporation in [&loan.from, &loan.to] {
-                    Self::member_on::<StaffLoan>(&mut tx, &loan.alliance, corporation, Some(loan.start), &key).await?;
+                let (stored, event) = Self::put_loan_in(&mut tx, loan).await?;
+                if let Some(event) = event {
+                    Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                    tx.commit().await?;
                 }
-                if let Some(d) = &loan.doctor
-                    && Self::doctor_pref(&mut tx, d).await?.is_none()
-                {
-                    return Err(StoreError::Missing { what: format!("the doctor {d}") });
-                }
-                let (stored, before) = if loan.id == 0 {
-                    let id = Self::next_id(&mut tx, StaffLoan::TABLE).await?;
-                    (loan.clone().with_id(record_id(StaffLoan::TABLE, id)?), None)
-                } else {
-                    let Some(id) = db_id(loan.id) else { return Err(missing_loan(loan.id)) };
-                    let Some((old, _)) = Self::lock_loan(&mut tx, id).await? else {
-                        return Err(missing_loan(loan.id));
-                    };
-                    if old == *loan {
-                        return Ok(old);
-                    }
-                    (loan.clone(), Some(loan_figures(&old)))
-                };
-                let data = placement_data(&stored)?;
-                let write = if before.is_none() {
-                    "INSERT INTO staff_loans (id, alliance, from_corporation, to_corporation, doctor, start_on, end_on, months, data) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                } else {
-                    "UPDATE staff_loans SET alliance = $2, from_corporation = $3, to_corporation = $4, doctor = $5, \
-                     start_on = $6, end_on = $7, months = $8, data = $9 WHERE id = $1"
-                };
-                sqlx::query(write)
-                    .bind(db_id(stored.id))
-                    .bind(stored.alliance.to_string())
-                    .bind(stored.from.to_string())
-                    .bind(stored.to.to_string())
-                    .bind(stored.doctor.as_ref().map(|d| d.to_string()))
-                    .bind(stored.start)
-                    .bind(stored.end)
-                    .bind(loan_months(&stored))
-                    .bind(Json(&data))
-                    .execute(&mut *tx)
-                    .await?;
-                let event = PendingAudit {
-                    action: if before.is_some() { "update" } else { "create" },
-                    entity: StaffLoan::TABLE,
-                    key: stored.audit_id(),
-                    pref: Some(pref.to_string()),
-                    before,
-                    after: Some(loan_figures(&stored)),
-                };
-                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
-                tx.commit().await?;
                 Ok(stored)
             }
 
@@ -2982,48 +3109,13 @@ macro_rules! impl_store {
             }
 
             async fn put_equipment(&self, actor: &str, equipment: &Equipment) -> Result<Equipment, StoreError> {
-                check_in(equipment, equipment.id)?;
-                let key = if equipment.id == 0 { "new".to_string() } else { equipment.audit_id() };
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
-                let pref = Self::alliance_pref(&mut tx, &equipment.alliance).await?;
-                Self::member_on::<Equipment>(&mut tx, &equipment.alliance, &equipment.owner, None, &key).await?;
-                let (stored, before) = if equipment.id == 0 {
-                    let id = Self::next_id(&mut tx, Equipment::TABLE).await?;
-                    (equipment.clone().with_id(record_id(Equipment::TABLE, id)?), None)
-                } else {
-                    let Some(id) = db_id(equipment.id) else { return Err(missing_equipment(equipment.id)) };
-                    let Some((old, data)) = Self::lock_equipment(&mut tx, id).await? else {
-                        return Err(missing_equipment(equipment.id));
-                    };
-                    if old == *equipment {
-                        return Ok(old);
-                    }
-                    (equipment.clone(), Some(data))
-                };
-                let data = placement_data(&stored)?;
-                let write = if before.is_none() {
-                    "INSERT INTO equipment (id, alliance, owner_corporation, data) VALUES ($1, $2, $3, $4)"
-                } else {
-                    "UPDATE equipment SET alliance = $2, owner_corporation = $3, data = $4 WHERE id = $1"
-                };
-                sqlx::query(write)
-                    .bind(db_id(stored.id))
-                    .bind(stored.alliance.to_string())
-                    .bind(stored.owner.to_string())
-                    .bind(Json(&data))
-                    .execute(&mut *tx)
-                    .await?;
-                let event = PendingAudit {
-                    action: if before.is_some() { "update" } else { "create" },
-                    entity: Equipment::TABLE,
-                    key: stored.audit_id(),
-                    pref: Some(pref.to_string()),
-                    before,
-                    after: Some(data),
-                };
-                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
-                tx.commit().await?;
+                let (stored, event) = Self::put_equipment_in(&mut tx, equipment).await?;
+                if let Some(event) = event {
+                    Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                    tx.commit().await?;
+                }
                 Ok(stored)
             }
 
@@ -3040,67 +3132,13 @@ macro_rules! impl_store {
             }
 
             async fn book(&self, actor: &str, booking: &Booking) -> Result<Booking, StoreError> {
-                check_in(booking, 0)?;
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
-                let Some(eq_id) = db_id(booking.equipment) else { return Err(missing_equipment(booking.equipment)) };
-                // The equipment row stays locked until the transaction ends: bookings of one
-                // piece of equipment are checked and written one after the other.
-                let Some((equipment, _)) = Self::lock_equipment(&mut tx, eq_id).await? else {
-                    return Err(missing_equipment(booking.equipment));
-                };
-                let pref = Self::alliance_pref(&mut tx, &equipment.alliance).await?;
-                Self::member_on::<Booking>(&mut tx, &equipment.alliance, &booking.by, Some(booking.start.date()), "new")
-                    .await?;
-                let others: Vec<Booking> = Self::placements_in(
-                        &mut tx,
-                        sqlx::query(
-                            "SELECT CAST(id AS TEXT), data FROM equipment_bookings \
-                             WHERE equipment = $1 AND start_at < $2 AND end_at > $3 ORDER BY start_at, id",
-                        )
-                        .bind(eq_id)
-                        .bind(booking.end)
-                        .bind(booking.start),
-                    )
-                .await?;
-                if let Some(other) = others.iter().find(|o| o.overlaps(booking)) {
-                    return Err(StoreError::Exists {
-                        what: format!(
-                            "the overlapping booking {} of the equipment {} ({}) by {}, {} – {},",
-                            other.id,
-                            equipment.id,
-                            equipment.name,
-                            other.by,
-                            other.start.format("%Y-%m-%d %H:%M"),
-                            other.end.format("%Y-%m-%d %H:%M"),
-                        ),
-                    });
+                let (stored, event) = Self::book_in(&mut tx, booking).await?;
+                if let Some(event) = event {
+                    Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
+                    tx.commit().await?;
                 }
-                let id = Self::next_id(&mut tx, Booking::TABLE).await?;
-                let stored = booking.clone().with_id(record_id(Booking::TABLE, id)?);
-                let data = placement_data(&stored)?;
-                sqlx::query(
-                    "INSERT INTO equipment_bookings (id, equipment, by_corporation, start_at, end_at, data) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(id)
-                .bind(eq_id)
-                .bind(stored.by.to_string())
-                .bind(stored.start)
-                .bind(stored.end)
-                .bind(Json(&data))
-                .execute(&mut *tx)
-                .await?;
-                let event = PendingAudit {
-                    action: "create",
-                    entity: Booking::TABLE,
-                    key: stored.audit_id(),
-                    pref: Some(pref.to_string()),
-                    before: None,
-                    after: Some(booking_figures(&stored)),
-                };
-                Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
-                tx.commit().await?;
                 Ok(stored)
             }
 
@@ -3245,6 +3283,66 @@ macro_rules! impl_store {
                 Self::write_audit(&mut tx, actor, chrono::Utc::now(), &events).await?;
                 tx.commit().await?;
                 Ok(written)
+            }
+
+            async fn import_alliance(
+                &self,
+                actor: &str,
+                batch: &AllianceBatch,
+            ) -> Result<AllianceWritten, StoreError> {
+                fn at(list: &'static str, index: usize) -> impl FnOnce(StoreError) -> StoreError {
+                    move |e| StoreError::InBatch { list, index, error: Box::new(e) }
+                }
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_round_write().await?;
+                let mut out = AllianceWritten::default();
+                let mut events = Vec::new();
+                for (i, loan) in batch.loans.iter().enumerate() {
+                    let (stored, event) = Self::put_loan_in(&mut tx, loan).await.map_err(at("loans", i))?;
+                    out.loans.push(stored);
+                    events.extend(event);
+                }
+                for (i, e) in batch.equipment.iter().enumerate() {
+                    let (stored, event) = Self::put_equipment_in(&mut tx, e).await.map_err(at("equipment", i))?;
+                    out.equipment.push(stored);
+                    events.extend(event);
+                }
+                for (i, b) in batch.bookings.iter().enumerate() {
+                    if b.id == 0 {
+                        let (stored, event) = Self::book_in(&mut tx, b).await.map_err(at("bookings", i))?;
+                        out.bookings.push(stored);
+                        events.extend(event);
+                        continue;
+                    }
+                    let Some(db) = db_id(b.id) else { return Err(at("bookings", i)(missing_booking(b.id))) };
+                    let old = Self::locked::<Booking>(
+                        &mut tx,
+                        "SELECT CAST(id AS TEXT), data FROM equipment_bookings WHERE id = $1",
+                        db,
+                    )
+                    .await?;
+                    match old {
+                        Some((old, _)) if old == *b => out.bookings.push(old),
+                        Some(_) => {
+                            return Err(at("bookings", i)(StoreError::Refused(Msg::new(
+                                format!("予約 {} は変更できません。取り消して予約し直してください", b.id),
+                                format!("the booking {} cannot change: cancel it and book again", b.id),
+                            ))));
+                        }
+                        None => return Err(at("bookings", i)(missing_booking(b.id))),
+                    }
+                }
+                for (i, d) in batch.documents.iter().enumerate() {
+                    let (row, event) = Self::write_document(&mut tx, d.clone()).await.map_err(at("documents", i))?;
+                    out.documents.push(row);
+                    events.extend(event);
+                }
+                out.changed = events.len();
+                if !events.is_empty() {
+                    Self::write_audit(&mut tx, actor, chrono::Utc::now(), &events).await?;
+                    tx.commit().await?;
+                }
+                Ok(out)
             }
         }
     };

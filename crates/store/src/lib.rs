@@ -230,6 +230,14 @@ pub enum StoreError {
         /// What, as a phrase: `the placement round 03-2027`, `the facility F-1`.
         what: String,
     },
+    /// An item of a batch ([`Store::import_alliance`]) refused: its list, its place in it (from
+    /// 0) and why.
+    #[error("{list} item {index}: {error}")]
+    InBatch {
+        list: &'static str,
+        index: usize,
+        error: Box<StoreError>,
+    },
     /// A checked write of documents refused by its plan (a session full, a state that cannot
     /// follow, …), said in both languages.
     #[error("{}", .0.en)]
@@ -677,6 +685,39 @@ pub trait Store: Send + Sync + 'static {
         group: &DocGroup,
         plan: &DocPlan<'_>,
     ) -> Result<Vec<DocRow>, StoreError>;
+
+    /// Writes a batch of alliance lists in one transaction, all or nothing: loans and
+    /// equipment created (id 0) or replaced, then bookings (id 0: booked, checked for overlap
+    /// like [`Store::book`]; a stored one must be unchanged — a booking changes by cancelling
+    /// and booking again), then documents as [`Store::put_document`] writes them. Each item is
+    /// checked as its own method checks it; the first refused comes back as `InBatch`, naming
+    /// its list and place.
+    async fn import_alliance(
+        &self,
+        actor: &str,
+        batch: &AllianceBatch,
+    ) -> Result<AllianceWritten, StoreError>;
+}
+
+/// An alliance's lists to write at once, all or nothing ([`Store::import_alliance`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AllianceBatch {
+    pub loans: Vec<StaffLoan>,
+    pub equipment: Vec<Equipment>,
+    /// New bookings (id 0), or stored ones unchanged (kept as they are).
+    pub bookings: Vec<Booking>,
+    pub documents: Vec<DocPut>,
+}
+
+/// What a batch became: each item as stored, in the batch's order, and how many were created
+/// or changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AllianceWritten {
+    pub loans: Vec<StaffLoan>,
+    pub equipment: Vec<Equipment>,
+    pub bookings: Vec<Booking>,
+    pub documents: Vec<DocRow>,
+    pub changed: usize,
 }
 
 /// The plan of a checked write: from the group's documents, the writes to make.

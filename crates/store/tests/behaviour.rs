@@ -4131,3 +4131,110 @@ async fn checked_document_writes_of_one_group_run_one_at_a_time() {
         assert_eq!(all.iter().filter(|x| !x.waiting).count(), 3);
     }
 }
+
+/// A batch of an alliance's lists is written whole or not at all: a booking that overlaps
+/// another of the batch refuses the batch, naming itself, and nothing is kept; the same batch
+/// written again as stored changes nothing.
+#[tokio::test]
+async fn an_alliance_batch_is_all_or_nothing_and_idempotent() {
+    use chiiki_store::{AllianceBatch, documents};
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        with_alliance(s).await;
+        let x = s
+            .put_equipment("centre", &equipment("医療法人弘仁会", "移動式X線装置"))
+            .await
+            .unwrap();
+        let audit = || async { s.list_audit(&AuditFilter::default()).await.unwrap().total };
+        let before = audit().await;
+        let loan = staff_loan(
+            "医療法人弘仁会",
+            "医療法人社団誠馨会",
+            "2025-04-01",
+            "2025-05-31",
+            &[("2025-04-01", 600)],
+        );
+        let good = booking(
+            x.id,
+            "医療法人弘仁会",
+            "2025-06-01 09:00",
+            "2025-06-01 12:00",
+        );
+        let clash = booking(
+            x.id,
+            "医療法人社団誠馨会",
+            "2025-06-01 11:00",
+            "2025-06-01 13:00",
+        );
+        let mut batch = AllianceBatch {
+            loans: vec![loan.clone()],
+            equipment: vec![equipment("医療法人社団誠馨会", "超音波診断装置")],
+            bookings: vec![good.clone(), clash],
+            documents: vec![documents::to_put(&seat(3, "医療法人弘仁会", "架空 三郎")).unwrap()],
+        };
+        match s.import_alliance("centre", &batch).await {
+            Err(StoreError::InBatch { list, index, .. }) => {
+                assert_eq!((list, index), ("bookings", 1))
+            }
+            other => panic!("unexpected: {other:?}"),
+        }
+        assert_eq!(audit().await, before, "nothing written");
+        assert!(
+            s.list_staff_loans(&LoanFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(s.list_equipment(&x.alliance).await.unwrap().len(), 1);
+
+        batch.bookings.pop();
+        let written = s.import_alliance("centre", &batch).await.unwrap();
+        assert_eq!(written.changed, 4);
+        assert!(written.loans[0].id > 0 && written.bookings[0].id > 0);
+        assert_eq!(written.documents[0].kind, "test_seats");
+        assert_eq!(audit().await, before + 4);
+        // The batch as stored, written again: nothing changes.
+        let again = AllianceBatch {
+            loans: written.loans.clone(),
+            equipment: written.equipment.clone(),
+            bookings: written.bookings.clone(),
+            documents: written
+                .documents
+                .iter()
+                .map(|r| {
+                    documents::to_put(&documents::from_row::<Seat>(r.clone()).unwrap()).unwrap()
+                })
+                .collect(),
+        };
+        let same = s.import_alliance("centre", &again).await.unwrap();
+        assert_eq!(same.changed, 0);
+        assert_eq!(same.loans, written.loans);
+        assert_eq!(audit().await, before + 4);
+        // A stored booking changed in the batch is refused.
+        let mut moved = written.bookings[0].clone().into_fields();
+        moved.end = at("2025-06-01 12:30");
+        let moved = Booking::new(moved).unwrap();
+        let r = s
+            .import_alliance(
+                "centre",
+                &AllianceBatch {
+                    bookings: vec![moved],
+                    ..AllianceBatch::default()
+                },
+            )
+            .await;
+        assert!(
+            matches!(
+                r,
+                Err(StoreError::InBatch {
+                    list: "bookings",
+                    index: 0,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+    })
+    .await;
+}
