@@ -77,10 +77,10 @@ fn profile(id: u64) -> Profile {
         max_days_per_week: 5,
         max_hours_per_week: 40,
         needs_housing: false,
-        needs_childcare: id % 2 == 0,
-        needs_short_time: id % 3 == 0,
-        no_on_call: id % 2 == 0,
-        leave: (id % 2 == 0).then(|| Leave {
+        needs_childcare: id.is_multiple_of(2),
+        needs_short_time: id.is_multiple_of(3),
+        no_on_call: id.is_multiple_of(2),
+        leave: (id.is_multiple_of(2)).then(|| Leave {
             months: 18,
             reason: LeaveReason::Childcare,
             support_needed: BTreeSet::from([ReturnSupport::RefresherTraining]),
