@@ -585,12 +585,10 @@ impl Document for Profile {
     fn scope(&self) -> DocScope {
         DocScope::Pref(self.0.pref)
     }
-    /// The doctor's account, or else the profile's own id.
+    /// The doctor's account, when the profile is one's (the centre may keep a profile for a
+    /// doctor without an account).
     fn owner(&self) -> Option<String> {
-        Some(match &self.0.account {
-            Some(a) => a.to_string(),
-            None => self.0.id.to_string(),
-        })
+        self.0.account.as_ref().map(|a| a.to_string())
     }
 }
 
@@ -1840,7 +1838,7 @@ mod tests {
         assert!(!Post::AUDITED.contains(&"conditions"));
         assert!(!Application::AUDITED.contains(&"note"));
         let p = profile(5);
-        assert_eq!(p.owner().as_deref(), Some("5"));
+        assert_eq!(p.owner(), None, "a profile without an account has no owner");
         assert_eq!(p.scope(), DocScope::Pref(pref()));
         let mut f = profile_fields(5);
         f.account = Some(Username::parse("hanako.doc").unwrap());

@@ -1110,7 +1110,7 @@ pub(crate) async fn add_equipment(
 
 /// The texts of the tabs, for the templates.
 impl Head {
-    fn tabs(&self, t: &T) -> Vec<(&'static str, String, &'static str)> {
+    pub(crate) fn tabs(&self, t: &T) -> Vec<(&'static str, String, &'static str)> {
         [
             (
                 "overview",
