@@ -33,6 +33,7 @@ mod book;
 mod cell;
 mod decode;
 mod entities;
+pub mod grid;
 mod issue;
 mod row;
 mod text;

@@ -171,6 +171,44 @@ pub(crate) const MESSAGES: &[(&str, &str, &str)] = &[
     ("alliance.usage.by_member", "法人ごと", "By member"),
     ("alliance.date", "日付", "Date"),
     ("alliance.time", "時刻", "Time"),
+    (
+        "alliance.workbook",
+        "一覧の一括入出力（Excel）",
+        "All lists as one workbook (Excel)",
+    ),
+    (
+        "alliance.workbook.intro",
+        "派遣・機器・予約・共同購入・研修・相互支援の一覧を1つのExcelファイルに書き出します。行を直したり加えたり（番号は0か空欄）して取り込むと、全体を確かめてからまとめて反映します。問題が1つでもあれば何も書き込みません。",
+        "Writes the lists of loans, equipment, bookings, procurement, training and mutual support to one Excel file. Edit or add rows (number 0 or empty) and import it: the whole file is checked, then applied at once; with any problem nothing is written.",
+    ),
+    (
+        "alliance.workbook.download",
+        "一覧を書き出す（XLSX）",
+        "Export the lists (XLSX)",
+    ),
+    (
+        "alliance.workbook.file",
+        "取り込むファイル",
+        "File to import",
+    ),
+    ("alliance.workbook.import", "取り込む", "Import"),
+    ("alliance.workbook.done", "取り込みました", "Imported"),
+    ("alliance.workbook.rows", "読んだ行", "rows read"),
+    (
+        "alliance.workbook.changed",
+        "追加・変更",
+        "added or changed",
+    ),
+    (
+        "alliance.workbook.nothing",
+        "問題があるため、何も書き込んでいません。",
+        "Nothing was written: the file has problems.",
+    ),
+    ("alliance.workbook.sheet", "シート", "Sheet"),
+    ("alliance.workbook.row", "行", "Row"),
+    ("alliance.workbook.column", "列", "Column"),
+    ("alliance.workbook.problem", "問題", "Problem"),
+    ("alliance.workbook.fix", "直し方", "How to fix"),
 ];
 
 /// `?from=&to=` (months) of the ledger, `?week=` (a day of it) and `?month=` of the
@@ -325,6 +363,24 @@ struct OverviewPage {
     source: Option<String>,
     synthetic: bool,
     members: Vec<MemberRow>,
+    /// The outcome of a workbook import, when one was just sent.
+    imported: Option<ImportView>,
+}
+
+/// A workbook import as the page says it.
+struct ImportView {
+    committed: bool,
+    rows: usize,
+    changed: usize,
+    issues: Vec<IssueRow>,
+}
+
+struct IssueRow {
+    sheet: String,
+    row: String,
+    column: String,
+    problem: String,
+    fix: String,
 }
 
 /// `GET /alliances/{id}`: the alliance, its area and policies, and every member it had.
@@ -335,8 +391,19 @@ pub(crate) async fn overview(
     uri: Uri,
     Path(raw): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let (a, head) = head_of(&s, &session, &raw, "overview", prefs.lang).await?;
-    let chrome = Chrome::new(&session, prefs, "alliances", &uri);
+    overview_page(&s, &session, prefs, &uri, &raw, None).await
+}
+
+async fn overview_page(
+    s: &AppState,
+    session: &Session,
+    prefs: Prefs,
+    uri: &Uri,
+    raw: &str,
+    imported: Option<ImportView>,
+) -> Result<Html<String>, PageError> {
+    let (a, head) = head_of(s, session, raw, "overview", prefs.lang).await?;
+    let chrome = Chrome::new(session, prefs, "alliances", uri);
     let store = s.store.as_ref();
     let mut area = Vec::new();
     for code in &a.area {
@@ -359,9 +426,80 @@ pub(crate) async fn overview(
         source: a.source.clone(),
         synthetic: a.synthetic,
         members,
+        imported,
         head,
         chrome,
     })
+}
+
+/// `POST /alliances/{id}/import` (multipart: `csrf`, `file`): a workbook of the alliance's
+/// lists, imported all or nothing; the overview again with what was done or every problem
+/// (422).
+pub(crate) async fn import(
+    State(s): State<AppState>,
+    Auth(session): Auth,
+    prefs: Prefs,
+    uri: Uri,
+    Path(raw): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (mut csrf, mut file) = (None, None);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.ok(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("workbook.xlsx").to_string();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(_) => {
+                        return Err(PageError::BadRequest(Msg::new(
+                            "ファイルが大きすぎます（64 MB まで）",
+                            "the file is too large (64 MB at most)",
+                        )));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok(&session.csrf, csrf.as_deref()) {
+        return Ok(csrf_refused());
+    }
+    let id = alliance_id(&raw)?;
+    let Some((name, bytes)) = file else {
+        return Err(PageError::BadRequest(Msg::new(
+            "ファイルを選んでください",
+            "choose a file",
+        )));
+    };
+    let done =
+        chiiki_app::alliance_book::import(s.store.as_ref(), &session.principal, &id, &name, &bytes)
+            .await
+            .map_err(reading)?;
+    let lang = prefs.lang;
+    let view = ImportView {
+        committed: done.committed,
+        rows: done.rows,
+        changed: done.changed,
+        issues: done
+            .issues
+            .iter()
+            .map(|i| IssueRow {
+                sheet: i.location.sheet.clone().unwrap_or_default(),
+                row: i.location.row.map(|r| r.to_string()).unwrap_or_default(),
+                column: i.location.column.clone().unwrap_or_default(),
+                problem: i.problem.get(lang).to_string(),
+                fix: i.fix.get(lang).to_string(),
+            })
+            .collect(),
+    };
+    let status = if view.committed {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let html = overview_page(&s, &session, prefs, &uri, &raw, Some(view)).await?;
+    Ok((status, html).into_response())
 }
 
 fn member_row(m: &AllianceMember, chrome: &Chrome, today: NaiveDate) -> MemberRow {
@@ -395,6 +533,16 @@ pub(crate) async fn file(
         "csv" => Format::Csv,
         _ => return Err(PageError::NotFound),
     };
+    if stem == "workbook" && format == Format::Xlsx {
+        let bytes = chiiki_app::alliance_book::export(store, who, &id)
+            .await
+            .map_err(reading)?;
+        return Ok(crate::files::attachment(
+            bytes,
+            format,
+            &format!("{id}-workbook"),
+        ));
+    }
     let sheets = match stem {
         "members" => {
             let m = al::members(store, who, Some(&id), None)

@@ -166,6 +166,12 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         )
         .route("/alliances/{id}/bookings", post(alliance::book))
         .route(
+            "/alliances/{id}/import",
+            post(alliance::import).layer(axum::extract::DefaultBodyLimit::max(
+                files::MAX_UPLOAD + 64 * 1024,
+            )),
+        )
+        .route(
             "/alliances/{id}/bookings/{booking}/cancel",
             post(alliance::cancel),
         )

@@ -24,7 +24,7 @@ use chiiki_tabular::Format;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use crate::alliance::{Head, head_of, reading};
+use crate::alliance::{head_of, reading};
 use crate::dispatch::{date_time, unknown};
 use crate::forms::{Fields, answer, field};
 use crate::i18n::T;

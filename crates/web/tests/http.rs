@@ -3113,3 +3113,48 @@ async fn a_secretariat_records_a_loan_the_doctors_hours_count_and_books_equipmen
         assert_eq!(st, StatusCode::NOT_FOUND);
     }
 }
+
+/// An alliance's lists as one workbook: the secretariat downloads it, imports it back
+/// unchanged, and a file with a bad row is refused whole with the row said; an auditor of
+/// another prefecture gets neither — on both back ends.
+#[tokio::test]
+async fn an_alliance_workbook_exports_and_imports_back_unchanged() {
+    for t in testing::all().await {
+        let name = t.name();
+        let s = spawn(t).await;
+        let base = &s.base;
+        let a = format!("{base}/alliances/12-TOKATSU-NANBU");
+        let c = logged_in(base, "tokatsu").await;
+        let r = c.get(format!("{a}/workbook.xlsx")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        let book = r.bytes().await.unwrap().to_vec();
+        let (_, page) = get(&c, &a).await;
+        let csrf = csrf_of(&page);
+        let send = |bytes: Vec<u8>, file: &'static str, csrf: String| {
+            let c = c.clone();
+            let url = format!("{a}/import");
+            async move {
+                let form = reqwest::multipart::Form::new()
+                    .text("csrf", csrf)
+                    .part("file", reqwest::multipart::Part::bytes(bytes).file_name(file));
+                let r = c.post(url).multipart(form).send().await.unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        };
+        let (st, body) = send(book.clone(), "tokatsu.xlsx", csrf.clone()).await;
+        assert_eq!(st, StatusCode::OK, "{name}: {body}");
+        assert!(body.contains(r#"id="imported""#) && body.contains("追加・変更 0"), "{name}");
+        // A CSV of bookings with an end before its start: refused, the row said.
+        let csv = "id,equipment,by,start,end,purpose\n\
+                   int,int,text,text,text,text\n\
+                   0,1,医療法人弘仁会,2030-01-01T12:00:00,2030-01-01T09:00:00,架空\n";
+        let (st, body) = send(csv.as_bytes().to_vec(), "equipment_bookings.csv", csrf.clone()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.contains(r#"id="issues""#) && body.contains("<td>3</td>"), "{name}: {body}");
+        let (st, _) = send(book.clone(), "tokatsu.xlsx", "forged".into()).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let auditor = logged_in(base, "auditor").await;
+        let r = auditor.get(format!("{a}/workbook.xlsx")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+}

@@ -1,0 +1,428 @@
+//! An alliance's lists as one workbook: exported to XLSX (a sheet per list, laid out by
+//! [`crate::docsheet`] so that it reads back exactly) and imported back, all or nothing — the
+//! way an office keeps its lists in Excel: export, edit or add rows, import. A row with id 0
+//! (or empty) is new; a row with an id replaces that record; a row as exported changes
+//! nothing, so exporting and importing again leaves every list as it was.
+
+use chiiki_domain::mutual_aid::{AidEvent, AidRequest, AidResponse, Capabilities, ContactTree};
+use chiiki_domain::procurement::{Award, CatalogueItem, Demand, Tender};
+use chiiki_domain::training::{Course, Registration, Requirement, Session};
+use chiiki_domain::{AllianceId, Booking, DocScope, Document, Equipment, Msg, StaffLoan};
+use chiiki_store::documents::{self, Filter};
+use chiiki_store::{AllianceBatch, Store, StoreError};
+use chiiki_tabular::grid::{GridSheet, read_grid};
+use chiiki_tabular::{ImportIssue, Location};
+use serde::de::DeserializeOwned;
+
+use crate::AppError;
+use crate::access::{Denied, Principal};
+use crate::alliance::{access, in_scope, managed};
+use crate::docsheet::{from_grid, to_sheet};
+
+/// The sheets of the lists that are not documents.
+const LOANS: &str = "staff_loans";
+const EQUIPMENT: &str = "equipment";
+const BOOKINGS: &str = "equipment_bookings";
+
+/// Calls `$m!(Type)` for every document type an alliance keeps, in the order of the
+/// workbook's sheets (parents before the documents under them).
+macro_rules! alliance_documents {
+    ($m:ident) => {
+        $m!(CatalogueItem);
+        $m!(Tender);
+        $m!(Demand);
+        $m!(Award);
+        $m!(Course);
+        $m!(Session);
+        $m!(Registration);
+        $m!(Requirement);
+        $m!(ContactTree);
+        $m!(Capabilities);
+        $m!(AidEvent);
+        $m!(AidRequest);
+        $m!(AidResponse);
+    };
+}
+
+/// The alliance's lists as an XLSX workbook. They name persons: read by those with
+/// `personal` access to the alliance.
+pub async fn export(
+    store: &dyn Store,
+    who: &Principal,
+    id: &AllianceId,
+) -> Result<Vec<u8>, AppError> {
+    let alliance = in_scope(store, who, id).await?;
+    if !access(who, &alliance).personal {
+        return Err(AppError::Denied(Denied(Msg::new(
+            "この連携推進法人の一覧を書き出す権限がありません",
+            "you may not export this alliance's lists",
+        ))));
+    }
+    let loans = store
+        .list_staff_loans(&chiiki_store::LoanFilter {
+            alliance: Some(id.clone()),
+            ..Default::default()
+        })
+        .await?;
+    let equipment = store.list_equipment(id).await?;
+    let mut bookings = Vec::new();
+    let (from, to) = (chrono::NaiveDateTime::MIN, chrono::NaiveDateTime::MAX);
+    for e in &equipment {
+        bookings.extend(store.list_bookings(e.id, from, to).await?);
+    }
+    let mut sheets = vec![
+        to_sheet(LOANS, &loans)?,
+        to_sheet(EQUIPMENT, &equipment)?,
+        to_sheet(BOOKINGS, &bookings)?,
+    ];
+    let scope = DocScope::Alliance(id.clone());
+    macro_rules! sheet {
+        ($t:ty) => {
+            let docs: Vec<$t> = documents::list(store, Filter::scope(scope.clone())).await?;
+            sheets.push(to_sheet(<$t as Document>::KIND, &docs)?);
+        };
+    }
+    alliance_documents!(sheet);
+    Ok(chiiki_tabular::sheets_to_xlsx(
+        &alliance.name.to_string(),
+        &sheets,
+    )?)
+}
+
+/// What an import did: every problem (then nothing was written), or the rows read and how
+/// many records were created or changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub committed: bool,
+    pub rows: usize,
+    pub changed: usize,
+    pub issues: Vec<ImportIssue>,
+}
+
+/// Where each item of the batch came from: its sheet and row.
+#[derive(Default)]
+struct Origins {
+    loans: Vec<u64>,
+    equipment: Vec<u64>,
+    bookings: Vec<u64>,
+    documents: Vec<(String, u64)>,
+}
+
+/// The first data row of a sheet laid out by `docsheet` (names, then types, then data).
+const FIRST_ROW: u64 = 3;
+
+/// Imports a workbook of the alliance's lists (as [`export`] writes it; sheets may be left
+/// out), all or nothing. Who may: those who manage the alliance. Every row must be of this
+/// alliance; each record is checked as when entered by hand (members on the day, overlapping
+/// bookings, a document's scope), and the first refusal is said at its sheet and row.
+pub async fn import(
+    store: &dyn Store,
+    who: &Principal,
+    id: &AllianceId,
+    file: &str,
+    bytes: &[u8],
+) -> Result<Imported, AppError> {
+    managed(store, who, id).await?;
+    let grid = match read_grid(file, bytes) {
+        Ok(g) => g,
+        Err(issue) => return Ok(refused(vec![issue])),
+    };
+    // A sheet by its list's name; a CSV file (one sheet) by its file name, `staff_loans.csv`.
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    let sheet = |name: &str| {
+        grid.iter()
+            .find(|s| s.name == name)
+            .or_else(|| (grid.len() == 1 && stem == name).then(|| &grid[0]))
+    };
+    if !sheet_names().iter().any(|n| sheet(n).is_some()) {
+        return Ok(refused(vec![ImportIssue::new(
+            Location {
+                file: file.to_string(),
+                sheet: None,
+                row: None,
+                column: None,
+            },
+            Msg::new(
+                "このファイルには連携推進法人の一覧のシートがありません",
+                "this file has no sheet of the alliance's lists",
+            ),
+            Msg::new(
+                format!(
+                    "書き出したファイルを使うか、シート名（CSVはファイル名）を {} のいずれかにしてください",
+                    sheet_names().join("、")
+                ),
+                format!(
+                    "use an exported file, or name the sheet (a CSV file) one of {}",
+                    sheet_names().join(", ")
+                ),
+            ),
+        )]));
+    }
+    let mut issues = Vec::new();
+    let mut batch = AllianceBatch::default();
+    let mut origins = Origins::default();
+    let mut rows = 0;
+    let scope = DocScope::Alliance(id.clone());
+    let belongs = |ok: bool, sheet: &str, i: usize, issues: &mut Vec<ImportIssue>| {
+        if !ok {
+            issues.push(ImportIssue::new(
+                at(file, sheet, FIRST_ROW + i as u64),
+                Msg::new(
+                    format!("この行は連携推進法人 {id} のものではありません"),
+                    format!("this row is not of the alliance {id}"),
+                ),
+                Msg::new(
+                    "この連携推進法人から書き出した一覧を取り込んでください",
+                    "import lists exported from this alliance",
+                ),
+            ));
+        }
+    };
+    if let Some(s) = sheet(LOANS) {
+        let list: Vec<StaffLoan> = records(file, s, &mut issues);
+        for (i, l) in list.iter().enumerate() {
+            belongs(l.alliance == *id, LOANS, i, &mut issues);
+            origins.loans.push(FIRST_ROW + i as u64);
+        }
+        rows += list.len();
+        batch.loans = list;
+    }
+    if let Some(s) = sheet(EQUIPMENT) {
+        let list: Vec<Equipment> = records(file, s, &mut issues);
+        for (i, e) in list.iter().enumerate() {
+            belongs(e.alliance == *id, EQUIPMENT, i, &mut issues);
+            origins.equipment.push(FIRST_ROW + i as u64);
+        }
+        rows += list.len();
+        batch.equipment = list;
+    }
+    if let Some(s) = sheet(BOOKINGS) {
+        let list: Vec<Booking> = records(file, s, &mut issues);
+        for (i, b) in list.iter().enumerate() {
+            let ours = match store.get_equipment(b.equipment).await? {
+                Some(e) => e.alliance == *id,
+                // Equipment of this import, or none: the store says which.
+                None => true,
+            };
+            belongs(ours, BOOKINGS, i, &mut issues);
+            origins.bookings.push(FIRST_ROW + i as u64);
+        }
+        rows += list.len();
+        batch.bookings = list;
+    }
+    macro_rules! docs {
+        ($t:ty) => {
+            let kind = <$t as Document>::KIND;
+            if let Some(s) = sheet(kind) {
+                let list: Vec<$t> = records(file, s, &mut issues);
+                for (i, d) in list.iter().enumerate() {
+                    belongs(d.scope() == scope, kind, i, &mut issues);
+                    origins
+                        .documents
+                        .push((kind.to_string(), FIRST_ROW + i as u64));
+                    match documents::to_put(d) {
+                        Ok(put) => batch.documents.push(put),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                rows += list.len();
+            }
+        };
+    }
+    alliance_documents!(docs);
+    if !issues.is_empty() {
+        return Ok(refused(issues));
+    }
+    match store.import_alliance(who.actor(), &batch).await {
+        Ok(written) => Ok(Imported {
+            committed: true,
+            rows,
+            changed: written.changed,
+            issues: Vec::new(),
+        }),
+        Err(StoreError::InBatch { list, index, error }) => {
+            let (sheet, row) = match list {
+                "loans" => (LOANS.to_string(), origins.loans.get(index).copied()),
+                "equipment" => (EQUIPMENT.to_string(), origins.equipment.get(index).copied()),
+                "bookings" => (BOOKINGS.to_string(), origins.bookings.get(index).copied()),
+                _ => match origins.documents.get(index) {
+                    Some((sheet, row)) => (sheet.clone(), Some(*row)),
+                    None => (String::new(), None),
+                },
+            };
+            let said = match crate::placement::said(*error) {
+                AppError::Rejected(m) => m,
+                other => Msg::new(other.to_string(), other.to_string()),
+            };
+            let location = Location {
+                file: file.to_string(),
+                sheet: Some(sheet),
+                row,
+                column: None,
+            };
+            Ok(refused(vec![ImportIssue::new(
+                location,
+                said,
+                Msg::new(
+                    "この行を直してから、ファイル全体をもう一度取り込んでください（何も書き込んでいません）",
+                    "fix this row and import the whole file again (nothing was written)",
+                ),
+            )]))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn refused(issues: Vec<ImportIssue>) -> Imported {
+    Imported {
+        committed: false,
+        rows: 0,
+        changed: 0,
+        issues,
+    }
+}
+
+fn at(file: &str, sheet: &str, row: u64) -> Location {
+    Location {
+        file: file.to_string(),
+        sheet: Some(sheet.to_string()),
+        row: Some(row),
+        column: None,
+    }
+}
+
+/// The records of a sheet, or none with its problems added to `issues`.
+fn records<T: DeserializeOwned>(
+    file: &str,
+    sheet: &GridSheet,
+    issues: &mut Vec<ImportIssue>,
+) -> Vec<T> {
+    match from_grid(file, sheet) {
+        Ok(list) => list,
+        Err(mut e) => {
+            issues.append(&mut e);
+            Vec::new()
+        }
+    }
+}
+
+/// The names of the workbook's sheets, in order.
+pub fn sheet_names() -> Vec<&'static str> {
+    let mut names = vec![LOANS, EQUIPMENT, BOOKINGS];
+    macro_rules! name {
+        ($t:ty) => {
+            names.push(<$t as Document>::KIND);
+        };
+    }
+    alliance_documents!(name);
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chiiki_store::testing;
+
+    fn secretariat() -> Principal {
+        let mut p = Principal::system("tokatsu");
+        p.role = chiiki_domain::Role::Secretariat;
+        p.pref = chiiki_domain::PrefCode::new(12).ok();
+        p.alliance = AllianceId::parse("12-TOKATSU-NANBU").ok();
+        p
+    }
+
+    #[tokio::test]
+    async fn the_demo_alliance_exports_and_imports_back_unchanged_and_edits_apply_all_or_nothing() {
+        let t = testing::sqlite().await;
+        let store = t.store();
+        crate::load_demo(store).await.unwrap();
+        let who = secretariat();
+        let id = AllianceId::parse("12-TOKATSU-NANBU").unwrap();
+        let book = export(store, &who, &id).await.unwrap();
+        let grid = read_grid("tokatsu.xlsx", &book).unwrap();
+        let names: Vec<&str> = grid.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, sheet_names());
+
+        // As exported: read back, nothing changes.
+        let same = import(store, &who, &id, "tokatsu.xlsx", &book)
+            .await
+            .unwrap();
+        assert!(
+            same.committed && same.issues.is_empty(),
+            "{:?}",
+            same.issues
+        );
+        assert!(same.rows > 0);
+        assert_eq!(same.changed, 0);
+        assert_eq!(export(store, &who, &id).await.unwrap().len(), book.len());
+
+        // A loan added in the sheet (id 0) is created; a bad row refuses the whole file.
+        let loans: Vec<StaffLoan> = crate::docsheet::read_file("t.xlsx", &book, LOANS).unwrap();
+        assert!(loans.is_empty(), "the demo lends no one");
+        let day = |m: u32, d: u32| chiiki_domain::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let l = StaffLoan::new(chiiki_domain::StaffLoanFields {
+            id: 0,
+            alliance: id.clone(),
+            from: chiiki_domain::Name::parse("医療法人弘仁会").unwrap(),
+            to: chiiki_domain::Name::parse("医療法人社団誠馨会").unwrap(),
+            person: chiiki_domain::Name::parse("架空 看護師").unwrap(),
+            doctor: None,
+            role: chiiki_domain::LoanRole::Nurse,
+            start: day(5, 1),
+            end: day(5, 31),
+            hours: vec![chiiki_domain::LoanMonth {
+                month: day(5, 1),
+                minutes: 2400,
+                overtime: 0,
+            }],
+            note: String::new(),
+        })
+        .unwrap();
+        let edited = chiiki_tabular::sheets_to_xlsx(
+            "t",
+            &[to_sheet(LOANS, std::slice::from_ref(&l)).unwrap()],
+        )
+        .unwrap();
+        let done = import(store, &who, &id, "edited.xlsx", &edited)
+            .await
+            .unwrap();
+        assert!(done.committed, "{:?}", done.issues);
+        assert_eq!(done.changed, 1);
+        let mut stranger = l.into_fields();
+        stranger.from = chiiki_domain::Name::parse("医療法人某会").unwrap();
+        let bad = chiiki_tabular::sheets_to_xlsx(
+            "t",
+            &[to_sheet(LOANS, &[StaffLoan::new(stranger).unwrap()]).unwrap()],
+        )
+        .unwrap();
+        let refused = import(store, &who, &id, "bad.xlsx", &bad).await.unwrap();
+        assert!(!refused.committed);
+        assert_eq!(refused.issues.len(), 1);
+        let issue = &refused.issues[0];
+        assert_eq!(issue.location.sheet.as_deref(), Some(LOANS));
+        assert_eq!(issue.location.row, Some(3));
+        assert_eq!(
+            store
+                .list_staff_loans(&chiiki_store::LoanFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "nothing more was written"
+        );
+        // A file with none of the lists is refused, saying which sheets it may hold.
+        let none = import(store, &who, &id, "notes.csv", b"a,b\n1,2\n")
+            .await
+            .unwrap();
+        assert!(!none.committed);
+        assert!(none.issues[0].fix.en.contains("staff_loans"));
+        // Another alliance's secretariat neither exports nor imports.
+        let mut other = secretariat();
+        other.alliance = AllianceId::parse("12-OTHER").ok();
+        assert!(export(store, &other, &id).await.is_err());
+        assert!(import(store, &other, &id, "t.xlsx", &book).await.is_err());
+    }
+}
