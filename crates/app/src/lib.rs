@@ -3,7 +3,7 @@
 
 pub mod access;
 pub mod alliance;
-pub mod alliance_book;
+pub mod workbook;
 pub mod analysis;
 pub mod assignments;
 pub mod audit;

@@ -195,6 +195,13 @@ enum Command {
         #[command(subcommand)]
         what: bank::Command,
     },
+    /// The lists of an alliance (staff loans, equipment, bookings, procurement, training,
+    /// mutual support) or of a prefecture's centre (doctor bank, seminars) as one workbook:
+    /// export it, edit or add rows in Excel, import it back (all or nothing).
+    Workbook {
+        #[command(subcommand)]
+        what: WorkbookCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -248,6 +255,26 @@ enum AllianceCommand {
         to: Option<String>,
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkbookCommand {
+    /// Write the lists to an XLSX file, a sheet per list.
+    Export {
+        /// An alliance's id (12-TOKATSU-NANBU) or a prefecture's code (03).
+        #[arg(long)]
+        scope: String,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Read a workbook (or one list as CSV, named after it) back, all or nothing: rows with id
+    /// 0 or empty are new, rows with an id replace that record, rows as exported change
+    /// nothing.
+    Import {
+        #[arg(long)]
+        scope: String,
+        file: PathBuf,
     },
 }
 
@@ -538,6 +565,58 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Obligations { what } => {
             obligations::run(&cli.db, cli.format, what).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Workbook { what } => {
+            let store = open(&cli.db).await?;
+            let who = cli_principal();
+            let scope = |text: &str| -> anyhow::Result<chiiki_domain::DocScope> {
+                Ok(match PrefCode::parse(text) {
+                    Ok(p) if !text.contains('-') => chiiki_domain::DocScope::Pref(p),
+                    _ => chiiki_domain::DocScope::Alliance(parse(AllianceId::parse(text))?),
+                })
+            };
+            match what {
+                WorkbookCommand::Export { scope: s, output } => {
+                    let scope = scope(&s)?;
+                    let bytes = chiiki_app::workbook::export(store.as_ref(), &who, &scope).await?;
+                    std::fs::write(&output, bytes)
+                        .with_context(|| format!("writing {}", output.display()))?;
+                    println!(
+                        "{scope} の一覧を書き出しました / wrote the lists of {scope} to {}",
+                        output.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                WorkbookCommand::Import { scope: s, file } => {
+                    let scope = scope(&s)?;
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let name = file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let done =
+                        chiiki_app::workbook::import(store.as_ref(), &who, &scope, &name, &bytes)
+                            .await?;
+                    if done.committed {
+                        println!(
+                            "取り込みました / imported: {} 行 / rows, 追加・変更 {} added or changed",
+                            done.rows, done.changed
+                        );
+                        Ok(ExitCode::SUCCESS)
+                    } else {
+                        eprintln!(
+                            "{}件の問題があるため、何も書き込んでいません / {} problems found: nothing was written",
+                            done.issues.len(),
+                            done.issues.len()
+                        );
+                        for i in &done.issues {
+                            eprintln!("  {i}");
+                        }
+                        Ok(ExitCode::from(2))
+                    }
+                }
+            }
         }
         Command::Procurement { what } => {
             procurement::run(&cli.db, cli.format, what).await?;

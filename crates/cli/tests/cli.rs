@@ -1452,3 +1452,50 @@ fn alliance_loans_and_balances_are_listed_and_reconcile() {
     let missing = chiiki(&db, &["alliance", "loans", "--alliance", "NONE"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// An alliance's and a centre's lists as a workbook: exported, imported back unchanged; a
+/// CSV of one list with a bad row is refused whole (exit 2), saying the row.
+#[test]
+fn workbooks_export_and_import_back_unchanged_and_a_bad_row_refuses_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    for scope in ["12-TOKATSU-NANBU", "03"] {
+        let file = dir.path().join(format!("{scope}.xlsx"));
+        let file = file.to_str().unwrap();
+        let out = ok(&chiiki(
+            &db,
+            &["workbook", "export", "--scope", scope, "-o", file],
+        ));
+        assert!(out.contains(scope), "{out}");
+        let back = ok(&chiiki(
+            &db,
+            &["workbook", "import", "--scope", scope, file],
+        ));
+        assert!(back.contains("追加・変更 0"), "{scope}: {back}");
+    }
+    let csv = dir.path().join("equipment_bookings.csv");
+    std::fs::write(
+        &csv,
+        "id,equipment,by,start,end,purpose\n\
+         int,int,text,text,text,text\n\
+         0,1,医療法人弘仁会,2030-01-01T12:00:00,2030-01-01T09:00:00,架空\n",
+    )
+    .unwrap();
+    let bad = chiiki(
+        &db,
+        &[
+            "workbook",
+            "import",
+            "--scope",
+            "12-TOKATSU-NANBU",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("nothing was written") && err.contains('3'),
+        "{err}"
+    );
+}

@@ -472,10 +472,15 @@ pub(crate) async fn import(
             "choose a file",
         )));
     };
-    let done =
-        chiiki_app::alliance_book::import(s.store.as_ref(), &session.principal, &id, &name, &bytes)
-            .await
-            .map_err(reading)?;
+    let done = chiiki_app::workbook::import(
+        s.store.as_ref(),
+        &session.principal,
+        &chiiki_domain::DocScope::Alliance(id.clone()),
+        &name,
+        &bytes,
+    )
+    .await
+    .map_err(reading)?;
     let lang = prefs.lang;
     let view = ImportView {
         committed: done.committed,
@@ -534,9 +539,13 @@ pub(crate) async fn file(
         _ => return Err(PageError::NotFound),
     };
     if stem == "workbook" && format == Format::Xlsx {
-        let bytes = chiiki_app::alliance_book::export(store, who, &id)
-            .await
-            .map_err(reading)?;
+        let bytes = chiiki_app::workbook::export(
+            store,
+            who,
+            &chiiki_domain::DocScope::Alliance(id.clone()),
+        )
+        .await
+        .map_err(reading)?;
         return Ok(crate::files::attachment(
             bytes,
             format,

@@ -1,13 +1,15 @@
-//! An alliance's lists as one workbook: exported to XLSX (a sheet per list, laid out by
-//! [`crate::docsheet`] so that it reads back exactly) and imported back, all or nothing — the
-//! way an office keeps its lists in Excel: export, edit or add rows, import. A row with id 0
-//! (or empty) is new; a row with an id replaces that record; a row as exported changes
-//! nothing, so exporting and importing again leaves every list as it was.
+//! The lists of an alliance — or of a prefecture's centre (its doctor bank and seminars) — as
+//! one workbook: exported to XLSX (a sheet per list, laid out by [`crate::docsheet`] so that it
+//! reads back exactly) and imported back, all or nothing — the way an office keeps its lists
+//! in Excel: export, edit or add rows, import. A row with id 0 (or empty) is new; a row with an
+//! id replaces that record; a row as exported changes nothing, so exporting and importing
+//! again leaves every list as it was.
 
+use chiiki_domain::doctor_bank::{Application, Post, Profile};
 use chiiki_domain::mutual_aid::{AidEvent, AidRequest, AidResponse, Capabilities, ContactTree};
 use chiiki_domain::procurement::{Award, CatalogueItem, Demand, Tender};
 use chiiki_domain::training::{Course, Registration, Requirement, Session};
-use chiiki_domain::{AllianceId, Booking, DocScope, Document, Equipment, Msg, StaffLoan};
+use chiiki_domain::{Booking, DocScope, Document, Equipment, Msg, PrefCode, Role, StaffLoan};
 use chiiki_store::documents::{self, Filter};
 use chiiki_store::{AllianceBatch, Store, StoreError};
 use chiiki_tabular::grid::{GridSheet, read_grid};
@@ -18,6 +20,7 @@ use crate::AppError;
 use crate::access::{Denied, Principal};
 use crate::alliance::{access, in_scope, managed};
 use crate::docsheet::{from_grid, to_sheet};
+use crate::mutual_aid::DrillAck;
 
 /// The sheets of the lists that are not documents.
 const LOANS: &str = "staff_loans";
@@ -41,52 +44,99 @@ macro_rules! alliance_documents {
         $m!(AidEvent);
         $m!(AidRequest);
         $m!(AidResponse);
+        $m!(DrillAck);
     };
 }
 
-/// The alliance's lists as an XLSX workbook. They name persons: read by those with
-/// `personal` access to the alliance.
+/// The same for a prefecture's centre: its doctor bank and its seminars.
+macro_rules! centre_documents {
+    ($m:ident) => {
+        $m!(Post);
+        $m!(Profile);
+        $m!(Application);
+        $m!(Course);
+        $m!(Session);
+        $m!(Registration);
+        $m!(Requirement);
+    };
+}
+
+/// Who may export (`write` false) or import (`write` true) a prefecture centre's lists:
+/// administrators, and the centre's coordinators; its auditors export.
+fn centre(who: &Principal, pref: PrefCode, write: bool) -> Result<(), AppError> {
+    let in_pref = who.scope_pref().is_none_or(|s| s == pref);
+    let ok = in_pref
+        && match who.role {
+            Role::Admin | Role::Coordinator => true,
+            Role::Auditor => !write,
+            _ => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Denied(Denied(Msg::new(
+            "このセンターの一覧を扱う権限がありません",
+            "you may not handle this centre's lists",
+        ))))
+    }
+}
+
+/// The lists of an alliance (its loans, equipment, bookings and documents) or of a
+/// prefecture's centre (its doctor bank and seminars) as an XLSX workbook. They name persons:
+/// an alliance's are read by those with `personal` access to it, a centre's by its staff.
 pub async fn export(
     store: &dyn Store,
     who: &Principal,
-    id: &AllianceId,
+    scope: &DocScope,
 ) -> Result<Vec<u8>, AppError> {
-    let alliance = in_scope(store, who, id).await?;
-    if !access(who, &alliance).personal {
-        return Err(AppError::Denied(Denied(Msg::new(
-            "この連携推進法人の一覧を書き出す権限がありません",
-            "you may not export this alliance's lists",
-        ))));
-    }
-    let loans = store
-        .list_staff_loans(&chiiki_store::LoanFilter {
-            alliance: Some(id.clone()),
-            ..Default::default()
-        })
-        .await?;
-    let equipment = store.list_equipment(id).await?;
-    let mut bookings = Vec::new();
-    let (from, to) = (chrono::NaiveDateTime::MIN, chrono::NaiveDateTime::MAX);
-    for e in &equipment {
-        bookings.extend(store.list_bookings(e.id, from, to).await?);
-    }
-    let mut sheets = vec![
-        to_sheet(LOANS, &loans)?,
-        to_sheet(EQUIPMENT, &equipment)?,
-        to_sheet(BOOKINGS, &bookings)?,
-    ];
-    let scope = DocScope::Alliance(id.clone());
+    let (title, mut sheets) = match scope {
+        DocScope::Alliance(id) => {
+            let alliance = in_scope(store, who, id).await?;
+            if !access(who, &alliance).personal {
+                return Err(AppError::Denied(Denied(Msg::new(
+                    "この連携推進法人の一覧を書き出す権限がありません",
+                    "you may not export this alliance's lists",
+                ))));
+            }
+            let loans = store
+                .list_staff_loans(&chiiki_store::LoanFilter {
+                    alliance: Some(id.clone()),
+                    ..Default::default()
+                })
+                .await?;
+            let equipment = store.list_equipment(id).await?;
+            let mut bookings = Vec::new();
+            let (from, to) = (chrono::NaiveDateTime::MIN, chrono::NaiveDateTime::MAX);
+            for e in &equipment {
+                bookings.extend(store.list_bookings(e.id, from, to).await?);
+            }
+            let sheets = vec![
+                to_sheet(LOANS, &loans)?,
+                to_sheet(EQUIPMENT, &equipment)?,
+                to_sheet(BOOKINGS, &bookings)?,
+            ];
+            (alliance.name.to_string(), sheets)
+        }
+        DocScope::Pref(p) => {
+            centre(who, *p, false)?;
+            (format!("{} 地域医療支援センター", p.name_ja()), Vec::new())
+        }
+    };
     macro_rules! sheet {
         ($t:ty) => {
             let docs: Vec<$t> = documents::list(store, Filter::scope(scope.clone())).await?;
             sheets.push(to_sheet(<$t as Document>::KIND, &docs)?);
         };
     }
-    alliance_documents!(sheet);
-    Ok(chiiki_tabular::sheets_to_xlsx(
-        &alliance.name.to_string(),
-        &sheets,
-    )?)
+    match scope {
+        DocScope::Alliance(_) => {
+            alliance_documents!(sheet);
+        }
+        DocScope::Pref(_) => {
+            centre_documents!(sheet);
+        }
+    }
+    Ok(chiiki_tabular::sheets_to_xlsx(&title, &sheets)?)
 }
 
 /// What an import did: every problem (then nothing was written), or the rows read and how
@@ -111,18 +161,25 @@ struct Origins {
 /// The first data row of a sheet laid out by `docsheet` (names, then types, then data).
 const FIRST_ROW: u64 = 3;
 
-/// Imports a workbook of the alliance's lists (as [`export`] writes it; sheets may be left
-/// out), all or nothing. Who may: those who manage the alliance. Every row must be of this
-/// alliance; each record is checked as when entered by hand (members on the day, overlapping
-/// bookings, a document's scope), and the first refusal is said at its sheet and row.
+/// Imports a workbook of an alliance's or a centre's lists (as [`export`] writes it; sheets
+/// may be left out), all or nothing. Who may: those who manage the alliance; a centre's
+/// coordinators and administrators. Every row must be of this scope; each record is checked as
+/// when entered by hand (members on the day, overlapping bookings, a document's scope), and
+/// the first refusal is said at its sheet and row.
 pub async fn import(
     store: &dyn Store,
     who: &Principal,
-    id: &AllianceId,
+    scope: &DocScope,
     file: &str,
     bytes: &[u8],
 ) -> Result<Imported, AppError> {
-    managed(store, who, id).await?;
+    match scope {
+        DocScope::Alliance(id) => {
+            managed(store, who, id).await?;
+        }
+        DocScope::Pref(p) => centre(who, *p, true)?,
+    }
+    let names = sheet_names(scope);
     let grid = match read_grid(file, bytes) {
         Ok(g) => g,
         Err(issue) => return Ok(refused(vec![issue])),
@@ -137,7 +194,7 @@ pub async fn import(
             .find(|s| s.name == name)
             .or_else(|| (grid.len() == 1 && stem == name).then(|| &grid[0]))
     };
-    if !sheet_names().iter().any(|n| sheet(n).is_some()) {
+    if !names.iter().any(|n| sheet(n).is_some()) {
         return Ok(refused(vec![ImportIssue::new(
             Location {
                 file: file.to_string(),
@@ -146,17 +203,17 @@ pub async fn import(
                 column: None,
             },
             Msg::new(
-                "このファイルには連携推進法人の一覧のシートがありません",
-                "this file has no sheet of the alliance's lists",
+                format!("このファイルには {scope} の一覧のシートがありません"),
+                format!("this file has no sheet of the lists of {scope}"),
             ),
             Msg::new(
                 format!(
                     "書き出したファイルを使うか、シート名（CSVはファイル名）を {} のいずれかにしてください",
-                    sheet_names().join("、")
+                    names.join("、")
                 ),
                 format!(
                     "use an exported file, or name the sheet (a CSV file) one of {}",
-                    sheet_names().join(", ")
+                    names.join(", ")
                 ),
             ),
         )]));
@@ -165,23 +222,29 @@ pub async fn import(
     let mut batch = AllianceBatch::default();
     let mut origins = Origins::default();
     let mut rows = 0;
-    let scope = DocScope::Alliance(id.clone());
     let belongs = |ok: bool, sheet: &str, i: usize, issues: &mut Vec<ImportIssue>| {
         if !ok {
             issues.push(ImportIssue::new(
                 at(file, sheet, FIRST_ROW + i as u64),
                 Msg::new(
-                    format!("この行は連携推進法人 {id} のものではありません"),
-                    format!("this row is not of the alliance {id}"),
+                    format!("この行は {scope} のものではありません"),
+                    format!("this row is not of {scope}"),
                 ),
                 Msg::new(
-                    "この連携推進法人から書き出した一覧を取り込んでください",
-                    "import lists exported from this alliance",
+                    format!("{scope} から書き出した一覧を取り込んでください"),
+                    format!("import lists exported from {scope}"),
                 ),
             ));
         }
     };
-    if let Some(s) = sheet(LOANS) {
+    // The lists that are not documents: an alliance's only.
+    let alliance = match scope {
+        DocScope::Alliance(id) => Some(id),
+        DocScope::Pref(_) => None,
+    };
+    if let Some(id) = alliance
+        && let Some(s) = sheet(LOANS)
+    {
         let list: Vec<StaffLoan> = records(file, s, &mut issues);
         for (i, l) in list.iter().enumerate() {
             belongs(l.alliance == *id, LOANS, i, &mut issues);
@@ -190,7 +253,9 @@ pub async fn import(
         rows += list.len();
         batch.loans = list;
     }
-    if let Some(s) = sheet(EQUIPMENT) {
+    if let Some(id) = alliance
+        && let Some(s) = sheet(EQUIPMENT)
+    {
         let list: Vec<Equipment> = records(file, s, &mut issues);
         for (i, e) in list.iter().enumerate() {
             belongs(e.alliance == *id, EQUIPMENT, i, &mut issues);
@@ -199,7 +264,9 @@ pub async fn import(
         rows += list.len();
         batch.equipment = list;
     }
-    if let Some(s) = sheet(BOOKINGS) {
+    if let Some(id) = alliance
+        && let Some(s) = sheet(BOOKINGS)
+    {
         let list: Vec<Booking> = records(file, s, &mut issues);
         for (i, b) in list.iter().enumerate() {
             let ours = match store.get_equipment(b.equipment).await? {
@@ -219,7 +286,7 @@ pub async fn import(
             if let Some(s) = sheet(kind) {
                 let list: Vec<$t> = records(file, s, &mut issues);
                 for (i, d) in list.iter().enumerate() {
-                    belongs(d.scope() == scope, kind, i, &mut issues);
+                    belongs(d.scope() == *scope, kind, i, &mut issues);
                     origins
                         .documents
                         .push((kind.to_string(), FIRST_ROW + i as u64));
@@ -232,7 +299,14 @@ pub async fn import(
             }
         };
     }
-    alliance_documents!(docs);
+    match scope {
+        DocScope::Alliance(_) => {
+            alliance_documents!(docs);
+        }
+        DocScope::Pref(_) => {
+            centre_documents!(docs);
+        }
+    }
     if !issues.is_empty() {
         return Ok(refused(issues));
     }
@@ -309,21 +383,30 @@ fn records<T: DeserializeOwned>(
     }
 }
 
-/// The names of the workbook's sheets, in order.
-pub fn sheet_names() -> Vec<&'static str> {
-    let mut names = vec![LOANS, EQUIPMENT, BOOKINGS];
+/// The names of the sheets of a scope's workbook, in order.
+pub fn sheet_names(scope: &DocScope) -> Vec<&'static str> {
+    let mut names = Vec::new();
     macro_rules! name {
         ($t:ty) => {
             names.push(<$t as Document>::KIND);
         };
     }
-    alliance_documents!(name);
+    match scope {
+        DocScope::Alliance(_) => {
+            names.extend([LOANS, EQUIPMENT, BOOKINGS]);
+            alliance_documents!(name);
+        }
+        DocScope::Pref(_) => {
+            centre_documents!(name);
+        }
+    }
     names
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chiiki_domain::AllianceId;
     use chiiki_store::testing;
 
     fn secretariat() -> Principal {
@@ -341,13 +424,14 @@ mod tests {
         crate::load_demo(store).await.unwrap();
         let who = secretariat();
         let id = AllianceId::parse("12-TOKATSU-NANBU").unwrap();
-        let book = export(store, &who, &id).await.unwrap();
+        let scope = DocScope::Alliance(id.clone());
+        let book = export(store, &who, &scope).await.unwrap();
         let grid = read_grid("tokatsu.xlsx", &book).unwrap();
         let names: Vec<&str> = grid.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, sheet_names());
+        assert_eq!(names, sheet_names(&scope));
 
         // As exported: read back, nothing changes.
-        let same = import(store, &who, &id, "tokatsu.xlsx", &book)
+        let same = import(store, &who, &scope, "tokatsu.xlsx", &book)
             .await
             .unwrap();
         assert!(
@@ -357,7 +441,7 @@ mod tests {
         );
         assert!(same.rows > 0);
         assert_eq!(same.changed, 0);
-        assert_eq!(export(store, &who, &id).await.unwrap().len(), book.len());
+        assert_eq!(export(store, &who, &scope).await.unwrap().len(), book.len());
 
         // A loan added in the sheet (id 0) is created; a bad row refuses the whole file.
         let loans: Vec<StaffLoan> = crate::docsheet::read_file("t.xlsx", &book, LOANS).unwrap();
@@ -386,7 +470,7 @@ mod tests {
             &[to_sheet(LOANS, std::slice::from_ref(&l)).unwrap()],
         )
         .unwrap();
-        let done = import(store, &who, &id, "edited.xlsx", &edited)
+        let done = import(store, &who, &scope, "edited.xlsx", &edited)
             .await
             .unwrap();
         assert!(done.committed, "{:?}", done.issues);
@@ -398,7 +482,7 @@ mod tests {
             &[to_sheet(LOANS, &[StaffLoan::new(stranger).unwrap()]).unwrap()],
         )
         .unwrap();
-        let refused = import(store, &who, &id, "bad.xlsx", &bad).await.unwrap();
+        let refused = import(store, &who, &scope, "bad.xlsx", &bad).await.unwrap();
         assert!(!refused.committed);
         assert_eq!(refused.issues.len(), 1);
         let issue = &refused.issues[0];
@@ -414,7 +498,7 @@ mod tests {
             "nothing more was written"
         );
         // A file with none of the lists is refused, saying which sheets it may hold.
-        let none = import(store, &who, &id, "notes.csv", b"a,b\n1,2\n")
+        let none = import(store, &who, &scope, "notes.csv", b"a,b\n1,2\n")
             .await
             .unwrap();
         assert!(!none.committed);
@@ -422,7 +506,48 @@ mod tests {
         // Another alliance's secretariat neither exports nor imports.
         let mut other = secretariat();
         other.alliance = AllianceId::parse("12-OTHER").ok();
-        assert!(export(store, &other, &id).await.is_err());
-        assert!(import(store, &other, &id, "t.xlsx", &book).await.is_err());
+        assert!(export(store, &other, &scope).await.is_err());
+        assert!(
+            import(store, &other, &scope, "t.xlsx", &book)
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_centres_doctor_bank_and_seminars_export_and_import_back_unchanged() {
+        let t = testing::sqlite().await;
+        let store = t.store();
+        crate::load_demo(store).await.unwrap();
+        let coordinator = Principal::from_account(
+            &chiiki_domain::Account::new(crate::demo::accounts().remove(1)).unwrap(),
+        );
+        let iwate = DocScope::Pref(PrefCode::new(3).unwrap());
+        let book = export(store, &coordinator, &iwate).await.unwrap();
+        let grid = read_grid("iwate.xlsx", &book).unwrap();
+        let posts = grid.iter().find(|s| s.name == "bank_posts").unwrap();
+        assert!(
+            posts.rows.len() > 3,
+            "the demo's posts, below the two header rows"
+        );
+        let same = import(store, &coordinator, &iwate, "iwate.xlsx", &book)
+            .await
+            .unwrap();
+        assert!(same.committed, "{:?}", same.issues);
+        assert_eq!(same.changed, 0);
+        // Another prefecture's centre, and a doctor, may not.
+        let mut miyagi = coordinator.clone();
+        miyagi.pref = PrefCode::new(4).ok();
+        assert!(matches!(
+            export(store, &miyagi, &iwate).await,
+            Err(AppError::Denied(_))
+        ));
+        let mut doctor = coordinator.clone();
+        doctor.role = Role::Doctor;
+        assert!(
+            import(store, &doctor, &iwate, "iwate.xlsx", &book)
+                .await
+                .is_err()
+        );
     }
 }
