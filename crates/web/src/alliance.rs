@@ -364,23 +364,7 @@ struct OverviewPage {
     synthetic: bool,
     members: Vec<MemberRow>,
     /// The outcome of a workbook import, when one was just sent.
-    imported: Option<ImportView>,
-}
-
-/// A workbook import as the page says it.
-struct ImportView {
-    committed: bool,
-    rows: usize,
-    changed: usize,
-    issues: Vec<IssueRow>,
-}
-
-struct IssueRow {
-    sheet: String,
-    row: String,
-    column: String,
-    problem: String,
-    fix: String,
+    imported: Option<crate::workbook::ImportView>,
 }
 
 /// `GET /alliances/{id}`: the alliance, its area and policies, and every member it had.
@@ -400,7 +384,7 @@ async fn overview_page(
     prefs: Prefs,
     uri: &Uri,
     raw: &str,
-    imported: Option<ImportView>,
+    imported: Option<crate::workbook::ImportView>,
 ) -> Result<Html<String>, PageError> {
     let (a, head) = head_of(s, session, raw, "overview", prefs.lang).await?;
     let chrome = Chrome::new(session, prefs, "alliances", uri);
@@ -441,68 +425,15 @@ pub(crate) async fn import(
     prefs: Prefs,
     uri: Uri,
     Path(raw): Path<String>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let (mut csrf, mut file) = (None, None);
-    while let Ok(Some(field)) = multipart.next_field().await {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.ok(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("workbook.xlsx").to_string();
-                match field.bytes().await {
-                    Ok(b) => file = Some((name, b.to_vec())),
-                    Err(_) => {
-                        return Err(PageError::BadRequest(Msg::new(
-                            "ファイルが大きすぎます（64 MB まで）",
-                            "the file is too large (64 MB at most)",
-                        )));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if !csrf_ok(&session.csrf, csrf.as_deref()) {
+    let Some((name, bytes)) = crate::workbook::upload(&session, multipart).await? else {
         return Ok(csrf_refused());
-    }
+    };
     let id = alliance_id(&raw)?;
-    let Some((name, bytes)) = file else {
-        return Err(PageError::BadRequest(Msg::new(
-            "ファイルを選んでください",
-            "choose a file",
-        )));
-    };
-    let done = chiiki_app::workbook::import(
-        s.store.as_ref(),
-        &session.principal,
-        &chiiki_domain::DocScope::Alliance(id.clone()),
-        &name,
-        &bytes,
-    )
-    .await
-    .map_err(reading)?;
-    let lang = prefs.lang;
-    let view = ImportView {
-        committed: done.committed,
-        rows: done.rows,
-        changed: done.changed,
-        issues: done
-            .issues
-            .iter()
-            .map(|i| IssueRow {
-                sheet: i.location.sheet.clone().unwrap_or_default(),
-                row: i.location.row.map(|r| r.to_string()).unwrap_or_default(),
-                column: i.location.column.clone().unwrap_or_default(),
-                problem: i.problem.get(lang).to_string(),
-                fix: i.fix.get(lang).to_string(),
-            })
-            .collect(),
-    };
-    let status = if view.committed {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let scope = chiiki_domain::DocScope::Alliance(id);
+    let view = crate::workbook::import(&s, &session, prefs, &scope, &name, &bytes).await?;
+    let status = view.status();
     let html = overview_page(&s, &session, prefs, &uri, &raw, Some(view)).await?;
     Ok((status, html).into_response())
 }

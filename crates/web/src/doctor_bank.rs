@@ -1491,6 +1491,8 @@ struct FiguresPage {
     fy_label: String,
     items: Vec<(&'static str, &'static str, u64)>,
     by_specialty: Vec<(&'static str, u64, u64, u64, u64)>,
+    /// The centre's workbook of the doctor bank and seminars (coordinators, administrators).
+    can_workbook: bool,
 }
 
 /// `GET /bank/figures?fy=2026`: the year's figures as the prefecture would publish them.
@@ -1545,7 +1547,12 @@ pub(crate) async fn figures(
     .into_iter()
     .map(|(id, key, n)| (id, chrome.t.get(key), n))
     .collect();
+    let can_workbook = matches!(
+        session.principal.role,
+        chiiki_domain::Role::Admin | chiiki_domain::Role::Coordinator
+    );
     render(&FiguresPage {
+        can_workbook,
         pref: pref.to_string(),
         pref_name: crate::pages::pref_name(pref, lang),
         fy: fy.year(),

@@ -24,6 +24,7 @@ mod procurement;
 mod rotation;
 mod session;
 mod training;
+mod workbook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -180,6 +181,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .merge(training::routes())
         .merge(mutual_aid::routes())
         .merge(doctor_bank::routes())
+        .merge(workbook::routes())
         .route("/audit", get(pages::audit))
         .route(
             "/import",

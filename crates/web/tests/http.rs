@@ -3156,5 +3156,35 @@ async fn an_alliance_workbook_exports_and_imports_back_unchanged() {
         let auditor = logged_in(base, "auditor").await;
         let r = auditor.get(format!("{a}/workbook.xlsx")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        // Iwate's centre: its doctor bank and seminars, from the figures page.
+        let iwate = logged_in(base, "iwate").await;
+        let (_, figures) = get(&iwate, &format!("{base}/bank/figures")).await;
+        assert!(figures.contains(r#"action="/workbook/03""#), "{name}");
+        let csrf = csrf_of(&figures);
+        let r = iwate.get(format!("{base}/workbook/03")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        let book = r.bytes().await.unwrap().to_vec();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .part("file", reqwest::multipart::Part::bytes(book).file_name("iwate.xlsx"));
+        let r = iwate
+            .post(format!("{base}/workbook/03"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        assert!(r.text().await.unwrap().contains("追加・変更 0"), "{name}");
+        for (user, want) in [
+            ("miyagi", StatusCode::FORBIDDEN),
+            ("doctor", StatusCode::FORBIDDEN),
+            ("tokatsu", StatusCode::FORBIDDEN),
+            ("auditor", StatusCode::OK),
+        ] {
+            let c = logged_in(base, user).await;
+            let r = c.get(format!("{base}/workbook/03")).send().await.unwrap();
+            assert_eq!(r.status(), want, "{user} ({name})");
+        }
     }
 }
