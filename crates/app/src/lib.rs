@@ -3,7 +3,6 @@
 
 pub mod access;
 pub mod alliance;
-pub mod workbook;
 pub mod analysis;
 pub mod assignments;
 pub mod audit;
@@ -22,6 +21,7 @@ pub mod refdata;
 pub mod register;
 pub mod rotation;
 pub mod training;
+pub mod workbook;
 
 use chiiki_store::Store;
 use chiiki_tabular::ImportIssue;

@@ -187,6 +187,11 @@ pub(crate) const MESSAGES: &[(&str, &str, &str)] = &[
         "Export the lists (XLSX)",
     ),
     (
+        "bank.workbook.intro",
+        "ドクターバンク（求人・登録医師・応募）と研修・セミナーの一覧を1つのExcelファイルに書き出します。直して取り込むと、全体を確かめてからまとめて反映します。問題が1つでもあれば何も書き込みません。",
+        "Writes the doctor bank's lists (posts, profiles, applications) and the seminars' to one Excel file. Edit it and import it: the whole file is checked, then applied at once; with any problem nothing is written.",
+    ),
+    (
         "alliance.workbook.file",
         "取り込むファイル",
         "File to import",

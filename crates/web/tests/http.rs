@@ -3134,27 +3134,43 @@ async fn an_alliance_workbook_exports_and_imports_back_unchanged() {
             let c = c.clone();
             let url = format!("{a}/import");
             async move {
-                let form = reqwest::multipart::Form::new()
-                    .text("csrf", csrf)
-                    .part("file", reqwest::multipart::Part::bytes(bytes).file_name(file));
+                let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(file),
+                );
                 let r = c.post(url).multipart(form).send().await.unwrap();
                 (r.status(), r.text().await.unwrap())
             }
         };
         let (st, body) = send(book.clone(), "tokatsu.xlsx", csrf.clone()).await;
         assert_eq!(st, StatusCode::OK, "{name}: {body}");
-        assert!(body.contains(r#"id="imported""#) && body.contains("追加・変更 0"), "{name}");
+        assert!(
+            body.contains(r#"id="imported""#) && body.contains("追加・変更 0"),
+            "{name}"
+        );
         // A CSV of bookings with an end before its start: refused, the row said.
         let csv = "id,equipment,by,start,end,purpose\n\
                    int,int,text,text,text,text\n\
                    0,1,医療法人弘仁会,2030-01-01T12:00:00,2030-01-01T09:00:00,架空\n";
-        let (st, body) = send(csv.as_bytes().to_vec(), "equipment_bookings.csv", csrf.clone()).await;
+        let (st, body) = send(
+            csv.as_bytes().to_vec(),
+            "equipment_bookings.csv",
+            csrf.clone(),
+        )
+        .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
-        assert!(body.contains(r#"id="issues""#) && body.contains("<td>3</td>"), "{name}: {body}");
+        assert!(
+            body.contains(r#"id="issues""#) && body.contains("<td>3</td>"),
+            "{name}: {body}"
+        );
         let (st, _) = send(book.clone(), "tokatsu.xlsx", "forged".into()).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
         let auditor = logged_in(base, "auditor").await;
-        let r = auditor.get(format!("{a}/workbook.xlsx")).send().await.unwrap();
+        let r = auditor
+            .get(format!("{a}/workbook.xlsx"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
         // Iwate's centre: its doctor bank and seminars, from the figures page.
@@ -3162,12 +3178,17 @@ async fn an_alliance_workbook_exports_and_imports_back_unchanged() {
         let (_, figures) = get(&iwate, &format!("{base}/bank/figures")).await;
         assert!(figures.contains(r#"action="/workbook/03""#), "{name}");
         let csrf = csrf_of(&figures);
-        let r = iwate.get(format!("{base}/workbook/03")).send().await.unwrap();
+        let r = iwate
+            .get(format!("{base}/workbook/03"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{name}");
         let book = r.bytes().await.unwrap().to_vec();
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", csrf)
-            .part("file", reqwest::multipart::Part::bytes(book).file_name("iwate.xlsx"));
+        let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+            "file",
+            reqwest::multipart::Part::bytes(book).file_name("iwate.xlsx"),
+        );
         let r = iwate
             .post(format!("{base}/workbook/03"))
             .multipart(form)
