@@ -51,7 +51,9 @@ fn demo_lists_real_hospitals_and_synthetic_doctors() {
     let doctors: serde_json::Value =
         serde_json::from_str(&ok(&chiiki(&db, &["list", "doctors", "--format", "json"]))).unwrap();
     let doctors = doctors.as_array().unwrap();
-    assert_eq!(doctors.len(), 300);
+    // Iwate's 300 obligated doctors and the Chiba alliance's doctor, all synthetic.
+    assert_eq!(doctors.len(), 301);
+    assert_eq!(doctors.iter().filter(|d| d["pref"] == "03").count(), 300);
     assert!(doctors.iter().all(|d| d["synthetic"] == true));
 
     let repaid = ok(&chiiki(
