@@ -17,7 +17,7 @@ use chiiki_domain::{
     Record, Role, Specialty, Username,
 };
 use chiiki_store::documents::{self, Filter, Write};
-use chiiki_store::{DocGroup, DocWrite, Store, StoreError};
+use chiiki_store::{DocWrite, Store, StoreError};
 use chiiki_tabular::{Cell, Sheet};
 
 use crate::AppError;
@@ -537,36 +537,39 @@ async fn write_application(
     post: &Post,
     app: Application,
 ) -> Result<Application, AppError> {
-    let fill = if app.state == ApplicationState::Placed && post.state == PostState::Open {
-        Some(
-            post.clone()
-                .set_state(PostState::Filled)
-                .map_err(AppError::invalid)?,
-        )
-    } else {
-        None
-    };
-    let group = DocGroup {
-        kind: <Application as chiiki_domain::Document>::KIND,
-        scope: DocScope::Pref(post.pref),
-        parent: Some(post.id),
-    };
-    let plan = move |rows: Vec<chiiki_store::DocRow>| -> Result<Vec<DocWrite>, StoreError> {
-        let existing = rows
-            .into_iter()
-            .map(documents::from_row)
-            .collect::<Result<Vec<Application>, _>>()?;
-        check_one_active(&existing, &app).map_err(|e| StoreError::Refused(e.said()))?;
-        let mut out = vec![DocWrite::Put(documents::to_put(&app)?)];
-        if let Some(p) = &fill {
-            out.push(DocWrite::Put(documents::to_put(p)?));
-        }
-        Ok(out)
-    };
-    let rows = store
-        .change_documents(actor, &group, &plan)
-        .await
-        .map_err(said)?;
+    let post_id = post.id;
+    // The post as it is under the lock of its applications (and row-locked): a post closed or
+    // filled meanwhile is seen.
+    let plan =
+        move |p: Option<Post>, existing: Vec<Application>| -> Result<Vec<DocWrite>, StoreError> {
+            let p = p.ok_or_else(|| StoreError::Missing {
+                what: format!("the post {post_id}"),
+            })?;
+            if app.id == 0 && p.state != PostState::Open {
+                return Err(StoreError::Refused(chiiki_domain::Msg::new(
+                    format!("求人「{}」は募集を終えています", p.title),
+                    format!("the post '{}' is no longer open", p.title),
+                )));
+            }
+            check_one_active(&existing, &app).map_err(|e| StoreError::Refused(e.said()))?;
+            let mut out = vec![documents::put_of(&app)?];
+            if app.state == ApplicationState::Placed && p.state == PostState::Open {
+                let filled = p
+                    .set_state(PostState::Filled)
+                    .map_err(|e| StoreError::Refused(e.said()))?;
+                out.push(documents::put_of(&filled)?);
+            }
+            Ok(out)
+        };
+    let rows = documents::change_under::<Post, Application, _>(
+        store,
+        actor,
+        DocScope::Pref(post.pref),
+        post.id,
+        plan,
+    )
+    .await
+    .map_err(said)?;
     rows.into_iter()
         .find(|r| r.kind == <Application as chiiki_domain::Document>::KIND)
         .map(documents::from_row)

@@ -18,7 +18,7 @@ use chiiki_domain::procurement::{
 };
 use chiiki_domain::{Alliance, AllianceId, DocScope, Explain, Msg, NaiveDate, Name};
 use chiiki_store::documents::{self as docs, Filter, Write};
-use chiiki_store::{AllianceBatch, Store, StoreError};
+use chiiki_store::{Store, StoreError};
 use chiiki_tabular::{Cell, Sheet};
 use chrono::Datelike;
 use serde::Serialize;
@@ -286,15 +286,20 @@ pub async fn enter_demand(
         note: input.note,
     })
     .map_err(AppError::invalid)?;
-    let (t, items) = (view.tender, view.items);
-    let written = docs::change::<Demand, _>(
+    let items = view.items;
+    // The tender as it is under the lock of its demands: a close that comes first is seen.
+    let written = docs::change_under::<Tender, Demand, _>(
         store,
         who.actor(),
         scope(alliance),
-        Some(tender_id),
-        move |existing| {
-            pr::check_demand(&t, &items, &existing, &demand, day).map_err(|e| e.said())?;
-            Ok(vec![Write::Put(demand.clone())])
+        tender_id,
+        move |t, existing| {
+            let t = t.ok_or_else(|| StoreError::Missing {
+                what: format!("the tender {tender_id}"),
+            })?;
+            pr::check_demand(&t, &items, &existing, &demand, day)
+                .map_err(|e| StoreError::Refused(e.said()))?;
+            Ok(vec![docs::put_of(&demand)?])
         },
     )
     .await
@@ -302,6 +307,8 @@ pub async fn enter_demand(
     written
         .into_iter()
         .next()
+        .map(docs::from_row::<Demand>)
+        .transpose()?
         .ok_or_else(|| AppError::Internal("the demand was not written".into()))
 }
 
@@ -316,16 +323,18 @@ pub async fn remove_demand(
     day: NaiveDate,
 ) -> Result<(), AppError> {
     managed(store, who, alliance).await?;
-    let view = tender(store, who, alliance, tender_id).await?;
-    let t = view.tender;
-    docs::change::<Demand, _>(
+    tender(store, who, alliance, tender_id).await?;
+    docs::change_under::<Tender, Demand, _>(
         store,
         who.actor(),
         scope(alliance),
-        Some(tender_id),
-        move |existing| {
+        tender_id,
+        move |t, existing| {
+            let t = t.ok_or_else(|| StoreError::Missing {
+                what: format!("the tender {tender_id}"),
+            })?;
             if !t.accepts_demands(day) {
-                return Err(Msg::new(
+                return Err(StoreError::Refused(Msg::new(
                     format!(
                         "入札「{}」は需要を受け付けていないため、需要を取り消せません",
                         t.title
@@ -334,15 +343,18 @@ pub async fn remove_demand(
                         "tender '{}' no longer accepts demands: a demand cannot be removed",
                         t.title
                     ),
-                ));
+                )));
             }
             if !existing.iter().any(|d| d.id == demand) {
-                return Err(Msg::new(
+                return Err(StoreError::Refused(Msg::new(
                     format!("需要 {demand} はこの入札にありません"),
                     format!("demand {demand} is not of this tender"),
-                ));
+                )));
             }
-            Ok(vec![Write::Delete(demand)])
+            Ok(vec![chiiki_store::DocWrite::Delete {
+                kind: <Demand as chiiki_domain::Document>::KIND,
+                id: demand,
+            }])
         },
     )
     .await
@@ -358,9 +370,34 @@ pub async fn close_tender(
     id: u64,
 ) -> Result<Tender, AppError> {
     managed(store, who, alliance).await?;
-    let view = tender(store, who, alliance, id).await?;
-    let next = view.tender.close().map_err(AppError::invalid)?;
-    Ok(docs::put(store, who.actor(), &next).await?)
+    tender(store, who, alliance, id).await?;
+    next_state(store, who.actor(), alliance, id, Tender::close).await
+}
+
+/// Moves a tender to its next state (`step`) under the lock of its demands, so that no demand
+/// slips in after it closes and two moves run one after the other.
+async fn next_state(
+    store: &dyn Store,
+    actor: &str,
+    alliance: &AllianceId,
+    id: u64,
+    step: fn(&Tender) -> Result<Tender, chiiki_domain::ValueError>,
+) -> Result<Tender, AppError> {
+    let rows =
+        docs::change_under::<Tender, Demand, _>(store, actor, scope(alliance), id, move |t, _| {
+            let t = t.ok_or_else(|| StoreError::Missing {
+                what: format!("the tender {id}"),
+            })?;
+            let next = step(&t).map_err(|e| StoreError::Refused(e.said()))?;
+            Ok(vec![docs::put_of(&next)?])
+        })
+        .await
+        .map_err(crate::placement::said)?;
+    rows.into_iter()
+        .next()
+        .map(docs::from_row::<Tender>)
+        .transpose()?
+        .ok_or_else(|| AppError::Internal("the tender was not written".into()))
 }
 
 /// Cancels an open or closed tender (those who manage the alliance).
@@ -371,9 +408,8 @@ pub async fn cancel_tender(
     id: u64,
 ) -> Result<Tender, AppError> {
     managed(store, who, alliance).await?;
-    let view = tender(store, who, alliance, id).await?;
-    let next = view.tender.cancel().map_err(AppError::invalid)?;
-    Ok(docs::put(store, who.actor(), &next).await?)
+    tender(store, who, alliance, id).await?;
+    next_state(store, who.actor(), alliance, id, Tender::cancel).await
 }
 
 /// An item's award as entered: the awarded unit price and the supplier.
@@ -424,34 +460,41 @@ pub async fn award_tender(
             .map_err(AppError::invalid)?,
         );
     }
-    let next = view.tender.award(&awards).map_err(AppError::invalid)?;
-    write_award(store, who.actor(), next, awards).await
+    // Checked here to say what is wrong at once, and again under the lock, where it counts.
+    view.tender.award(&awards).map_err(AppError::invalid)?;
+    write_award(store, who.actor(), alliance, id, awards).await
 }
 
-/// Writes the awards and the awarded tender in one batch: all or nothing.
+/// Writes the awards and the awarded tender together under the lock of the tender's demands:
+/// all or nothing, and of two awards at once, the second finds the tender awarded.
 async fn write_award(
     store: &dyn Store,
-    actor: &str,
-    tender: Tender,
+    who: &str,
+    alliance: &AllianceId,
+    id: u64,
     awards: Vec<Award>,
 ) -> Result<(Tender, Vec<Award>), AppError> {
-    let mut documents = Vec::new();
-    for a in &awards {
-        documents.push(docs::to_put(a)?);
-    }
-    documents.push(docs::to_put(&tender)?);
-    let batch = AllianceBatch {
-        documents,
-        ..AllianceBatch::default()
-    };
-    let written = match store.import_alliance(actor, &batch).await {
-        Ok(w) => w,
-        Err(StoreError::InBatch { error, .. }) => return Err(crate::placement::said(*error)),
-        Err(e) => return Err(e.into()),
-    };
-    let mut rows = written.documents.into_iter();
+    let n = awards.len();
+    let rows =
+        docs::change_under::<Tender, Demand, _>(store, who, scope(alliance), id, move |t, _| {
+            let t = t.ok_or_else(|| StoreError::Missing {
+                what: format!("the tender {id}"),
+            })?;
+            let next = t
+                .award(&awards)
+                .map_err(|e| StoreError::Refused(e.said()))?;
+            let mut out = Vec::new();
+            for a in &awards {
+                out.push(docs::put_of(a)?);
+            }
+            out.push(docs::put_of(&next)?);
+            Ok(out)
+        })
+        .await
+        .map_err(crate::placement::said)?;
+    let mut rows = rows.into_iter();
     let mut stored = Vec::new();
-    for _ in &awards {
+    for _ in 0..n {
         let row = rows
             .next()
             .ok_or_else(|| AppError::Internal("an award was not written".into()))?;
@@ -852,11 +895,8 @@ pub async fn load_demo(store: &dyn Store) -> Result<(), AppError> {
             .map_err(AppError::invalid)?,
         );
     }
-    let awarded = past
-        .close()
-        .and_then(|c| c.award(&awards))
-        .map_err(AppError::invalid)?;
-    write_award(store, actor, awarded, awards).await?;
+    next_state(store, actor, &id, past.id, Tender::close).await?;
+    write_award(store, actor, &id, past.id, awards).await?;
 
     // The next one, open: demands until a month from today.
     let today = chrono::Local::now().date_naive();
@@ -1333,8 +1373,15 @@ mod tests {
             .unwrap()
         };
         let awards = vec![mk(0), mk(987_654)];
-        let awarded = closed.award(&awards).unwrap();
-        assert!(write_award(store, "test", awarded, awards).await.is_err());
+        assert!(
+            closed.award(&awards).is_ok(),
+            "the domain sees nothing wrong"
+        );
+        assert!(
+            write_award(store, "test", &tokatsu(), id, awards)
+                .await
+                .is_err()
+        );
         assert_eq!(nothing_written().await, TenderState::Closed);
         // Done right, it is awarded; then it cannot be awarded again.
         award_tender(store, &sec, &tokatsu(), id, vec![award(100, "架空卸")])
@@ -1390,5 +1437,66 @@ mod tests {
         assert_eq!(yen_cell(-12_345), Cell::Number(-12_345.0));
         let big = 20_000_000_000_000_000_000i128;
         assert_eq!(yen_cell(big), Cell::Text(big.to_string()));
+    }
+
+    /// Closing and entering demands at once: the tender closes once, and every demand that
+    /// was accepted was accepted before the close (those after it are refused), because both
+    /// run under the lock of the tender's demands and read the tender inside it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_close_and_demands_at_once_run_one_after_the_other() {
+        let t = testing::sqlite().await;
+        crate::load_demo(t.store()).await.unwrap();
+        let open = open_tender(t.store()).await;
+        let id = open.tender.id;
+        let items = catalogue(t.store(), &Principal::system("test"), &tokatsu())
+            .await
+            .unwrap();
+        let store = t.shared();
+        let before = open.demands;
+        let mut tasks = Vec::new();
+        for i in 0..8usize {
+            let store = store.clone();
+            let item = items[i % items.len()].id;
+            tasks.push(tokio::spawn(async move {
+                let sec = principal(Role::Secretariat, Some(12));
+                if i % 2 == 0 {
+                    close_tender(store.as_ref(), &sec, &tokatsu(), id)
+                        .await
+                        .map(|_| "closed")
+                } else {
+                    let member = ["医療法人弘仁会", "医療法人社団ヨゼフ会"][i % 4 / 2];
+                    enter_demand(
+                        store.as_ref(),
+                        &sec,
+                        &tokatsu(),
+                        id,
+                        input(member, item, 10, 100),
+                        today(),
+                    )
+                    .await
+                    .map(|_| "demand")
+                }
+            }));
+        }
+        let mut closed = 0;
+        let mut demands = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok("closed") => closed += 1,
+                Ok(_) => demands += 1,
+                Err(AppError::Rejected(_)) | Err(AppError::Invalid(_)) => {}
+                Err(e) => panic!("unexpected: {e}"),
+            }
+        }
+        assert_eq!(closed, 1, "the tender closes once");
+        let v = tender(store.as_ref(), &Principal::system("test"), &tokatsu(), id)
+            .await
+            .unwrap();
+        assert_eq!(v.tender.state, TenderState::Closed);
+        assert_eq!(
+            v.demands.len(),
+            before + demands,
+            "every accepted demand is kept"
+        );
     }
 }

@@ -3268,7 +3268,17 @@ macro_rules! impl_store {
                 .bind(group.parent.map(|_| lock_parent))
                 .fetch_all(&mut *tx)
                 .await?;
-                let writes = plan(Self::doc_rows(rows)?)?;
+                let mut rows = Self::doc_rows(rows)?;
+                if let (Some(kind), Some(parent)) = (group.parent_kind, group.parent.and_then(db_id)) {
+                    // Row-locked too: a plain write of the parent waits for this change.
+                    let found = sqlx::query(trusted(format!("{DOC_SELECT} WHERE id = $1 AND kind = $2{}", Self::FOR_UPDATE)))
+                        .bind(parent)
+                        .bind(kind)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    rows.extend(Self::doc_rows(found)?);
+                }
+                let writes = plan(rows)?;
                 let (mut written, mut events) = (Vec::new(), Vec::new());
                 for w in writes {
                     match w {

@@ -141,6 +141,7 @@ where
         kind: T::KIND,
         scope,
         parent,
+        parent_kind: None,
     };
     let raw = move |rows: Vec<DocRow>| -> Result<Vec<DocWrite>, StoreError> {
         let docs = rows
@@ -162,4 +163,47 @@ where
         .into_iter()
         .map(from_row)
         .collect()
+}
+
+/// A checked write of a group under its parent document, the parent read inside the same
+/// lock: the plan gets the parent as it is then (`None` when it is gone) and the group's
+/// documents, and may write documents of any kind — the parent's next state among them (a
+/// demand checked against its tender's state; a tender closed, which no demand then passes).
+/// Every write that depends on or changes the parent must go through here with the same `T`,
+/// so that they run one after the other. Returns the rows written.
+pub async fn change_under<P, T, F>(
+    store: &dyn Store,
+    actor: &str,
+    scope: DocScope,
+    parent: u64,
+    plan: F,
+) -> Result<Vec<DocRow>, StoreError>
+where
+    P: Document,
+    T: Document,
+    F: Fn(Option<P>, Vec<T>) -> Result<Vec<DocWrite>, StoreError> + Send + Sync,
+{
+    let group = DocGroup {
+        kind: T::KIND,
+        scope,
+        parent: Some(parent),
+        parent_kind: Some(P::KIND),
+    };
+    let raw = move |rows: Vec<DocRow>| -> Result<Vec<DocWrite>, StoreError> {
+        let (mut up, mut docs) = (None, Vec::new());
+        for r in rows {
+            if r.kind == P::KIND && r.id == parent {
+                up = Some(from_row::<P>(r)?);
+            } else {
+                docs.push(from_row::<T>(r)?);
+            }
+        }
+        plan(up, docs)
+    };
+    store.change_documents(actor, &group, &raw).await
+}
+
+/// A document's write in a plan of [`change_under`].
+pub fn put_of<T: Document>(doc: &T) -> Result<DocWrite, StoreError> {
+    to_put(doc).map(DocWrite::Put)
 }

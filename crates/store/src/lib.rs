@@ -788,6 +788,10 @@ pub struct DocGroup {
     pub kind: &'static str,
     pub scope: chiiki_domain::DocScope,
     pub parent: Option<u64>,
+    /// The parent's kind, when the plan must see the parent as it is inside the lock too (a
+    /// tender's state under its demands, a post's under its applications): the parent's row
+    /// is then read after the lock is taken and given to the plan after the group's rows.
+    pub parent_kind: Option<&'static str>,
 }
 
 /// Opens the store that `target` names — a `postgres://` or `postgresql://` URL, or else a

@@ -4238,3 +4238,97 @@ async fn an_alliance_batch_is_all_or_nothing_and_idempotent() {
     })
     .await;
 }
+
+/// A parent of seats for the tests: a room that opens and closes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Room {
+    id: u64,
+    alliance: AllianceId,
+    open: bool,
+}
+
+impl Document for Room {
+    const KIND: &'static str = "test_rooms";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn with_id(self, id: u64) -> Self {
+        Self { id, ..self }
+    }
+    fn scope(&self) -> DocScope {
+        DocScope::Alliance(self.alliance.clone())
+    }
+}
+
+/// Under `change_under`, the plan sees the parent as it is inside the lock: of four closes
+/// and four seatings at once, one close wins, and every seat taken was taken while the room
+/// was open — on both back ends, eight stores as eight processes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_parent_read_under_the_lock_orders_a_close_and_the_seats() {
+    use chiiki_store::documents::{self as docs, put_of};
+    for t in testing::all().await {
+        eprintln!("-- on {}", t.name());
+        with_register(t.store()).await;
+        with_alliance(t.store()).await;
+        let room = docs::put(
+            t.store(),
+            "centre",
+            &Room {
+                id: 0,
+                alliance: AllianceId::parse("12-TOKATSU-NANBU").unwrap(),
+                open: true,
+            },
+        )
+        .await
+        .unwrap();
+        let stores = eight_stores(&t).await;
+        let tasks: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let room = room.clone();
+                tokio::spawn(async move {
+                    docs::change_under::<Room, Seat, _>(
+                        &*s,
+                        "w",
+                        room.scope(),
+                        room.id,
+                        move |r: Option<Room>, _seats: Vec<Seat>| {
+                            let r = r.expect("the room");
+                            if !r.open {
+                                return Err(StoreError::Refused(Msg::new("閉室", "closed")));
+                            }
+                            if i % 2 == 0 {
+                                Ok(vec![put_of(&Room { open: false, ..r })?])
+                            } else {
+                                Ok(vec![put_of(&seat(
+                                    r.id,
+                                    "医療法人弘仁会",
+                                    &format!("架空 {i}"),
+                                ))?])
+                            }
+                        },
+                    )
+                    .await
+                    .map(|rows| rows[0].kind.clone())
+                })
+            })
+            .collect();
+        let (mut closes, mut seats) = (0, 0);
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(kind) if kind == "test_rooms" => closes += 1,
+                Ok(_) => seats += 1,
+                Err(StoreError::Refused(m)) => assert_eq!(m.en, "closed"),
+                Err(e) => panic!("unexpected: {e}"),
+            }
+        }
+        assert_eq!(closes, 1, "one close wins; the others find the room closed");
+        let stored: Vec<Seat> = docs::list(t.store(), docs::Filter::default().parent(room.id))
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), seats);
+        let now: Room = docs::get(t.store(), room.id).await.unwrap().unwrap();
+        assert!(!now.open);
+    }
+}
