@@ -106,7 +106,13 @@ pub async fn export(
                 .await?;
             let equipment = store.list_equipment(id).await?;
             let mut bookings = Vec::new();
-            let (from, to) = (chrono::NaiveDateTime::MIN, chrono::NaiveDateTime::MAX);
+            // Every booking: the years a database's timestamps hold on both back ends.
+            let year = |y| {
+                chrono::NaiveDate::from_ymd_opt(y, 1, 1).map(|d| d.and_time(chrono::NaiveTime::MIN))
+            };
+            let (Some(from), Some(to)) = (year(1900), year(10_000)) else {
+                return Err(AppError::Internal("the years of bookings".into()));
+            };
             for e in &equipment {
                 bookings.extend(store.list_bookings(e.id, from, to).await?);
             }
