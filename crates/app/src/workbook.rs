@@ -1,4 +1,5 @@
-//! The lists of an alliance — or of a prefecture's centre (its doctor bank and seminars) — as
+//! The lists of an alliance (members, staff loans, equipment, bookings, procurement,
+//! training, mutual support) — or of a prefecture's centre (its doctor bank and seminars) — as
 //! one workbook: exported to XLSX (a sheet per list, laid out by [`crate::docsheet`] so that it
 //! reads back exactly) and imported back, all or nothing — the way an office keeps its lists
 //! in Excel: export, edit or add rows, import. A row with id 0 (or empty) is new; a row with an
@@ -9,7 +10,9 @@ use chiiki_domain::doctor_bank::{Application, Post, Profile};
 use chiiki_domain::mutual_aid::{AidEvent, AidRequest, AidResponse, Capabilities, ContactTree};
 use chiiki_domain::procurement::{Award, CatalogueItem, Demand, Tender};
 use chiiki_domain::training::{Course, Registration, Requirement, Session};
-use chiiki_domain::{Booking, DocScope, Document, Equipment, Msg, PrefCode, Role, StaffLoan};
+use chiiki_domain::{
+    AllianceMember, Booking, DocScope, Document, Equipment, Msg, PrefCode, Role, StaffLoan,
+};
 use chiiki_store::documents::{self, Filter};
 use chiiki_store::{AllianceBatch, Store, StoreError};
 use chiiki_tabular::grid::{GridSheet, read_grid};
@@ -23,6 +26,7 @@ use crate::docsheet::{from_grid, to_sheet};
 use crate::mutual_aid::DrillAck;
 
 /// The sheets of the lists that are not documents.
+const MEMBERS: &str = "alliance_members";
 const LOANS: &str = "staff_loans";
 const EQUIPMENT: &str = "equipment";
 const BOOKINGS: &str = "equipment_bookings";
@@ -116,7 +120,9 @@ pub async fn export(
             for e in &equipment {
                 bookings.extend(store.list_bookings(e.id, from, to).await?);
             }
+            let members = store.list_alliance_members(id, None).await?;
             let sheets = vec![
+                to_sheet(MEMBERS, &members)?,
                 to_sheet(LOANS, &loans)?,
                 to_sheet(EQUIPMENT, &equipment)?,
                 to_sheet(BOOKINGS, &bookings)?,
@@ -158,6 +164,7 @@ pub struct Imported {
 /// Where each item of the batch came from: its sheet and row.
 #[derive(Default)]
 struct Origins {
+    members: Vec<u64>,
     loans: Vec<u64>,
     equipment: Vec<u64>,
     bookings: Vec<u64>,
@@ -249,6 +256,17 @@ pub async fn import(
         DocScope::Pref(_) => None,
     };
     if let Some(id) = alliance
+        && let Some(s) = sheet(MEMBERS)
+    {
+        let list: Vec<AllianceMember> = records(file, s, &mut issues);
+        for (i, m) in list.iter().enumerate() {
+            belongs(m.alliance == *id, MEMBERS, i, &mut issues);
+            origins.members.push(FIRST_ROW + i as u64);
+        }
+        rows += list.len();
+        batch.members = list;
+    }
+    if let Some(id) = alliance
         && let Some(s) = sheet(LOANS)
     {
         let list: Vec<StaffLoan> = records(file, s, &mut issues);
@@ -325,6 +343,7 @@ pub async fn import(
         }),
         Err(StoreError::InBatch { list, index, error }) => {
             let (sheet, row) = match list {
+                "members" => (MEMBERS.to_string(), origins.members.get(index).copied()),
                 "loans" => (LOANS.to_string(), origins.loans.get(index).copied()),
                 "equipment" => (EQUIPMENT.to_string(), origins.equipment.get(index).copied()),
                 "bookings" => (BOOKINGS.to_string(), origins.bookings.get(index).copied()),
@@ -399,7 +418,7 @@ pub fn sheet_names(scope: &DocScope) -> Vec<&'static str> {
     }
     match scope {
         DocScope::Alliance(_) => {
-            names.extend([LOANS, EQUIPMENT, BOOKINGS]);
+            names.extend([MEMBERS, LOANS, EQUIPMENT, BOOKINGS]);
             alliance_documents!(name);
         }
         DocScope::Pref(_) => {
@@ -502,6 +521,27 @@ mod tests {
                 .len(),
             1,
             "nothing more was written"
+        );
+        // A member's leaving day entered in the sheet: the registry changes, and the member
+        // is gone the day after.
+        let mut members: Vec<AllianceMember> =
+            crate::docsheet::read_file("t.xlsx", &book, MEMBERS).unwrap();
+        assert_eq!(members.len(), 4);
+        let mut f = members.remove(1).fields().clone();
+        f.left = chiiki_domain::NaiveDate::from_ymd_opt(2026, 3, 31);
+        let left = chiiki_tabular::sheets_to_xlsx(
+            "t",
+            &[to_sheet(MEMBERS, &[AllianceMember::new(f).unwrap()]).unwrap()],
+        )
+        .unwrap();
+        let done = import(store, &who, &scope, "members.xlsx", &left)
+            .await
+            .unwrap();
+        assert!(done.committed && done.changed == 1, "{:?}", done.issues);
+        let later = chiiki_domain::NaiveDate::from_ymd_opt(2026, 4, 1);
+        assert_eq!(
+            store.list_alliance_members(&id, later).await.unwrap().len(),
+            3
         );
         // A file with none of the lists is refused, saying which sheets it may hold.
         let none = import(store, &who, &scope, "notes.csv", b"a,b\n1,2\n")

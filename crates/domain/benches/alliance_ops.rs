@@ -1,6 +1,6 @@
 //! Hot paths of alliance operations and the doctor bank, at the scale of a large prefecture:
 //! ranking posts for a doctor and doctors for a post, the yearly figures, registering into a
-//! full session, yearly attendance, and the coverage of a mutual-support request.
+//! full session, yearly attendance, and a joint tender's aggregation and savings.
 //! `cargo bench -p chiiki-domain --bench alliance_ops`.
 
 use std::collections::BTreeSet;
@@ -8,6 +8,10 @@ use std::collections::BTreeSet;
 use chiiki_domain::doctor_bank::{
     Application, Employment, Leave, LeaveReason, Post, PostFields, PostState, Profile,
     ProfileFields, ReturnSupport, rank_posts, rank_profiles, yearly_figures,
+};
+use chiiki_domain::procurement::{
+    Award, AwardFields, CatalogueItem, CatalogueItemFields, Demand, DemandFields, ItemKind, Tender,
+    TenderFields, TenderState, aggregate, savings,
 };
 use chiiki_domain::training::{
     Course, CourseFields, CourseTopic, Registration, RegistrationFields, RegistrationState,
@@ -245,4 +249,75 @@ fn training_yearly_attendance(b: divan::Bencher) {
         )
         .len()
     });
+}
+
+/// A joint tender of 30 members × 2,000 catalogue items (60,000 demands): the aggregated
+/// tender, then the savings against an award for every item.
+#[divan::bench]
+fn procurement_aggregate_and_savings(b: divan::Bencher) {
+    let alliance = AllianceId::parse("12-TOKATSU-NANBU").unwrap();
+    let items: Vec<CatalogueItem> = (1..=2_000u64)
+        .map(|id| {
+            CatalogueItem::new(CatalogueItemFields {
+                id,
+                alliance: alliance.clone(),
+                name: Name::parse(&format!("架空の品目{id}")).unwrap(),
+                kind: ItemKind::Material,
+                yj: None,
+                jan: None,
+                unit: "箱".into(),
+                note: String::new(),
+            })
+            .unwrap()
+        })
+        .collect();
+    let tender = Tender::new(TenderFields {
+        id: 9_999,
+        alliance: alliance.clone(),
+        title: "架空の共同購入".into(),
+        from: day(2026, 4, 1),
+        to: day(2027, 3, 31),
+        deadline: day(2026, 3, 1),
+        state: TenderState::Closed,
+        note: String::new(),
+    })
+    .unwrap();
+    let demands: Vec<Demand> = (0..30u64)
+        .flat_map(|m| {
+            let alliance = alliance.clone();
+            items.iter().map(move |item| {
+                Demand::new(DemandFields {
+                    id: 10_000 + m * 2_000 + item.id,
+                    alliance: alliance.clone(),
+                    tender: 9_999,
+                    member: Name::parse(&format!("架空法人{m}")).unwrap(),
+                    item: item.id,
+                    quantity: 1 + (m + item.id) % 50,
+                    current_price: 100 + (item.id % 900) as i64,
+                    note: String::new(),
+                })
+                .unwrap()
+            })
+        })
+        .collect();
+    let awards: Vec<Award> = items
+        .iter()
+        .map(|item| {
+            Award::new(AwardFields {
+                id: 200_000 + item.id,
+                alliance: alliance.clone(),
+                tender: 9_999,
+                item: item.id,
+                unit_price: 90 + (item.id % 800) as i64,
+                supplier: "架空卸".into(),
+                note: String::new(),
+            })
+            .unwrap()
+        })
+        .collect();
+    b.counter(divan::counter::ItemsCount::new(demands.len()))
+        .bench(|| {
+            let sheet = aggregate(&tender, &items, divan::black_box(&demands)).unwrap();
+            savings(&sheet, &awards).overall.saving
+        });
 }

@@ -1450,7 +1450,7 @@ macro_rules! impl_store {
                 pref: PrefCode,
                 keys: Vec<(&'static str, Val)>,
                 cols: Vec<(&'static str, Val)>,
-            ) -> Result<(), StoreError> {
+            ) -> Result<bool, StoreError> {
                 let data = placement_data(x)?;
                 let mut qb = QueryBuilder::<$db>::new(format!("SELECT data FROM {}", T::TABLE));
                 for (i, (k, v)) in keys.iter().enumerate() {
@@ -1465,7 +1465,7 @@ macro_rules! impl_store {
                     None => None,
                 };
                 if before.as_ref() == Some(&data) {
-                    return Ok(());
+                    return Ok(false);
                 }
                 let names: Vec<&str> = keys.iter().chain(&cols).map(|(k, _)| *k).collect();
                 let key_names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
@@ -1498,7 +1498,30 @@ macro_rules! impl_store {
                     before,
                     after: Some(data),
                 };
-                Self::write_audit(tx, actor, chrono::Utc::now(), &[event]).await
+                Self::write_audit(tx, actor, chrono::Utc::now(), &[event]).await?;
+                Ok(true)
+            }
+
+            /// [`Store::put_alliance_member`] inside a write transaction; whether it changed
+            /// anything.
+            async fn put_member_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                actor: &str,
+                member: &AllianceMember,
+            ) -> Result<bool, StoreError> {
+                let pref = Self::alliance_pref(tx, &member.alliance).await?;
+                for f in member.facilities.iter().filter_map(|f| f.facility.as_ref()) {
+                    Self::facility_in::<AllianceMember>(tx, f, pref, &member.audit_id()).await?;
+                }
+                Self::upsert_keyed(
+                    tx,
+                    actor,
+                    member,
+                    pref,
+                    vec![("alliance", text(&member.alliance)), ("corporation", text(&member.corporation))],
+                    vec![("joined", Val::Date(Some(member.joined))), ("left_on", Val::Date(member.left))],
+                )
+                .await
             }
 
             /// The work of [`Store::apply`] inside its transaction: deletions, then the puts
@@ -3032,19 +3055,7 @@ macro_rules! impl_store {
             async fn put_alliance_member(&self, actor: &str, member: &AllianceMember) -> Result<(), StoreError> {
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
-                let pref = Self::alliance_pref(&mut tx, &member.alliance).await?;
-                for f in member.facilities.iter().filter_map(|f| f.facility.as_ref()) {
-                    Self::facility_in::<AllianceMember>(&mut tx, f, pref, &member.audit_id()).await?;
-                }
-                Self::upsert_keyed(
-                    &mut tx,
-                    actor,
-                    member,
-                    pref,
-                    vec![("alliance", text(&member.alliance)), ("corporation", text(&member.corporation))],
-                    vec![("joined", Val::Date(Some(member.joined))), ("left_on", Val::Date(member.left))],
-                )
-                .await?;
+                Self::put_member_in(&mut tx, actor, member).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -3307,6 +3318,12 @@ macro_rules! impl_store {
                 let mut tx = self.begin_round_write().await?;
                 let mut out = AllianceWritten::default();
                 let mut events = Vec::new();
+                // Members first: loans and bookings are checked against them.
+                for (i, m) in batch.members.iter().enumerate() {
+                    if Self::put_member_in(&mut tx, actor, m).await.map_err(at("members", i))? {
+                        out.changed += 1;
+                    }
+                }
                 for (i, loan) in batch.loans.iter().enumerate() {
                     let (stored, event) = Self::put_loan_in(&mut tx, loan).await.map_err(at("loans", i))?;
                     out.loans.push(stored);
@@ -3347,8 +3364,8 @@ macro_rules! impl_store {
                     out.documents.push(row);
                     events.extend(event);
                 }
-                out.changed = events.len();
-                if !events.is_empty() {
+                out.changed += events.len();
+                if out.changed > 0 {
                     Self::write_audit(&mut tx, actor, chrono::Utc::now(), &events).await?;
                     tx.commit().await?;
                 }

@@ -686,8 +686,8 @@ pub trait Store: Send + Sync + 'static {
         plan: &DocPlan<'_>,
     ) -> Result<Vec<DocRow>, StoreError>;
 
-    /// Writes a batch of alliance lists in one transaction, all or nothing: loans and
-    /// equipment created (id 0) or replaced, then bookings (id 0: booked, checked for overlap
+    /// Writes a batch of alliance lists in one transaction, all or nothing: members created
+    /// or replaced, then loans and equipment created (id 0) or replaced, then bookings (id 0: booked, checked for overlap
     /// like [`Store::book`]; a stored one must be unchanged — a booking changes by cancelling
     /// and booking again), then documents as [`Store::put_document`] writes them. Each item is
     /// checked as its own method checks it; the first refused comes back as `InBatch`, naming
@@ -702,6 +702,8 @@ pub trait Store: Send + Sync + 'static {
 /// An alliance's lists to write at once, all or nothing ([`Store::import_alliance`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AllianceBatch {
+    /// Member corporations created or replaced (by alliance and corporation) first.
+    pub members: Vec<AllianceMember>,
     pub loans: Vec<StaffLoan>,
     pub equipment: Vec<Equipment>,
     /// New bookings (id 0), or stored ones unchanged (kept as they are).

@@ -4168,6 +4168,7 @@ async fn an_alliance_batch_is_all_or_nothing_and_idempotent() {
             "2025-06-01 13:00",
         );
         let mut batch = AllianceBatch {
+            members: Vec::new(),
             loans: vec![loan.clone()],
             equipment: vec![equipment("医療法人社団誠馨会", "超音波診断装置")],
             bookings: vec![good.clone(), clash],
@@ -4196,6 +4197,10 @@ async fn an_alliance_batch_is_all_or_nothing_and_idempotent() {
         assert_eq!(audit().await, before + 4);
         // The batch as stored, written again: nothing changes.
         let again = AllianceBatch {
+            members: s
+                .list_alliance_members(&AllianceId::parse("12-TOKATSU-NANBU").unwrap(), None)
+                .await
+                .unwrap(),
             loans: written.loans.clone(),
             equipment: written.equipment.clone(),
             bookings: written.bookings.clone(),
