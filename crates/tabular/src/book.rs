@@ -227,7 +227,8 @@ fn iso_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
 }
 
-fn from_ref(value: &DataRef<'_>) -> Cell {
+/// A streamed cell of a workbook as a [`Cell`] (also for `grid`).
+pub(crate) fn from_ref(value: &DataRef<'_>) -> Cell {
     match value {
         DataRef::Int(i) => Cell::Number(*i as f64),
         DataRef::Float(x) => Cell::Number(*x),
@@ -242,7 +243,8 @@ fn from_ref(value: &DataRef<'_>) -> Cell {
     }
 }
 
-fn from_data(value: &Data) -> Cell {
+/// A cell of a workbook's range as a [`Cell`] (also for `grid`).
+pub(crate) fn from_data(value: &Data) -> Cell {
     match value {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(x) => Cell::Number(*x),

@@ -7,9 +7,10 @@
 
 use std::io::{Cursor, Read, Seek};
 
-use calamine::{Data, DataRef, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
-use chiiki_domain::{Msg, NaiveDate};
+use calamine::{Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
+use chiiki_domain::Msg;
 
+use crate::book::{from_data, from_ref};
 use crate::cell::Cell;
 use crate::issue::ImportIssue;
 use crate::row::Source;
@@ -277,49 +278,6 @@ fn read_ranges<R: Read + Seek>(
         sheets.push(GridSheet { name, rows: grid });
     }
     Ok(sheets)
-}
-
-/// The date of an Excel date cell, if it is a valid calendar date.
-fn excel_date(dt: &calamine::ExcelDateTime) -> Option<NaiveDate> {
-    if !dt.is_datetime() || !dt.as_f64().is_finite() || dt.as_f64() < 1.0 {
-        return None;
-    }
-    let (y, m, d, ..) = dt.to_ymd_hms_milli();
-    NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
-}
-
-/// An ISO 8601 date or date-time (ODS date cells).
-fn iso_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
-}
-
-fn from_ref(value: &DataRef<'_>) -> Cell {
-    match value {
-        DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Float(x) => Cell::Number(*x),
-        DataRef::String(s) => Cell::Text(s.clone()),
-        DataRef::SharedString(s) => Cell::Text((*s).to_owned()),
-        DataRef::Bool(b) => Cell::Bool(*b),
-        DataRef::DateTime(dt) => excel_date(dt).map_or(Cell::Number(dt.as_f64()), Cell::Date),
-        DataRef::DateTimeIso(s) => iso_date(s).map_or_else(|| Cell::Text(s.clone()), Cell::Date),
-        DataRef::DurationIso(s) => Cell::Text(s.clone()),
-        DataRef::Error(e) => Cell::Text(e.to_string()),
-        DataRef::Empty => Cell::Empty,
-    }
-}
-
-fn from_data(value: &Data) -> Cell {
-    match value {
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(x) => Cell::Number(*x),
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => excel_date(dt).map_or(Cell::Number(dt.as_f64()), Cell::Date),
-        Data::DateTimeIso(s) => iso_date(s).map_or_else(|| Cell::Text(s.clone()), Cell::Date),
-        Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Text(e.to_string()),
-        Data::Empty => Cell::Empty,
-    }
 }
 
 #[cfg(test)]

@@ -2,103 +2,26 @@
 //! and on PostgreSQL — each role's pages, a doctor's profile saved and kept on a problem
 //! (422), applying, CSRF, and what a role may not see (404) or do (403).
 
+mod common;
+
+use common::web::*;
+
+/// Posts a form of text fields: status, `Location` and body (the common `post_form`, typed
+/// for the arrays these tests write).
+async fn post(
+    c: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    post_form(c, url, form).await
+}
+
 use chiiki_app::access::Principal;
 use chiiki_app::doctor_bank as bank;
+use chiiki_domain::PrefCode;
 use chiiki_domain::doctor_bank::{Post, PostState};
-use chiiki_domain::{AccountFields, DoctorId, FacilityId, Name, PrefCode, Role, Username};
 use chiiki_store::testing;
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Server {
-    base: String,
-    t: testing::TestStore,
-}
-
-async fn account(
-    t: &testing::TestStore,
-    user: &str,
-    role: Role,
-    pref: Option<u8>,
-    facility: Option<&str>,
-    doctor: Option<&str>,
-) {
-    let alliance = (role == Role::Secretariat)
-        .then(|| chiiki_domain::AllianceId::parse("12-TOKATSU-NANBU").unwrap());
-    let fields = AccountFields {
-        alliance,
-        username: Username::parse(user).unwrap(),
-        display_name: Name::parse(&format!("{user}（架空）")).unwrap(),
-        role,
-        pref: pref.and_then(|p| PrefCode::new(p).ok()),
-        facility: facility.map(|f| FacilityId::parse(f).unwrap()),
-        doctor: doctor.map(|d| DoctorId::parse(d).unwrap()),
-        disabled: false,
-    };
-    chiiki_app::auth::put_account(
-        t.store(),
-        &Principal::system("test"),
-        fields,
-        Some(PASSWORD),
-    )
-    .await
-    .unwrap();
-}
-
-async fn spawn(t: testing::TestStore) -> Server {
-    chiiki_app::load_demo(t.store()).await.expect("demo loads");
-    account(&t, "admin", Role::Admin, None, None, None).await;
-    account(&t, "iwate", Role::Coordinator, Some(3), None, None).await;
-    account(&t, "miyagi", Role::Coordinator, Some(4), None, None).await;
-    account(
-        &t,
-        "kamaishi",
-        Role::Facility,
-        Some(3),
-        Some("R7-0306-14"),
-        None,
-    )
-    .await;
-    account(
-        &t,
-        "doctor",
-        Role::Doctor,
-        Some(3),
-        None,
-        Some("DEMO-2018-001"),
-    )
-    .await;
-    account(&t, "auditor", Role::Auditor, Some(3), None, None).await;
-    account(&t, "tokatsu", Role::Secretariat, Some(12), None, None).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let store = t.shared();
-    tokio::spawn(async move {
-        chiiki_web::serve_with(listener, store, chiiki_web::Options::default())
-            .await
-            .unwrap()
-    });
-    Server {
-        base: format!("http://{addr}"),
-        t,
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let i = html.find(r#"name="csrf" value=""#).expect("a csrf field");
-    let rest = &html[i + r#"name="csrf" value=""#.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
 
 async fn logged_in(base: &str, user: &str) -> (reqwest::Client, String) {
     let c = client();
@@ -130,26 +53,6 @@ async fn logged_in(base: &str, user: &str) -> (reqwest::Client, String) {
         String::new()
     };
     (c, csrf)
-}
-
-async fn get(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-async fn post(
-    c: &reqwest::Client,
-    url: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String, String) {
-    let r = c.post(url).form(form).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, location, r.text().await.unwrap())
 }
 
 async fn demo_posts(s: &Server) -> Vec<Post> {

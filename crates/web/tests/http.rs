@@ -4,160 +4,13 @@
 
 mod common;
 
+use common::web::*;
+
 use chiiki_app::access::Principal;
-use chiiki_domain::{AccountFields, DoctorId, FacilityId, Name, PrefCode, Role, Username};
+use chiiki_domain::{DoctorId, FacilityId, PrefCode, Role};
 use chiiki_store::testing;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Server {
-    base: String,
-    _t: testing::TestStore,
-}
-
-async fn account(
-    t: &testing::TestStore,
-    user: &str,
-    role: Role,
-    pref: Option<u8>,
-    facility: Option<&str>,
-    doctor: Option<&str>,
-) {
-    // A secretariat is the demo alliance's (東葛南部メディカルアライアンス, Chiba).
-    let alliance = (role == Role::Secretariat)
-        .then(|| chiiki_domain::AllianceId::parse("12-TOKATSU-NANBU").unwrap());
-    let fields = AccountFields {
-        alliance,
-        username: Username::parse(user).unwrap(),
-        display_name: Name::parse(&format!("{user}（架空）")).unwrap(),
-        role,
-        pref: pref.and_then(|p| PrefCode::new(p).ok()),
-        facility: facility.map(|f| FacilityId::parse(f).unwrap()),
-        doctor: doctor.map(|d| DoctorId::parse(d).unwrap()),
-        disabled: false,
-    };
-    chiiki_app::auth::put_account(
-        t.store(),
-        &Principal::system("test"),
-        fields,
-        Some(PASSWORD),
-    )
-    .await
-    .unwrap();
-}
-
-/// A server with the demo and one account per role (and a coordinator of Miyagi).
-async fn spawn(t: testing::TestStore) -> Server {
-    spawn_with(t, chiiki_web::Options::default()).await
-}
-
-/// [`spawn`], with the rotation planner's short search (seconds, not a minute).
-async fn spawn_quick(t: testing::TestStore) -> Server {
-    spawn_with(
-        t,
-        chiiki_web::Options {
-            rotation_effort: chiiki_app::rotation::Effort::quick(),
-            dispatch_limit: Some(std::time::Duration::from_millis(500)),
-        },
-    )
-    .await
-}
-
-async fn spawn_with(t: testing::TestStore, options: chiiki_web::Options) -> Server {
-    chiiki_app::load_demo(t.store()).await.expect("demo loads");
-    account(&t, "admin", Role::Admin, None, None, None).await;
-    account(&t, "iwate", Role::Coordinator, Some(3), None, None).await;
-    account(&t, "miyagi", Role::Coordinator, Some(4), None, None).await;
-    account(
-        &t,
-        "kamaishi",
-        Role::Facility,
-        Some(3),
-        Some("R7-0306-14"),
-        None,
-    )
-    .await;
-    account(
-        &t,
-        "doctor",
-        Role::Doctor,
-        Some(3),
-        None,
-        Some("DEMO-2018-001"),
-    )
-    .await;
-    account(&t, "auditor", Role::Auditor, Some(3), None, None).await;
-    account(&t, "tokatsu", Role::Secretariat, Some(12), None, None).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let store = t.shared();
-    tokio::spawn(async move {
-        chiiki_web::serve_with(listener, store, options)
-            .await
-            .unwrap()
-    });
-    Server {
-        base: format!("http://{addr}"),
-        _t: t,
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The value of the hidden `csrf` input of a page.
-fn csrf_of(html: &str) -> String {
-    let i = html.find(r#"name="csrf" value=""#).expect("a csrf field");
-    let rest = &html[i + r#"name="csrf" value=""#.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-async fn login_with(
-    c: &reqwest::Client,
-    base: &str,
-    user: &str,
-    password: &str,
-) -> reqwest::Response {
-    let form = c
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&form);
-    c.post(format!("{base}/login"))
-        .form(&[
-            ("username", user),
-            ("password", password),
-            ("csrf", &csrf),
-            ("next", "/doctors"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn logged_in(base: &str, user: &str) -> reqwest::Client {
-    let c = client();
-    let r = login_with(&c, base, user, PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{user} logs in");
-    assert_eq!(r.headers()["location"], "/doctors");
-    c
-}
-
-async fn get(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn register_pages_show_the_demo_to_a_coordinator() {
@@ -277,7 +130,7 @@ async fn every_role_sees_only_its_scope() {
         ..Default::default()
     };
     let s = spawn(t).await;
-    let here = s._t.store().list_doctors(&at_kamaishi).await.unwrap().items;
+    let here = s.t.store().list_doctors(&at_kamaishi).await.unwrap().items;
     let works_here = here.first().map(|d| d.id.to_string());
     let base = &s.base;
     use StatusCode as S;
@@ -489,7 +342,7 @@ async fn failed_logins_are_throttled_and_audited() {
     // Another account is not affected.
     logged_in(base, "admin").await;
     let events =
-        s._t.store()
+        s.t.store()
             .list_audit(&chiiki_store::AuditFilter {
                 entity: Some("sessions".into()),
                 ..Default::default()
@@ -543,7 +396,7 @@ async fn changing_the_password_ends_the_sessions() {
         StatusCode::SEE_OTHER
     );
     let events =
-        s._t.store()
+        s.t.store()
             .list_audit(&chiiki_store::AuditFilter {
                 entity_id: Some("doctor".into()),
                 entity: Some("accounts".into()),
@@ -592,7 +445,7 @@ async fn a_coordinator_adds_edits_and_ends_an_assignment() {
         let csrf = csrf_of(&form);
         // Bad input: every problem beside its field, nothing written.
         let audit_before =
-            s._t.store()
+            s.t.store()
                 .list_audit(&Default::default())
                 .await
                 .unwrap()
@@ -626,7 +479,7 @@ async fn a_coordinator_adds_edits_and_ends_an_assignment() {
         }
         assert!(html.contains(r#"value="NOPE""#), "the input is kept");
         assert_eq!(
-            s._t.store()
+            s.t.store()
                 .list_audit(&Default::default())
                 .await
                 .unwrap()
@@ -667,7 +520,7 @@ async fn a_coordinator_adds_edits_and_ends_an_assignment() {
         let (_, doctor) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
         assert!(doctor.contains("令和9年4月1日 –") && doctor.contains("0.5"));
         let events =
-            s._t.store()
+            s.t.store()
                 .list_audit(&chiiki_store::AuditFilter {
                     entity: Some("assignments".into()),
                     actor: Some("iwate".into()),
@@ -688,7 +541,7 @@ async fn a_coordinator_adds_edits_and_ends_an_assignment() {
         let (_, doctor) = get(&c, &format!("{base}/doctors/DEMO-2018-001")).await;
         assert!(doctor.contains("令和9年4月1日 – 令和10年3月31日"));
         let events =
-            s._t.store()
+            s.t.store()
                 .list_audit(&chiiki_store::AuditFilter {
                     entity_id: Some(id.clone()),
                     ..Default::default()
@@ -816,7 +669,7 @@ async fn import_and_export_in_the_browser() {
             "no confirmation for a file with problems"
         );
         assert!(
-            s._t.store()
+            s.t.store()
                 .get(chiiki_domain::Entity::Doctors, "W-1")
                 .await
                 .unwrap()
@@ -830,7 +683,7 @@ async fn import_and_export_in_the_browser() {
         assert_eq!(st, StatusCode::OK);
         assert!(html.contains(r#"<dd id="added">1</dd>"#));
         assert!(
-            s._t.store()
+            s.t.store()
                 .get(chiiki_domain::Entity::Doctors, "W-3")
                 .await
                 .unwrap()
@@ -850,7 +703,7 @@ async fn import_and_export_in_the_browser() {
         assert_eq!(r.status(), StatusCode::OK);
         assert!(r.text().await.unwrap().contains("取り込みました"));
         assert!(
-            s._t.store()
+            s.t.store()
                 .get(chiiki_domain::Entity::Doctors, "W-3")
                 .await
                 .unwrap()
@@ -888,7 +741,7 @@ async fn import_and_export_in_the_browser() {
         let bytes = r.bytes().await.unwrap();
         assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
         let exports =
-            s._t.store()
+            s.t.store()
                 .list_audit(&chiiki_store::AuditFilter {
                     actor: Some("iwate".into()),
                     ..Default::default()
@@ -1346,7 +1199,7 @@ async fn the_register_obligations_page_tables_and_downloads() {
         .collect();
     assert_eq!(header, keys);
     let exports =
-        s._t.store()
+        s.t.store()
             .list_audit(&chiiki_store::AuditFilter {
                 actor: Some("iwate".into()),
                 ..Default::default()
@@ -1476,7 +1329,7 @@ async fn a_doctor_page_shows_the_obligation_and_the_doctor_sees_their_own() {
 
     // A doctor at risk, for the coordinator of their prefecture: on the register's page
     // with the sentence, linked to their page, which says it with the rule's source.
-    seed_mie(&s._t).await;
+    seed_mie(&s.t).await;
     let mie = logged_in(base, "mie").await;
     let (st, register) = get(&mie, &format!("{base}/obligations")).await;
     assert_eq!(st, StatusCode::OK);
@@ -1956,7 +1809,7 @@ async fn rotation_plans_are_planned_explained_replanned_and_adopted() {
     );
 
     // The doctor's own plan is not theirs to see before it is adopted.
-    account(&s._t, "planned", Role::Doctor, Some(3), None, Some(&doctor)).await;
+    account(&s.t, "planned", Role::Doctor, Some(3), None, Some(&doctor)).await;
     let d = logged_in(base, "planned").await;
     let (st, mine_page) = get(&d, &format!("{base}/rotation/mine")).await;
     assert_eq!(st, StatusCode::OK);
@@ -2030,7 +1883,7 @@ async fn rotation_plans_keep_to_roles_prefectures_and_the_csrf_token() {
     let (_, list) = get(&c, &format!("{base}/rotation")).await;
     let token = csrf_of(&list);
     let count = || async {
-        s._t.store()
+        s.t.store()
             .list_plan_versions(PrefCode::new(3).unwrap())
             .await
             .unwrap()
@@ -2077,7 +1930,7 @@ async fn rotation_plans_keep_to_roles_prefectures_and_the_csrf_token() {
     }
     assert_eq!(count().await, before + 1);
     assert_eq!(
-        chiiki_app::rotation::in_force(s._t.store(), PrefCode::new(3).unwrap())
+        chiiki_app::rotation::in_force(s.t.store(), PrefCode::new(3).unwrap())
             .await
             .unwrap(),
         None
@@ -2209,21 +2062,6 @@ fn dispatch_day() -> (String, String) {
         day += chrono::Duration::days(1);
     }
     (first.format("%Y-%m").to_string(), day.to_string())
-}
-
-async fn post_form<F: serde::Serialize + ?Sized>(
-    c: &reqwest::Client,
-    url: &str,
-    form: &F,
-) -> (StatusCode, String, String) {
-    let r = c.post(url).form(form).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, location, r.text().await.unwrap())
 }
 
 /// The dispatch capability in the browser's terms, on both back ends: the facility asks,
@@ -2391,7 +2229,7 @@ async fn dispatch_keeps_to_roles_prefectures_and_the_csrf_token() {
     let base = &s.base;
     let (month, day) = dispatch_day();
     let count = || async {
-        s._t.store()
+        s.t.store()
             .list_dispatch_requests(&chiiki_store::DispatchFilter::default())
             .await
             .unwrap()
@@ -2555,7 +2393,7 @@ async fn a_duty_roster_is_drafted_made_published_and_downloaded() {
         let s = spawn_quick(t).await;
         let base = &s.base;
         account(
-            &s._t,
+            &s.t,
             "morioka",
             Role::Facility,
             Some(3),
@@ -2574,7 +2412,7 @@ async fn a_duty_roster_is_drafted_made_published_and_downloaded() {
 
         // A doctor of the facility reported overtime at another employer: the form says so.
         chiiki_app::dispatch::report_hours(
-            s._t.store(),
+            s.t.store(),
             &Principal::system("test"),
             chiiki_app::dispatch::HoursInput {
                 doctor: DoctorId::parse("DEMO-2013-012").unwrap(),
@@ -2650,7 +2488,7 @@ async fn a_duty_roster_is_drafted_made_published_and_downloaded() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{name}");
         let count = || async {
-            s._t.store()
+            s.t.store()
                 .list_duty_rosters(PrefCode::new(3).unwrap(), None, None)
                 .await
                 .unwrap()
@@ -2805,7 +2643,7 @@ async fn a_duty_roster_is_drafted_made_published_and_downloaded() {
         // A doctor on the roster sees their duties of the roster in force on their month's
         // page, as many as the roster gives them.
         account(
-            &s._t,
+            &s.t,
             "dr2013",
             Role::Doctor,
             Some(3),
@@ -2814,7 +2652,7 @@ async fn a_duty_roster_is_drafted_made_published_and_downloaded() {
         )
         .await;
         let theirs = chiiki_app::duty::duties_of(
-            s._t.store(),
+            s.t.store(),
             &Principal::system("test"),
             &DoctorId::parse("DEMO-2013-012").unwrap(),
             chiiki_app::dispatch::Month::of(first),

@@ -3,121 +3,17 @@
 //! where a role may only read), a catalogue item refused at its field and kept (422), CSRF,
 //! demands entered and refused, closing, awarding, the savings and the downloads.
 
+mod common;
+
+use common::web::*;
+
 use chiiki_app::access::Principal;
 use chiiki_app::procurement as pc;
 use chiiki_domain::procurement::{CatalogueItem, TenderState};
-use chiiki_domain::{AccountFields, AllianceId, DocScope, Name, PrefCode, Role, Username};
+use chiiki_domain::{AllianceId, DocScope};
 use chiiki_store::documents::{self as docs, Filter};
 use chiiki_store::testing;
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
-
-const PASSWORD: &str = "correct horse battery staple";
-const TOKATSU: &str = "12-TOKATSU-NANBU";
-
-struct Server {
-    base: String,
-    t: testing::TestStore,
-}
-
-async fn account(t: &testing::TestStore, user: &str, role: Role, pref: Option<u8>) {
-    let alliance = (role == Role::Secretariat).then(|| AllianceId::parse(TOKATSU).unwrap());
-    let fields = AccountFields {
-        alliance,
-        username: Username::parse(user).unwrap(),
-        display_name: Name::parse(&format!("{user}（架空）")).unwrap(),
-        role,
-        pref: pref.and_then(|p| PrefCode::new(p).ok()),
-        facility: None,
-        doctor: None,
-        disabled: false,
-    };
-    chiiki_app::auth::put_account(
-        t.store(),
-        &Principal::system("test"),
-        fields,
-        Some(PASSWORD),
-    )
-    .await
-    .unwrap();
-}
-
-async fn spawn(t: testing::TestStore) -> Server {
-    chiiki_app::load_demo(t.store()).await.expect("demo loads");
-    account(&t, "admin", Role::Admin, None).await;
-    account(&t, "iwate", Role::Coordinator, Some(3)).await;
-    account(&t, "chiba", Role::Coordinator, Some(12)).await;
-    account(&t, "chibaaudit", Role::Auditor, Some(12)).await;
-    account(&t, "tokatsu", Role::Secretariat, Some(12)).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let store = t.shared();
-    tokio::spawn(async move {
-        chiiki_web::serve_with(listener, store, chiiki_web::Options::default())
-            .await
-            .unwrap()
-    });
-    Server {
-        base: format!("http://{addr}"),
-        t,
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let i = html.find(r#"name="csrf" value=""#).expect("a csrf field");
-    let rest = &html[i + r#"name="csrf" value=""#.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-async fn logged_in(base: &str, user: &str) -> reqwest::Client {
-    let c = client();
-    let form = c
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&form);
-    let r = c
-        .post(format!("{base}/login"))
-        .form(&[
-            ("username", user),
-            ("password", PASSWORD),
-            ("csrf", &csrf),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{user} logs in");
-    c
-}
-
-async fn get(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-async fn post(
-    c: &reqwest::Client,
-    url: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf)];
-    form.extend_from_slice(fields);
-    c.post(url).form(&form).send().await.unwrap()
-}
 
 /// The demo's tenders: (awarded, open).
 async fn demo_tenders(s: &Server) -> (u64, u64) {

@@ -2,6 +2,7 @@
 
 #[cfg(unix)]
 pub mod browser;
+pub mod web;
 
 use chiiki_app::access::Principal;
 use chiiki_store::testing;
