@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chiiki_app::access::Principal;
-use chiiki_domain::{AccountFields, DoctorId, Name, PrefCode, Role, Username};
+use chiiki_domain::{DoctorId, Name, Role};
 use chiiki_store::{DoctorFilter, Paging, testing};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -109,27 +108,7 @@ pub async fn account(
     pref: Option<u8>,
     doctor: Option<&str>,
 ) {
-    // A secretariat is the demo alliance's (東葛南部メディカルアライアンス, Chiba).
-    let alliance = (role == Role::Secretariat)
-        .then(|| chiiki_domain::AllianceId::parse("12-TOKATSU-NANBU").unwrap());
-    let fields = AccountFields {
-        alliance,
-        username: Username::parse(user).unwrap(),
-        display_name: display_name(user),
-        role,
-        pref: pref.and_then(|p| PrefCode::new(p).ok()),
-        facility: None,
-        doctor: doctor.map(|d| DoctorId::parse(d).unwrap()),
-        disabled: false,
-    };
-    chiiki_app::auth::put_account(
-        t.store(),
-        &Principal::system("test"),
-        fields,
-        Some(PASSWORD),
-    )
-    .await
-    .unwrap();
+    super::web::account(t, user, role, pref, None, doctor).await;
 }
 
 // ---------------------------------------------------------------------------------------
