@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod demo;
 pub mod dispatch;
 pub mod docsheet;

@@ -202,6 +202,21 @@ enum Command {
         #[command(subcommand)]
         what: WorkbookCommand,
     },
+    /// Copy the SQLite database to FILE while chiiki may be running (a consistent copy),
+    /// and check the copy.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore the SQLite database from a backup: the backup is checked (and migrated when
+    /// an older release wrote it) before it replaces anything. Stop chiiki first.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -564,6 +579,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::Obligations { what } => {
             obligations::run(&cli.db, cli.format, what).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { out } => {
+            let counts = chiiki_app::backup::backup(&cli.db, &out).await?;
+            println!(
+                "バックアップしました / backed up to {}: {}",
+                out.display(),
+                counts_line(&counts)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from, force } => {
+            let counts = chiiki_app::backup::restore(&cli.db, &from, force).await?;
+            println!(
+                "復元しました / restored {} from {}: {}",
+                cli.db,
+                from.display(),
+                counts_line(&counts)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Workbook { what } => {
@@ -1145,6 +1179,15 @@ async fn each_page(
 }
 
 /// The command line acts as a local administrator: it has the database in hand anyway.
+/// Records per entity, as `doctors 300, facilities 171, …`.
+fn counts_line(counts: &chiiki_app::backup::Counts) -> String {
+    counts
+        .iter()
+        .map(|(e, n)| format!("{} {n}", e.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn cli_principal() -> chiiki_app::access::Principal {
     chiiki_app::access::Principal::system("cli")
 }

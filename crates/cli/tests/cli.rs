@@ -1501,3 +1501,30 @@ fn workbooks_export_and_import_back_unchanged_and_a_bad_row_refuses_the_file() {
         "{err}"
     );
 }
+
+/// A backup taken from the command line restores the same register; an existing database is
+/// not replaced without --force.
+#[test]
+fn a_backup_restores_the_same_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let before = ok(&chiiki(&db, &["list", "doctors", "--format", "csv"]));
+    let out = dir.path().join("backup.db");
+    let said = ok(&chiiki(&db, &["backup", "--out", out.to_str().unwrap()]));
+    assert!(said.contains("doctors 301"), "{said}");
+    let copy = dir.path().join("restored.db").display().to_string();
+    ok(&chiiki(
+        &copy,
+        &["restore", "--from", out.to_str().unwrap()],
+    ));
+    let after = ok(&chiiki(&copy, &["list", "doctors", "--format", "csv"]));
+    assert_eq!(after, before);
+    let again = chiiki(&copy, &["restore", "--from", out.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    ok(&chiiki(
+        &copy,
+        &["restore", "--from", out.to_str().unwrap(), "--force"],
+    ));
+}

@@ -79,6 +79,43 @@ impl SqliteStore {
         })
     }
 
+    /// Writes a consistent copy of the database to `out` while it is in use (SQLite's
+    /// `VACUUM INTO`: one read transaction, so the copy is the database at one moment, every
+    /// committed write in it or not). `out` must not exist.
+    pub async fn backup(&self, out: &Path) -> Result<(), StoreError> {
+        let target = out.to_str().ok_or_else(|| StoreError::Open {
+            target: out.display().to_string(),
+            reason: "the path is not UTF-8".into(),
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the database's pages are sound (`PRAGMA integrity_check` and
+    /// `foreign_key_check` find nothing): the problems found, none when sound.
+    pub async fn integrity(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems: Vec<String> = sqlx::query("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()?;
+        problems.retain(|p| p != "ok");
+        for r in sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let table: String = r.try_get(0)?;
+            problems.push(format!(
+                "a row of {table} refers to a row that does not exist"
+            ));
+        }
+        Ok(problems)
+    }
+
     /// Closes the pool, checkpointing the WAL into the database file.
     pub async fn close(&self) {
         self.pool.close().await;
