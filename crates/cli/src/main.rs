@@ -229,6 +229,10 @@ enum Command {
         /// Load the demo first when the database is empty.
         #[arg(long)]
         demo: bool,
+        /// Served only through a TLS reverse proxy (see docs/OPERATIONS.md): cookies marked
+        /// Secure, the login throttle per client as X-Forwarded-For says.
+        #[arg(long, env = "CHIIKI_BEHIND_PROXY")]
+        behind_proxy: bool,
     },
 }
 
@@ -1025,7 +1029,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr, demo } => {
+        Command::Serve {
+            addr,
+            demo,
+            behind_proxy,
+        } => {
             let store = open(&cli.db).await?;
             let accounts = if demo {
                 if store.counts().await?.values().all(|n| *n == 0) {
@@ -1081,7 +1089,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 });
             }
-            chiiki_web::serve(listener, store).await?;
+            let options = chiiki_web::Options {
+                behind_proxy,
+                ..chiiki_web::Options::default()
+            };
+            chiiki_web::serve_with(listener, store, options).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -84,11 +84,34 @@ pub(crate) struct LoginForm {
     next: Option<String>,
 }
 
+/// The client's address for the login throttle: behind a proxy, the last address of
+/// `X-Forwarded-For` (the one the proxy appended: a client cannot forge it), else the
+/// connection's.
+fn client_ip(
+    behind_proxy: bool,
+    headers: &axum::http::HeaderMap,
+    addr: SocketAddr,
+) -> std::net::IpAddr {
+    if behind_proxy
+        && let Some(ip) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|s| s.trim().parse().ok())
+    {
+        return ip;
+    }
+    addr.ip()
+}
+
 /// Logs in: a new session id every time (an old session cookie is replaced and its session
 /// ended), then back to where the user was going.
 pub(crate) async fn login(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     prefs: Prefs,
     Form(f): Form<LoginForm>,
@@ -106,7 +129,7 @@ pub(crate) async fn login(
         &s.throttle,
         &f.username,
         &f.password,
-        addr.ip(),
+        client_ip(s.behind_proxy, &headers, addr),
     )
     .await
     {

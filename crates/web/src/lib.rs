@@ -50,6 +50,8 @@ pub struct AppState {
     pub planning: Arc<tokio::sync::Semaphore>,
     /// How long the dispatch solver may search a month (`None`: the standard 10 seconds).
     pub dispatch_limit: Option<std::time::Duration>,
+    /// See [`Options::behind_proxy`].
+    pub behind_proxy: bool,
 }
 
 impl AppState {
@@ -72,6 +74,10 @@ pub struct Options {
     /// How long the dispatch solver may search a month: 10 seconds when `None` (in
     /// service), a second or less in tests.
     pub dispatch_limit: Option<std::time::Duration>,
+    /// Served only through a TLS reverse proxy: cookies are marked `Secure`, and the login
+    /// throttle counts failures per client as the proxy reports it (the last address of
+    /// `X-Forwarded-For`) rather than per proxy.
+    pub behind_proxy: bool,
 }
 
 /// The application's routes.
@@ -88,6 +94,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         rotation_effort: options.rotation_effort,
         planning: Arc::new(tokio::sync::Semaphore::new(1)),
         dispatch_limit: options.dispatch_limit,
+        behind_proxy: options.behind_proxy,
     };
     Router::new()
         .route("/health", get(health))
@@ -212,6 +219,10 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
         .route("/api/{*rest}", get(api::unknown).post(api::unknown))
         .fallback(pages::not_found)
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            options.behind_proxy,
+            secure_cookies,
+        ))
         .with_state(state)
 }
 
@@ -241,6 +252,35 @@ pub async fn serve_with(
 
 /// Headers on every response: nothing from other origins, no framing, no sniffing, no
 /// caching of pages that hold personal data.
+/// Behind a TLS proxy, every cookie set is marked `Secure`: the browser sends it over HTTPS
+/// only.
+async fn secure_cookies(
+    axum::extract::State(behind_proxy): axum::extract::State<bool>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    if behind_proxy {
+        let cookies: Vec<HeaderValue> = res
+            .headers_mut()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        res.headers_mut().remove(header::SET_COOKIE);
+        for c in cookies {
+            let text = c.to_str().unwrap_or_default();
+            let secured = if text.to_ascii_lowercase().contains("; secure") {
+                c.clone()
+            } else {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(c.clone())
+            };
+            res.headers_mut().append(header::SET_COOKIE, secured);
+        }
+    }
+    res
+}
+
 async fn security_headers(req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;

@@ -1150,6 +1150,7 @@ mod tests {
             rotation_effort: rt::Effort::quick(),
             planning: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             dispatch_limit: None,
+            behind_proxy: false,
         };
         let held = s.planning.clone().try_acquire_owned().unwrap();
         match planning(&s, async { Ok(1) }).await {

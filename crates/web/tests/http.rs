@@ -3047,3 +3047,60 @@ async fn an_alliance_workbook_exports_and_imports_back_unchanged() {
         }
     }
 }
+
+/// Behind a TLS proxy: cookies are `Secure`, and twenty failed logins lock the client the
+/// proxy names in `X-Forwarded-For`, not every client that comes through the proxy.
+#[tokio::test]
+async fn behind_a_proxy_cookies_are_secure_and_the_throttle_is_per_client() {
+    let s = spawn_with(
+        testing::sqlite().await,
+        chiiki_web::Options {
+            behind_proxy: true,
+            ..chiiki_web::Options::default()
+        },
+    )
+    .await;
+    let base = &s.base;
+    let attempt = |from: &'static str, user: String, password: &'static str| {
+        let base = base.clone();
+        async move {
+            let c = client();
+            let r = c.get(format!("{base}/login")).send().await.unwrap();
+            let cookies: Vec<String> = r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string())
+                .collect();
+            assert!(!cookies.is_empty() && cookies.iter().all(|c| c.contains("; Secure")));
+            let csrf = csrf_of(&r.text().await.unwrap());
+            let r = c
+                .post(format!("{base}/login"))
+                .header("x-forwarded-for", format!("198.51.100.1, {from}"))
+                .form(&[
+                    ("username", user.as_str()),
+                    ("password", password),
+                    ("csrf", &csrf),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let secure = r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .all(|v| v.to_str().unwrap().contains("; Secure"));
+            (r.status(), secure)
+        }
+    };
+    for i in 0..chiiki_app::auth::MAX_FAILURES_PER_ADDRESS {
+        let (st, _) = attempt("203.0.113.7", format!("nobody{i}"), "wrong password!").await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    // That client is locked out; another one behind the same proxy is not.
+    let (st, _) = attempt("203.0.113.7", "iwate".into(), PASSWORD).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
+    let (st, secure) = attempt("203.0.113.8", "iwate".into(), PASSWORD).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(secure, "the session cookie is Secure");
+}

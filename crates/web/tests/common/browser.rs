@@ -61,6 +61,7 @@ impl App {
         let options = chiiki_web::Options {
             rotation_effort: chiiki_app::rotation::Effort::quick(),
             dispatch_limit: Some(std::time::Duration::from_millis(500)),
+            behind_proxy: false,
         };
         tokio::spawn(async move {
             chiiki_web::serve_with(listener, store, options)

@@ -63,6 +63,7 @@ pub async fn spawn_quick(t: testing::TestStore) -> Server {
         chiiki_web::Options {
             rotation_effort: chiiki_app::rotation::Effort::quick(),
             dispatch_limit: Some(std::time::Duration::from_millis(500)),
+            behind_proxy: false,
         },
     )
     .await
