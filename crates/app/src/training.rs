@@ -123,15 +123,7 @@ pub struct Place {
 
 /// A scope from its key: an alliance's id (`12-TOKATSU-NANBU`) or a prefecture's code (`03`).
 pub fn parse_scope(raw: &str) -> Result<DocScope, AppError> {
-    if raw.contains('-') {
-        AllianceId::parse(raw)
-            .map(DocScope::Alliance)
-            .map_err(AppError::invalid)
-    } else {
-        PrefCode::parse(raw)
-            .map(DocScope::Pref)
-            .map_err(AppError::invalid)
-    }
+    DocScope::parse(raw).map_err(AppError::invalid)
 }
 
 fn missing(what: String) -> AppError {

@@ -607,12 +607,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Workbook { what } => {
             let store = open(&cli.db).await?;
             let who = cli_principal();
-            let scope = |text: &str| -> anyhow::Result<chiiki_domain::DocScope> {
-                Ok(match PrefCode::parse(text) {
-                    Ok(p) if !text.contains('-') => chiiki_domain::DocScope::Pref(p),
-                    _ => chiiki_domain::DocScope::Alliance(parse(AllianceId::parse(text))?),
-                })
-            };
+            let scope = |text: &str| parse(chiiki_domain::DocScope::parse(text));
             match what {
                 WorkbookCommand::Export { scope: s, output } => {
                     let scope = scope(&s)?;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::codes::{AllianceId, PrefCode};
+use crate::error::ValueError;
 
 /// Whose a document is: an alliance (the store finds its prefecture, and refuses a document
 /// of an alliance it does not hold) or a prefecture's centre. Every document is so confined
@@ -23,6 +24,16 @@ pub enum DocScope {
 }
 
 impl DocScope {
+    /// A scope from its key: a prefecture's code or name (`03`, `岩手`) when the text has no
+    /// dash and is one, else an alliance's id (`12-TOKATSU-NANBU`).
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        if !raw.contains('-')
+            && let Ok(p) = PrefCode::parse(raw)
+        {
+            return Ok(DocScope::Pref(p));
+        }
+        AllianceId::parse(raw).map(DocScope::Alliance)
+    }
     /// Its key in the store: the alliance's id (`12-TOKATSU-NANBU`) or the prefecture's
     /// code (`12`). The two cannot meet: an alliance id always has a dash.
     pub fn key(&self) -> String {
@@ -60,5 +71,24 @@ pub trait Document: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     /// facility id): documents can be listed per owner.
     fn owner(&self) -> Option<String> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_parse_from_their_keys() {
+        let iwate = DocScope::parse("03").unwrap();
+        assert_eq!(iwate, DocScope::Pref(PrefCode::new(3).unwrap()));
+        assert_eq!(DocScope::parse(&iwate.key()).unwrap(), iwate);
+        let tokatsu = DocScope::parse("12-TOKATSU-NANBU").unwrap();
+        assert_eq!(tokatsu.key(), "12-TOKATSU-NANBU");
+        assert!(matches!(
+            DocScope::parse("FURANO"),
+            Ok(DocScope::Alliance(_))
+        ));
+        assert!(DocScope::parse("no such scope!").is_err());
     }
 }

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use crate::dispatch::{date_time, unknown};
 use crate::forms::{Fields, answer, field};
 use crate::i18n::T;
-use crate::pages::{Chrome, internal};
+use crate::pages::{Chrome, internal, reading, render};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
@@ -226,22 +226,8 @@ pub(crate) struct AllianceQuery {
     month: Option<String>,
 }
 
-fn alliance_id(raw: &str) -> Result<AllianceId, PageError> {
+pub(crate) fn alliance_id(raw: &str) -> Result<AllianceId, PageError> {
     AllianceId::parse(raw).map_err(|_| PageError::NotFound)
-}
-
-/// An app error on reading: what is missing (or not the user's) is the missing page.
-pub(crate) fn reading(e: AppError) -> PageError {
-    match e {
-        AppError::Store(chiiki_store::StoreError::Missing { .. }) | AppError::Rejected(_) => {
-            PageError::NotFound
-        }
-        other => other.into(),
-    }
-}
-
-fn render(t: &impl Template) -> Result<Html<String>, PageError> {
-    Ok(Html(t.render().map_err(internal)?))
 }
 
 fn today() -> NaiveDate {
@@ -331,21 +317,19 @@ pub(crate) async fn list(
     }
     let store = s.store.as_ref();
     let mut rows = Vec::new();
+    let chrome = Chrome::new(&session, prefs, "alliances", &uri);
+    let today = today();
     for a in al::alliances(store, who, None).await? {
-        let today = today();
         let members = al::members(store, who, Some(&a.id), Some(today)).await?;
         rows.push(AllianceRow {
             id: a.id.to_string(),
             name: a.name.to_string(),
             pref: crate::pages::pref_name(a.pref, prefs.lang),
-            certified: Chrome::new(&session, prefs, "", &uri).date(a.certified),
+            certified: chrome.date(a.certified),
             members: members.len(),
         });
     }
-    let page = ListPage {
-        chrome: Chrome::new(&session, prefs, "alliances", &uri),
-        rows,
-    };
+    let page = ListPage { chrome, rows };
     Ok(render(&page)?.into_response())
 }
 

@@ -26,7 +26,7 @@ use chiiki_tabular::Format;
 use serde::Deserialize;
 
 use crate::forms::{Fields, answer, field};
-use crate::pages::{Chrome, internal};
+use crate::pages::{Chrome, internal, reading, render};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
@@ -251,22 +251,8 @@ pub(crate) const MESSAGES: &[(&str, &str, &str)] = &[
     ("bank.yes", "○", "Yes"),
 ];
 
-fn render(t: &impl Template) -> Result<Html<String>, PageError> {
-    Ok(Html(t.render().map_err(internal)?))
-}
-
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
-}
-
-/// An app error on reading: what is missing (or not the user's) is the missing page.
-fn reading(e: AppError) -> PageError {
-    match e {
-        AppError::Store(chiiki_store::StoreError::Missing { .. }) | AppError::Rejected(_) => {
-            PageError::NotFound
-        }
-        other => other.into(),
-    }
 }
 
 fn options<T: Copy>(

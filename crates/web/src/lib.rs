@@ -98,7 +98,7 @@ pub fn router_with(store: Arc<dyn Store>, options: Options) -> Router {
     };
     Router::new()
         .route("/health", get(health))
-        .route("/static/chiiki.css", get(css))
+        .route("/static/{file}", get(stylesheet))
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
         .route(
@@ -321,15 +321,27 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/chiiki.css"),
-    )
-        .into_response()
+/// The stylesheets, built in: the site's, and the print and table rules of some pages (the
+/// CSP allows no inline styles).
+const STYLESHEETS: &[(&str, &str)] = &[
+    ("chiiki.css", include_str!("../static/chiiki.css")),
+    ("procurement.css", include_str!("../static/procurement.css")),
+    ("training.css", include_str!("../static/training.css")),
+    ("aid.css", include_str!("../static/aid.css")),
+];
+
+async fn stylesheet(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match STYLESHEETS.iter().find(|(name, _)| *name == file) {
+        Some((_, css)) => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *css,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// A page, or the error page that says what went wrong.

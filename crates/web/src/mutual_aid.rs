@@ -11,8 +11,8 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::Uri;
+use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use chiiki_app::AppError;
 use chiiki_app::auth::Session;
@@ -25,10 +25,10 @@ use chiiki_domain::{AllianceId, Lang, Msg, NaiveDate, Name, parse_date};
 use chiiki_tabular::Format;
 use chrono::NaiveDateTime;
 
-use crate::alliance::{Head, head_of, reading};
+use crate::alliance::{Head, alliance_id, head_of};
 use crate::dispatch::{date_time, unknown};
 use crate::forms::{Fields, answer, field};
-use crate::pages::{Chrome, internal};
+use crate::pages::{Chrome, internal, reading, render};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
@@ -217,7 +217,6 @@ pub(crate) const MESSAGES: &[(&str, &str, &str)] = &[
 /// The routes of these pages.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/static/aid.css", get(css))
         .route("/alliances/{id}/aid", get(home))
         .route("/alliances/{id}/aid/events", post(add_event))
         .route("/alliances/{id}/aid/requests", post(add_request))
@@ -242,39 +241,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/alliances/{id}/aid/{file}", get(file))
 }
 
-/// The print rules of the log and the drawing of the call trees (the CSP allows no inline
-/// styles).
-const CSS: &str = "\
-ul.tree, ul.tree ul { list-style:none; margin:0; padding-left:1.25rem; border-left:2px solid var(--line, #ccd); }
-ul.tree { padding-left:.75rem; }
-ul.tree li { margin:.3rem 0; }
-ul.tree .who { display:inline-block; background:#f4f7fb; border:1px solid var(--line, #ccd); border-radius:4px; padding:.15rem .4rem; }
-ul.tree .level { color:var(--muted, #555); font-size:.8rem; margin-right:.35rem; }
-.state-met { color:#1d6b35; font-weight:bold; }
-.state-partly_met { color:#8a5a00; font-weight:bold; }
-.state-open { color:#a3310b; font-weight:bold; }
-ol.log { padding-left:1.25rem; }
-ol.log li { margin:.2rem 0; }
-ol.log time { font-variant-numeric:tabular-nums; margin-right:.5rem; }
-@media print {
-  @page { size: A4 portrait; margin: 15mm; }
-  .no-print, nav.tabs, form, header.site, .skip { display:none !important; }
-  body, main { background:#fff; }
-  .table-wrap { overflow:visible; }
-}
-";
-
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
-        .into_response()
-}
-
 fn now() -> NaiveDateTime {
     chrono::Local::now().naive_local()
 }
@@ -285,14 +251,6 @@ fn found<T>(r: Result<T, AppError>) -> Result<Result<T, AppError>, PageError> {
         Err(AppError::Store(chiiki_store::StoreError::Missing { .. })) => Err(PageError::NotFound),
         other => Ok(other),
     }
-}
-
-fn alliance_id(raw: &str) -> Result<AllianceId, PageError> {
-    AllianceId::parse(raw).map_err(|_| PageError::NotFound)
-}
-
-fn render(t: &impl Template) -> Result<Html<String>, PageError> {
-    Ok(Html(t.render().map_err(internal)?))
 }
 
 fn when(chrome: &Chrome, t: NaiveDateTime) -> String {

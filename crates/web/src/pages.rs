@@ -23,7 +23,7 @@ const PAGE: u64 = 50;
 
 type PageResult = Result<Html<String>, PageError>;
 
-fn render(t: &impl Template) -> PageResult {
+pub(crate) fn render(t: &impl Template) -> PageResult {
     Ok(Html(t.render()?))
 }
 
@@ -206,6 +206,15 @@ pub(crate) fn fy(lang: Lang, year: i32) -> String {
 /// A share as a percentage with one decimal.
 pub(crate) fn percent(x: f64) -> String {
     format!("{:.1}", x * 100.0)
+}
+
+/// An app error on reading: what is missing (or not the user's) is the missing page.
+pub(crate) fn reading(e: chiiki_app::AppError) -> PageError {
+    match e {
+        chiiki_app::AppError::Store(chiiki_store::StoreError::Missing { .. })
+        | chiiki_app::AppError::Rejected(_) => PageError::NotFound,
+        other => other.into(),
+    }
 }
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> PageError {

@@ -23,9 +23,9 @@ use chiiki_domain::procurement::{
 use chiiki_domain::{AllianceId, Msg, NaiveDate, Name, parse_date};
 use chiiki_tabular::Format;
 
-use crate::alliance::{Head, head_of, reading};
+use crate::alliance::{Head, alliance_id, head_of};
 use crate::forms::{Fields, field, on_page};
-use crate::pages::{Chrome, internal};
+use crate::pages::{Chrome, internal, reading, render};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
@@ -195,7 +195,6 @@ pub(crate) const MESSAGES: &[(&str, &str, &str)] = &[
 pub(crate) fn routes() -> Router<AppState> {
     let base = "/alliances/{id}/procurement";
     Router::new()
-        .route("/static/procurement.css", get(css))
         .route(base, get(home))
         .route(&format!("{base}/items"), post(add_item))
         .route(&format!("{base}/tenders"), post(add_tender))
@@ -211,35 +210,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(&format!("{base}/tenders/{{t}}/{{file}}"), get(file))
 }
 
-/// The marks of these pages: totals rows and losses (the CSP allows no inline styles).
-const CSS: &str = "\
-table.money tfoot th, table.money tfoot td { font-weight:600; background:#eef1f5; border-top:2px solid var(--line); }
-td.loss { color:var(--warn); font-weight:600; }
-dl.facts dd.state-open { color:var(--accent); font-weight:600; }
-dl.facts dd.state-awarded { color:var(--ok); font-weight:600; }
-";
-
-async fn css() -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
-        .into_response()
-}
-
-fn render(t: &impl Template) -> Result<Html<String>, PageError> {
-    Ok(Html(t.render().map_err(internal)?))
-}
-
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
-}
-
-fn alliance_id(raw: &str) -> Result<AllianceId, PageError> {
-    AllianceId::parse(raw).map_err(|_| PageError::NotFound)
 }
 
 /// Whole yen with thousands separators: `¥12,345`, `−¥1,234`. Exact for every i128.
@@ -1081,27 +1053,7 @@ async fn close(
     Path((raw, t)): Path<(String, u64)>,
     Form(f): Form<Fields>,
 ) -> Result<Response, PageError> {
-    if !csrf_ok(&session.csrf, f.get("csrf").map(String::as_str)) {
-        return Ok(csrf_refused());
-    }
-    let id = alliance_id(&raw)?;
-    match pc::close_tender(s.store.as_ref(), &session.principal, &id, t).await {
-        Ok(_) => Ok(back(&id, t, "")),
-        Err(e) => {
-            again(
-                &s,
-                &session,
-                prefs,
-                &uri,
-                &raw,
-                t,
-                ("", e),
-                Typed::default(),
-                None,
-            )
-            .await
-        }
-    }
+    next_state(s, session, prefs, uri, raw, t, f, true).await
 }
 
 /// `POST …/tenders/{t}/cancel`.
@@ -1113,11 +1065,32 @@ async fn cancel(
     Path((raw, t)): Path<(String, u64)>,
     Form(f): Form<Fields>,
 ) -> Result<Response, PageError> {
+    next_state(s, session, prefs, uri, raw, t, f, false).await
+}
+
+/// Closes (`close`) or cancels a tender; back to it, or its page again with the problem.
+#[allow(clippy::too_many_arguments)]
+async fn next_state(
+    s: AppState,
+    session: Session,
+    prefs: Prefs,
+    uri: Uri,
+    raw: String,
+    t: u64,
+    f: Fields,
+    close: bool,
+) -> Result<Response, PageError> {
     if !csrf_ok(&session.csrf, f.get("csrf").map(String::as_str)) {
         return Ok(csrf_refused());
     }
     let id = alliance_id(&raw)?;
-    match pc::cancel_tender(s.store.as_ref(), &session.principal, &id, t).await {
+    let who = &session.principal;
+    let done = if close {
+        pc::close_tender(s.store.as_ref(), who, &id, t).await
+    } else {
+        pc::cancel_tender(s.store.as_ref(), who, &id, t).await
+    };
+    match done {
         Ok(_) => Ok(back(&id, t, "")),
         Err(e) => {
             again(

@@ -9,8 +9,8 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::Uri;
+use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use chiiki_app::AppError;
 use chiiki_app::auth::Session as UserSession;
@@ -24,11 +24,11 @@ use chiiki_tabular::Format;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use crate::alliance::{head_of, reading};
+use crate::alliance::head_of;
 use crate::dispatch::{date_time, unknown};
 use crate::forms::{Fields, answer, field};
 use crate::i18n::T;
-use crate::pages::{Chrome, internal};
+use crate::pages::{Chrome, internal, reading, render};
 use crate::session::{Auth, Prefs, csrf_ok, csrf_refused};
 use crate::{AppState, PageError};
 
@@ -191,7 +191,6 @@ pub(crate) const MESSAGES: &[(&str, &str, &str)] = &[
 /// The routes of these pages.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/static/training.css", get(css))
         .route("/training/{scope}", get(home))
         .route("/training/{scope}/courses", post(add_course))
         .route("/training/{scope}/sessions", post(add_session))
@@ -215,25 +214,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/training/{scope}/{file}", get(file))
 }
 
-/// The print rules of the certificate and the marks of the attendance table (the CSP allows
-/// no inline styles).
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/training.css"),
-    )
-        .into_response()
-}
-
 fn now() -> NaiveDateTime {
     chrono::Local::now().naive_local()
-}
-
-fn render(t: &impl Template) -> Result<Html<String>, PageError> {
-    Ok(Html(t.render().map_err(internal)?))
 }
 
 fn scope_of(raw: &str) -> Result<DocScope, PageError> {

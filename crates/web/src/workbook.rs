@@ -10,7 +10,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chiiki_app::auth::Session;
-use chiiki_domain::{AllianceId, DocScope, Msg, PrefCode};
+use chiiki_domain::{DocScope, Msg};
 use chiiki_tabular::Format;
 
 use crate::pages::{Chrome, internal};
@@ -88,7 +88,7 @@ pub(crate) async fn import(
     let done =
         chiiki_app::workbook::import(s.store.as_ref(), &session.principal, scope, name, bytes)
             .await
-            .map_err(crate::alliance::reading)?;
+            .map_err(crate::pages::reading)?;
     let lang = prefs.lang;
     Ok(ImportView {
         committed: done.committed,
@@ -110,14 +110,7 @@ pub(crate) async fn import(
 
 /// A scope from the path: a prefecture's code (`03`) or an alliance's id.
 fn scope_of(raw: &str) -> Result<DocScope, PageError> {
-    if !raw.contains('-')
-        && let Ok(p) = PrefCode::parse(raw)
-    {
-        return Ok(DocScope::Pref(p));
-    }
-    AllianceId::parse(raw)
-        .map(DocScope::Alliance)
-        .map_err(|_| PageError::NotFound)
+    DocScope::parse(raw).map_err(|_| PageError::NotFound)
 }
 
 /// Where a scope's lists are kept in the application.
@@ -146,7 +139,7 @@ async fn download(
     let scope = scope_of(&raw)?;
     let bytes = chiiki_app::workbook::export(s.store.as_ref(), &session.principal, &scope)
         .await
-        .map_err(crate::alliance::reading)?;
+        .map_err(crate::pages::reading)?;
     Ok(crate::files::attachment(
         bytes,
         Format::Xlsx,
