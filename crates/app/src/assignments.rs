@@ -5,7 +5,7 @@ use chiiki_domain::{
     Assignment, AssignmentFields, AssignmentId, AssignmentKind, DoctorId, Entity, FacilityId, Fte,
     Msg, NaiveDate, Name, Period, PrefCode, Record, Workplace, overloads, parse_date,
 };
-use chiiki_store::{AssignmentFilter, Change, Mode, Store};
+use chiiki_store::{AssignmentFilter, Change, Mode, Store, Versioned};
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
@@ -96,6 +96,12 @@ pub enum SaveError {
     Invalid(FieldErrors),
     /// The doctor or assignment does not exist, or is out of the user's scope.
     NotFound,
+    /// The doctor's record or assignments changed after the form was made (version
+    /// `expected`, now `found`): nothing was written, so nobody's change is lost.
+    Conflict {
+        expected: u64,
+        found: u64,
+    },
     App(AppError),
 }
 
@@ -107,8 +113,37 @@ impl From<AppError> for SaveError {
 
 impl From<chiiki_store::StoreError> for SaveError {
     fn from(e: chiiki_store::StoreError) -> Self {
-        SaveError::App(e.into())
+        match e {
+            chiiki_store::StoreError::Conflict {
+                expected, found, ..
+            } => SaveError::Conflict { expected, found },
+            e => SaveError::App(e.into()),
+        }
     }
+}
+
+/// What a user is told when a save finds the doctor changed since the form was made.
+pub fn conflict_message(doctor: &DoctorId, expected: u64, found: u64) -> Msg {
+    Msg::new(
+        format!(
+            "医師 {doctor} の記録は、この画面を開いた後に他の利用者が変更しました（版 {expected} → {found}）。\
+             あなたの入力は保存していません。下の現在の内容を確かめ、必要なら入力を直してもう一度保存してください。"
+        ),
+        format!(
+            "Someone else changed the record of doctor {doctor} after you opened this page \
+             (version {expected}, now {found}). Your entry was not saved. Check the current \
+             record below, then correct your entry if needed and save again."
+        ),
+    )
+}
+
+/// The doctor's version now, which a save expects unless the form says which version it
+/// was made from.
+async fn version_now(store: &dyn Store, doctor: &DoctorId) -> Result<u64, SaveError> {
+    store
+        .version_of(&Versioned::Doctor(doctor.clone()))
+        .await?
+        .ok_or(SaveError::NotFound)
 }
 
 fn value<T>(
@@ -123,12 +158,19 @@ fn value<T>(
 /// Saves an assignment of `doctor`: a new one when `id` is `None`. The user must be allowed
 /// to write the doctor's record; every field is checked, and so is the doctor's total FTE
 /// against their other assignments.
+///
+/// Optimistic locking: `made_from` is the doctor's version the form was made from
+/// ([`Store::version_of`]); when the doctor has changed since, nothing is written and the
+/// answer is [`SaveError::Conflict`]. Without it, the version read when the save starts is
+/// expected, so that a change made while the save checks the form is not overwritten
+/// either (and the FTE check holds for what is written).
 pub async fn save(
     store: &dyn Store,
     who: &Principal,
     doctor: &DoctorId,
     id: Option<&AssignmentId>,
     form: &AssignmentForm,
+    made_from: Option<u64>,
 ) -> Result<Assignment, SaveError> {
     let Some(Record::Doctor(d)) =
         register::get(store, who, Entity::Doctors, doctor.as_str()).await?
@@ -142,6 +184,14 @@ pub async fn save(
                 "you may not change this doctor's record",
             ),
         ))));
+    }
+    let now = version_now(store, doctor).await?;
+    let expected = made_from.unwrap_or(now);
+    if expected != now {
+        return Err(SaveError::Conflict {
+            expected,
+            found: now,
+        });
     }
     if let Some(id) = id {
         match store.get(Entity::Assignments, id.as_str()).await? {
@@ -285,20 +335,28 @@ pub async fn save(
     store
         .apply(
             who.actor(),
-            vec![Change::Put(assignment.clone().into())],
+            vec![
+                Change::ExpectDoctor {
+                    doctor: doctor.clone(),
+                    version: expected,
+                },
+                Change::Put(assignment.clone().into()),
+            ],
             Mode::Commit,
         )
         .await?;
     Ok(assignment)
 }
 
-/// Ends an assignment on `last_day` (inclusive), keeping everything else.
+/// Ends an assignment on `last_day` (inclusive), keeping everything else; `made_from` as
+/// for [`save`].
 pub async fn end(
     store: &dyn Store,
     who: &Principal,
     doctor: &DoctorId,
     id: &AssignmentId,
     last_day: &str,
+    made_from: Option<u64>,
 ) -> Result<Assignment, SaveError> {
     let Some(Record::Assignment(a)) = store.get(Entity::Assignments, id.as_str()).await? else {
         return Err(SaveError::NotFound);
@@ -311,5 +369,5 @@ pub async fn end(
             Msg::new("終了日を入力してください", "give the last day"),
         )])));
     }
-    save(store, who, doctor, Some(id), &form).await
+    save(store, who, doctor, Some(id), &form, made_from).await
 }

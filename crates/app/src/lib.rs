@@ -31,7 +31,11 @@ use chiiki_tabular::ImportIssue;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
-    Store(#[from] chiiki_store::StoreError),
+    Store(chiiki_store::StoreError),
+    /// A write made from a version of a record that someone else has changed since
+    /// (optimistic locking): nothing was written. Said in both languages, with what to do.
+    #[error("{}", .0.en)]
+    Conflict(chiiki_domain::Msg),
     /// A file that cannot be read as a whole.
     #[error("{0}")]
     File(Box<ImportIssue>),
@@ -57,6 +61,31 @@ pub enum AppError {
     Rejected(chiiki_domain::Msg),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A store error as the app says it: a failed optimistic lock is a [`AppError::Conflict`]
+/// the user can act on, anything else passes on as it is.
+impl From<chiiki_store::StoreError> for AppError {
+    fn from(e: chiiki_store::StoreError) -> Self {
+        match e {
+            chiiki_store::StoreError::Conflict {
+                what,
+                expected,
+                found,
+            } => AppError::Conflict(chiiki_domain::Msg::new(
+                format!(
+                    "この画面を開いた後に、他の利用者が先に変更を保存しました（版 {expected} → {found}）。\
+                     あなたの変更は保存していません。現在の内容を確かめてから、もう一度入力してください。"
+                ),
+                format!(
+                    "Someone else saved a change to {what} after you opened this page (version \
+                     {expected}, now {found}). Your change was not saved. Check the current \
+                     content, then enter your change again."
+                ),
+            )),
+            e => AppError::Store(e),
+        }
+    }
 }
 
 impl AppError {

@@ -153,12 +153,15 @@ fn new_seed() -> Result<u64, AppError> {
     Ok(u64::from_le_bytes(b))
 }
 
-/// Changes a round's settings (before its decision).
+/// Changes a round's settings (before its decision). `made_from` is the round's version the
+/// settings form was made from ([`round_version`]): when someone has saved other settings
+/// since, nothing is written and the answer is [`AppError::Conflict`].
 pub async fn update_round(
     store: &dyn Store,
     who: &Principal,
     id: RoundId,
     settings: Settings,
+    made_from: Option<u64>,
 ) -> Result<Round, AppError> {
     require_manage(who, id)?;
     let mut round = store.get_round(id).await?.ok_or_else(|| {
@@ -174,10 +177,33 @@ pub async fn update_round(
     round.limits = settings.limits;
     round.validate().map_err(AppError::invalid)?;
     store
-        .update_round(who.actor(), &round)
+        .update_round(who.actor(), &round, made_from)
         .await
-        .map_err(said)?;
+        .map_err(|e| match e {
+            StoreError::Conflict {
+                expected, found, ..
+            } => AppError::Conflict(Msg::new(
+                format!(
+                    "配属ラウンド {id} の設定は、この画面を開いた後に他の利用者が変更しました（版 {expected} → {found}）。\
+                     あなたの設定は保存していません。下に表示した現在の設定を確かめ、必要ならもう一度入力して保存してください。"
+                ),
+                format!(
+                    "Someone else changed the settings of placement round {id} after you opened \
+                     this page (version {expected}, now {found}). Your settings were not saved. \
+                     Check the current settings shown below, then enter your change again if \
+                     it is still needed."
+                ),
+            )),
+            e => said(e),
+        })?;
     Ok(round)
+}
+
+/// A round's version, for its settings form to carry ([`update_round`]).
+pub async fn round_version(store: &dyn Store, id: RoundId) -> Result<Option<u64>, AppError> {
+    Ok(store
+        .version_of(&chiiki_store::Versioned::Round(id))
+        .await?)
 }
 
 /// A facility's request with what the committee needs beside it.

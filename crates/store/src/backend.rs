@@ -32,13 +32,14 @@ use crate::rows::{
     placement_from, table, to_row,
 };
 /// The columns of a document row, as [`DocRow`] reads them.
-const DOC_SELECT: &str = "SELECT id, kind, scope, pref, parent, owner, data FROM documents";
+const DOC_SELECT: &str =
+    "SELECT id, kind, scope, pref, parent, owner, data, version FROM documents";
 
 use crate::{
     AllianceBatch, AllianceWritten, Applied, AssignmentFilter, AuditEvent, AuditFilter, Backend,
     Change, DispatchFilter, DocGroup, DocPlan, DocPut, DocQuery, DocRow, DocWrite, DoctorFilter,
     Event, FacilityFilter, LoanFilter, Mode, OfferFilter, Page, Paging, SessionRecord, Store,
-    StoreError,
+    StoreError, Versioned,
 };
 
 /// The name accounts go by in errors and the audit trail.
@@ -280,11 +281,21 @@ struct PendingAudit {
 type Puts = BTreeMap<Entity, Vec<Record>>;
 
 /// Splits the changes into puts per entity (the last put of a key wins) and deletions.
-fn sort_changes(changes: Vec<Change>) -> (Puts, Vec<String>) {
+/// The changes of an apply, sorted: the puts per entity (the last put of a key wins), the
+/// assignments to delete, and the doctors' versions expected.
+struct Sorted {
+    puts: Puts,
+    deletes: Vec<String>,
+    expects: Vec<(String, u64)>,
+}
+
+fn sort_changes(changes: Vec<Change>) -> Sorted {
     let mut puts: BTreeMap<Entity, (Vec<Record>, HashMap<String, usize>)> = BTreeMap::new();
     let mut deletes = Vec::new();
+    let mut expects = Vec::new();
     for change in changes {
         match change {
+            Change::ExpectDoctor { doctor, version } => expects.push((doctor.to_string(), version)),
             Change::Put(record) => {
                 let key = record.key();
                 let (records, index) = puts.entry(record.entity()).or_default();
@@ -303,7 +314,11 @@ fn sort_changes(changes: Vec<Change>) -> (Puts, Vec<String>) {
         .into_iter()
         .map(|(e, (records, _))| (e, records))
         .collect();
-    (puts, deletes)
+    Sorted {
+        puts,
+        deletes,
+        expects,
+    }
 }
 
 /// The doctor an assignment's stored JSON names.
@@ -1113,6 +1128,7 @@ macro_rules! impl_store {
                         let pref: String = r.try_get(3)?;
                         let parent: Option<i64> = r.try_get(4)?;
                         let Json(data): Json<Value> = r.try_get(6)?;
+                        let version: i64 = r.try_get(7)?;
                         let key = id.to_string();
                         Ok(DocRow {
                             id: record_id(&kind, id)?,
@@ -1121,6 +1137,7 @@ macro_rules! impl_store {
                             parent: parent.map(|p| record_id(&kind, p)).transpose()?,
                             owner: r.try_get(5)?,
                             data,
+                            version: u64::try_from(version).unwrap_or(0),
                             kind,
                         })
                     })
@@ -1146,6 +1163,15 @@ macro_rules! impl_store {
                     let Some(old) = Self::doc_rows(rows)?.into_iter().next().filter(|o| o.kind == doc.kind) else {
                         return Err(missing());
                     };
+                    if let Some(expected) = doc.expect
+                        && expected != old.version
+                    {
+                        return Err(StoreError::Conflict {
+                            what: format!("the document {} of {}", doc.id, doc.kind),
+                            expected,
+                            found: old.version,
+                        });
+                    }
                     if old.scope != scope {
                         return Err(StoreError::Refused(Msg::new(
                             format!("{} {} は {} のもので、{} には移せません", doc.kind, doc.id, old.scope, scope),
@@ -1171,6 +1197,7 @@ macro_rules! impl_store {
                     parent: doc.parent,
                     owner: doc.owner,
                     data,
+                    version: before.as_ref().map_or(1, |old| old.version),
                 };
                 let parent = match row.parent {
                     Some(p) => Some(db_id(p).ok_or_else(|| corrupt(doc.kind, &id.to_string(), "parent 0"))?),
@@ -1192,8 +1219,12 @@ macro_rules! impl_store {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 } else {
                     "UPDATE documents SET kind = $2, scope = $3, pref = $4, parent = $5, owner = $6, \
-                     data = $7, audit = $8 WHERE id = $1"
+                     data = $7, audit = $8, version = version + 1 WHERE id = $1"
                 };
+                let mut row = row;
+                if before.is_some() {
+                    row.version += 1;
+                }
                 sqlx::query(write)
                     .bind(id)
                     .bind(doc.kind)
@@ -1573,6 +1604,8 @@ macro_rules! impl_store {
                 commit: bool,
             ) -> Result<Applied, StoreError> {
                 let mut applied = Applied::default();
+                // The doctors whose record or assignments change: their versions go up.
+                let mut touched: HashSet<String> = HashSet::new();
 
                 // Prefectures of the doctors written here, for scoping assignments' events.
                 let mut doctor_prefs: HashMap<String, String> = HashMap::new();
@@ -1595,6 +1628,7 @@ macro_rules! impl_store {
                         if commit {
                             sqlx::query("DELETE FROM assignments WHERE id = $1").bind(key).execute(&mut **tx).await?;
                         }
+                        touched.extend(assignment_doctor(before));
                         *applied.deleted.entry(Entity::Assignments).or_default() += 1;
                         audit.push(PendingAudit {
                             action: "delete",
@@ -1646,6 +1680,16 @@ macro_rules! impl_store {
                                 }
                                 _ => row.pref.clone(),
                             };
+                            match entity {
+                                Entity::Doctors => {
+                                    touched.insert(row.key.clone());
+                                }
+                                Entity::Assignments => {
+                                    touched.extend(assignment_doctor(&row.data));
+                                    touched.extend(before.and_then(assignment_doctor));
+                                }
+                                _ => {}
+                            }
                             if commit {
                                 audit.push(PendingAudit {
                                     action,
@@ -1665,7 +1709,61 @@ macro_rules! impl_store {
                     }
                 }
 
+                if commit {
+                    let mut touched: Vec<&str> = touched.iter().map(String::as_str).collect();
+                    touched.sort_unstable();
+                    for chunk in touched.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "UPDATE doctors SET version = version + 1 WHERE id IN (",
+                        );
+                        let mut ids = qb.separated(", ");
+                        for id in chunk {
+                            ids.push_bind(*id);
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                }
+
                 Ok(applied)
+            }
+
+            /// Checks the doctors' versions a write expects, inside its transaction and
+            /// before anything is written. The check is itself a write of the doctor's row
+            /// (`version = version`), so that it holds the row until the transaction ends:
+            /// on PostgreSQL a second writer waits and then sees the version the first one
+            /// left; SQLite's writer holds the database.
+            async fn check_doctors(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                expects: &[(String, u64)],
+            ) -> Result<(), StoreError> {
+                for (id, version) in expects {
+                    let held = sqlx::query(
+                        "UPDATE doctors SET version = version WHERE id = $1 AND version = $2",
+                    )
+                    .bind(id)
+                    .bind(i64::try_from(*version).unwrap_or(i64::MAX))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if held == 1 {
+                        continue;
+                    }
+                    let found: Option<i64> = sqlx::query_scalar("SELECT version FROM doctors WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    let what = format!("the doctor {id}");
+                    return Err(match found {
+                        None => StoreError::Missing { what },
+                        Some(found) => StoreError::Conflict {
+                            what,
+                            expected: *version,
+                            found: u64::try_from(found).unwrap_or(0),
+                        },
+                    });
+                }
+                Ok(())
             }
         }
 
@@ -1676,11 +1774,12 @@ macro_rules! impl_store {
             }
 
             async fn apply(&self, actor: &str, changes: Vec<Change>, mode: Mode) -> Result<Applied, StoreError> {
-                let (puts, deletes) = sort_changes(changes);
+                let Sorted { puts, deletes, expects } = sort_changes(changes);
                 let _guard = self.write_lock.lock().await;
                 let at = chrono::Utc::now();
                 let mut tx = self.pool.begin().await?;
                 let commit = mode == Mode::Commit;
+                Self::check_doctors(&mut tx, &expects).await?;
                 let applied = Self::apply_in(&mut tx, actor, at, &puts, &deletes, commit).await?;
                 if commit {
                     tx.commit().await?;
@@ -1688,6 +1787,15 @@ macro_rules! impl_store {
                     tx.rollback().await?;
                 }
                 Ok(applied)
+            }
+
+            async fn version_of(&self, what: &Versioned) -> Result<Option<u64>, StoreError> {
+                let (select, key) = match what {
+                    Versioned::Doctor(id) => ("SELECT version FROM doctors WHERE id = $1", id.to_string()),
+                    Versioned::Round(id) => ("SELECT version FROM placement_rounds WHERE id = $1", id.to_string()),
+                };
+                let found: Option<i64> = sqlx::query_scalar(select).bind(key).fetch_optional(&self.pool).await?;
+                Ok(found.map(|v| u64::try_from(v).unwrap_or(0)))
             }
 
             async fn get(&self, entity: Entity, key: &str) -> Result<Option<Record>, StoreError> {
@@ -2093,10 +2201,25 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn update_round(&self, actor: &str, round: &Round) -> Result<(), StoreError> {
+            async fn update_round(&self, actor: &str, round: &Round, expect: Option<u64>) -> Result<u64, StoreError> {
                 let _guard = self.write_lock.lock().await;
                 let mut tx = self.begin_round_write().await?;
                 let stored = Self::open_round(&mut tx, round.id).await?;
+                // The row is locked (open_round): the version read is the one the write replaces.
+                let version: i64 = sqlx::query_scalar("SELECT version FROM placement_rounds WHERE id = $1")
+                    .bind(round.id.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let version = u64::try_from(version).unwrap_or(0);
+                if let Some(expected) = expect
+                    && expected != version
+                {
+                    return Err(StoreError::Conflict {
+                        what: format!("the placement round {}", round.id),
+                        expected,
+                        found: version,
+                    });
+                }
                 let new = Round {
                     title: round.title.clone(),
                     priority: round.priority,
@@ -2107,9 +2230,9 @@ macro_rules! impl_store {
                 let before = placement_data(&stored)?;
                 let after = placement_data(&new)?;
                 if before == after {
-                    return Ok(());
+                    return Ok(version);
                 }
-                sqlx::query("UPDATE placement_rounds SET data = $2 WHERE id = $1")
+                sqlx::query("UPDATE placement_rounds SET data = $2, version = version + 1 WHERE id = $1")
                     .bind(round.id.to_string())
                     .bind(Json(&after))
                     .execute(&mut *tx)
@@ -2125,7 +2248,7 @@ macro_rules! impl_store {
                 };
                 Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(version + 1)
             }
 
             async fn get_round(&self, id: RoundId) -> Result<Option<Round>, StoreError> {
@@ -2279,7 +2402,7 @@ macro_rules! impl_store {
             async fn decide(&self, actor: &str, decision: &Decision, assignments: Vec<Assignment>) -> Result<Applied, StoreError> {
                 let data = placement_data(decision)?;
                 let id = decision.round;
-                let (puts, deletes) = sort_changes(assignments.into_iter().map(|a| Change::Put(a.into())).collect());
+                let Sorted { puts, deletes, .. } = sort_changes(assignments.into_iter().map(|a| Change::Put(a.into())).collect());
                 let _guard = self.write_lock.lock().await;
                 let at = chrono::Utc::now();
                 let mut tx = self.begin_round_write().await?;

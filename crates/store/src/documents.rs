@@ -27,6 +27,7 @@ pub fn to_put<T: Document>(doc: &T) -> Result<DocPut, StoreError> {
         owner: doc.owner(),
         data,
         audited: Value::Object(audited),
+        expect: None,
     })
 }
 
@@ -54,6 +55,37 @@ pub fn from_row<T: Document>(row: DocRow) -> Result<T, StoreError> {
 /// Creates (id 0) or replaces a document; returns it as stored (with its id).
 pub async fn put<T: Document>(store: &dyn Store, actor: &str, doc: &T) -> Result<T, StoreError> {
     from_row(store.put_document(actor, to_put(doc)?).await?)
+}
+
+/// Replaces a document only if its stored version is still `version` (the version the form
+/// was made from; [`get_versioned`]); `Conflict` otherwise. Returns it as stored with its
+/// new version.
+pub async fn put_expecting<T: Document>(
+    store: &dyn Store,
+    actor: &str,
+    doc: &T,
+    version: u64,
+) -> Result<(T, u64), StoreError> {
+    let mut put = to_put(doc)?;
+    put.expect = Some(version);
+    let row = store.put_document(actor, put).await?;
+    let version = row.version;
+    Ok((from_row(row)?, version))
+}
+
+/// A document with its version, for a form that will write it back
+/// ([`put_expecting`]).
+pub async fn get_versioned<T: Document>(
+    store: &dyn Store,
+    id: u64,
+) -> Result<Option<(T, u64)>, StoreError> {
+    match store.get_document(T::KIND, id).await? {
+        None => Ok(None),
+        Some(row) => {
+            let version = row.version;
+            Ok(Some((from_row(row)?, version)))
+        }
+    }
 }
 
 pub async fn get<T: Document>(store: &dyn Store, id: u64) -> Result<Option<T>, StoreError> {

@@ -51,6 +51,20 @@ pub enum Change {
     Put(Record),
     /// Remove an assignment (recorded in the audit trail with its last state).
     DeleteAssignment(AssignmentId),
+    /// Write only if the doctor's version is still this one ([`Store::version_of`]): the
+    /// optimistic lock of a form made from that version. Otherwise the apply writes nothing
+    /// and fails with [`StoreError::Conflict`].
+    ExpectDoctor { doctor: DoctorId, version: u64 },
+}
+
+/// What carries a version for optimistic locking ([`Store::version_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Versioned {
+    /// A doctor: one more for every change to the doctor's record or to any of the doctor's
+    /// assignments.
+    Doctor(DoctorId),
+    /// A placement round: one more for every change to its settings.
+    Round(RoundId),
 }
 
 /// Whether [`Store::apply`] writes or only reports what it would do.
@@ -242,6 +256,19 @@ pub enum StoreError {
     /// follow, …), said in both languages.
     #[error("{}", .0.en)]
     Refused(chiiki_domain::Msg),
+    /// An optimistic lock failed: the record changed since the version the write was made
+    /// from, so the write would have overwritten someone else's change. Nothing was written.
+    #[error(
+        "{what} was changed by someone else after it was read (version {expected}, now {found}): nothing was saved"
+    )]
+    Conflict {
+        /// What, as a phrase: `the doctor DEMO-2018-001`, `the placement round 03-2027`.
+        what: String,
+        /// The version the write was made from.
+        expected: u64,
+        /// The version stored now.
+        found: u64,
+    },
     #[error("{what} is no longer open: it was filled or cancelled")]
     Closed {
         /// What, as a phrase: `the dispatch request 12`.
@@ -290,6 +317,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// The record of the given kind and key.
     async fn get(&self, entity: Entity, key: &str) -> Result<Option<Record>, StoreError>;
+
+    /// The current version of a doctor or a round (`None` when there is none), for a form to
+    /// carry and a later write to expect ([`Change::ExpectDoctor`], [`Store::update_round`]).
+    async fn version_of(&self, what: &Versioned) -> Result<Option<u64>, StoreError>;
 
     /// The keys of all records of a kind.
     async fn keys(&self, entity: Entity) -> Result<HashSet<String>, StoreError>;
@@ -358,7 +389,14 @@ pub trait Store: Send + Sync + 'static {
     async fn create_round(&self, actor: &str, round: &Round) -> Result<(), StoreError>;
     /// Replaces a round's settings (title, priority rule, seed, limits), keeping who created
     /// it and when; `Missing`, or `RoundDecided` once decided. Equal settings write nothing.
-    async fn update_round(&self, actor: &str, round: &Round) -> Result<(), StoreError>;
+    /// With `expect`, only when the round's version is still that one (`Conflict`
+    /// otherwise). Returns the round's version after the write.
+    async fn update_round(
+        &self,
+        actor: &str,
+        round: &Round,
+        expect: Option<u64>,
+    ) -> Result<u64, StoreError>;
     async fn get_round(&self, id: RoundId) -> Result<Option<Round>, StoreError>;
     /// The rounds of a prefecture (all when None), newest fiscal year first.
     async fn list_rounds(&self, pref: Option<PrefCode>) -> Result<Vec<Round>, StoreError>;
@@ -736,6 +774,8 @@ pub struct DocRow {
     pub parent: Option<u64>,
     pub owner: Option<String>,
     pub data: serde_json::Value,
+    /// 1 when created, one more at each replacement that changes it (optimistic locking).
+    pub version: u64,
 }
 
 /// A document to write.
@@ -751,6 +791,9 @@ pub struct DocPut {
     pub data: serde_json::Value,
     /// What the audit trail keeps of it.
     pub audited: serde_json::Value,
+    /// When replacing: write only if the stored document's version is still this one
+    /// (`Conflict` otherwise).
+    pub expect: Option<u64>,
 }
 
 /// A write of a checked change.

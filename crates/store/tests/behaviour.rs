@@ -792,7 +792,7 @@ async fn placement_rounds_are_created_listed_and_updated() {
         changed.priority = PriorityRule::Lottery;
         changed.limits = vec![];
         changed.created_by = "someone else".into();
-        s.update_round("chair", &changed).await.unwrap();
+        s.update_round("chair", &changed, None).await.unwrap();
         let got = s.get_round(rid("03-2027")).await.unwrap().unwrap();
         assert_eq!(
             (got.lottery_seed, got.priority, got.limits.len()),
@@ -804,7 +804,7 @@ async fn placement_rounds_are_created_listed_and_updated() {
             ("centre", r27.created_at)
         );
         // The same settings again write nothing.
-        s.update_round("chair", &changed).await.unwrap();
+        s.update_round("chair", &changed, None).await.unwrap();
         let events = audit_of(s, "placement_rounds", "03-2027").await;
         let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["update", "create"]);
@@ -814,7 +814,7 @@ async fn placement_rounds_are_created_listed_and_updated() {
         assert_eq!(events[0].after.as_ref().unwrap()["lottery_seed"], 4242);
 
         let missing = s
-            .update_round("chair", &placement_round("03-2030", 1))
+            .update_round("chair", &placement_round("03-2030", 1), None)
             .await
             .unwrap_err();
         assert!(matches!(&missing, StoreError::Missing { .. }), "{missing}");
@@ -1085,7 +1085,7 @@ async fn a_decision_creates_its_assignments_and_freezes_the_round() {
         is_decided(s.add_run("centre", &run("03-2027", "案C")).await.map(|_| ()));
         let mut changed = round.clone();
         changed.lottery_seed = 1;
-        is_decided(s.update_round("chair", &changed).await);
+        is_decided(s.update_round("chair", &changed, None).await.map(|_| ()));
         is_decided(
             s.delete_request("f2", rid("03-2027"), &FacilityId::parse("F-2").unwrap())
                 .await
@@ -4336,4 +4336,274 @@ async fn a_parent_read_under_the_lock_orders_a_close_and_the_seats() {
         let now: Room = docs::get(t.store(), room.id).await.unwrap().unwrap();
         assert!(!now.open);
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Optimistic locking: versions of doctors, rounds and documents
+
+fn doctor_version(id: &str) -> chiiki_store::Versioned {
+    chiiki_store::Versioned::Doctor(DoctorId::parse(id).unwrap())
+}
+
+#[tokio::test]
+async fn a_doctors_version_counts_changes_to_the_doctor_and_the_doctors_assignments() {
+    each_backend(|t| async move {
+        let s = t.store();
+        s.apply("setup", base(), Mode::Commit).await.unwrap();
+        // Created with its assignments in one apply: one change.
+        assert_eq!(s.version_of(&doctor_version("D-1")).await.unwrap(), Some(2));
+        assert_eq!(s.version_of(&doctor_version("D-3")).await.unwrap(), Some(2));
+        assert_eq!(s.version_of(&doctor_version("nobody")).await.unwrap(), None);
+        // Reapplying the same records changes nothing, and the version stays.
+        s.apply("setup", base(), Mode::Commit).await.unwrap();
+        assert_eq!(s.version_of(&doctor_version("D-1")).await.unwrap(), Some(2));
+        // An assignment's change is the doctor's change; a dry run is not.
+        let ended = assignment("A-2", "D-1", "F-2", "2025-04-01", Some("2026-03-31"));
+        s.apply("a", vec![Change::Put(ended.clone().into())], Mode::DryRun)
+            .await
+            .unwrap();
+        assert_eq!(s.version_of(&doctor_version("D-1")).await.unwrap(), Some(2));
+        s.apply("a", vec![Change::Put(ended.into())], Mode::Commit)
+            .await
+            .unwrap();
+        assert_eq!(s.version_of(&doctor_version("D-1")).await.unwrap(), Some(3));
+        assert_eq!(s.version_of(&doctor_version("D-2")).await.unwrap(), Some(2));
+        s.apply(
+            "a",
+            vec![Change::DeleteAssignment(
+                AssignmentId::parse("A-1").unwrap(),
+            )],
+            Mode::Commit,
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.version_of(&doctor_version("D-1")).await.unwrap(), Some(4));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_write_made_from_an_old_version_of_a_doctor_is_refused_and_writes_nothing() {
+    each_backend(|t| async move {
+        let s = t.store();
+        s.apply("setup", base(), Mode::Commit).await.unwrap();
+        let seen = s.version_of(&doctor_version("D-1")).await.unwrap().unwrap();
+        // Alice saves first, from the version she saw.
+        let alice = assignment("A-2", "D-1", "F-2", "2025-04-01", Some("2026-03-31"));
+        s.apply(
+            "alice",
+            vec![
+                Change::ExpectDoctor {
+                    doctor: DoctorId::parse("D-1").unwrap(),
+                    version: seen,
+                },
+                Change::Put(alice.clone().into()),
+            ],
+            Mode::Commit,
+        )
+        .await
+        .unwrap();
+        let audit = s.list_audit(&AuditFilter::default()).await.unwrap().total;
+        // Bob saves from the same version: refused, naming both versions; nothing written.
+        let bob = assignment("A-2", "D-1", "F-2", "2025-04-01", Some("2027-03-31"));
+        let err = s
+            .apply(
+                "bob",
+                vec![
+                    Change::ExpectDoctor {
+                        doctor: DoctorId::parse("D-1").unwrap(),
+                        version: seen,
+                    },
+                    Change::Put(bob.into()),
+                ],
+                Mode::Commit,
+            )
+            .await
+            .unwrap_err();
+        match &err {
+            StoreError::Conflict {
+                what,
+                expected,
+                found,
+            } => {
+                assert_eq!(what, "the doctor D-1");
+                assert_eq!((*expected, *found), (seen, seen + 1));
+            }
+            other => panic!("not a conflict: {other}"),
+        }
+        assert_eq!(
+            s.get(Entity::Assignments, "A-2").await.unwrap(),
+            Some(Record::Assignment(alice))
+        );
+        assert_eq!(
+            s.list_audit(&AuditFilter::default()).await.unwrap().total,
+            audit
+        );
+        // A doctor that is not there is `Missing`.
+        let err = s
+            .apply(
+                "bob",
+                vec![Change::ExpectDoctor {
+                    doctor: DoctorId::parse("D-9").unwrap(),
+                    version: 1,
+                }],
+                Mode::Commit,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Missing { .. }), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_eight_writers_from_one_version_of_a_doctor_exactly_one_saves() {
+    for t in testing::all().await {
+        eprintln!("-- on {}", t.name());
+        t.store()
+            .apply("setup", base(), Mode::Commit)
+            .await
+            .unwrap();
+        let seen = t
+            .store()
+            .version_of(&doctor_version("D-2"))
+            .await
+            .unwrap()
+            .unwrap();
+        let stores = eight_stores(&t).await;
+        let tasks: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                tokio::spawn(async move {
+                    let end = format!("2026-03-{:02}", 20 + i);
+                    let a = assignment("A-3", "D-2", "F-2", "2024-04-01", Some(&end));
+                    let r = s
+                        .apply(
+                            &format!("worker-{i}"),
+                            vec![
+                                Change::ExpectDoctor {
+                                    doctor: DoctorId::parse("D-2").unwrap(),
+                                    version: seen,
+                                },
+                                Change::Put(a.clone().into()),
+                            ],
+                            Mode::Commit,
+                        )
+                        .await;
+                    (a, r)
+                })
+            })
+            .collect();
+        let mut saved = Vec::new();
+        for task in tasks {
+            let (a, r) = task.await.unwrap();
+            match r {
+                Ok(_) => saved.push(a),
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => panic!("neither saved nor a conflict: {e}"),
+            }
+        }
+        assert_eq!(saved.len(), 1, "exactly one writer saves");
+        assert_eq!(
+            t.store().get(Entity::Assignments, "A-3").await.unwrap(),
+            Some(Record::Assignment(saved.remove(0)))
+        );
+        assert_eq!(
+            t.store().version_of(&doctor_version("D-2")).await.unwrap(),
+            Some(seen + 1)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_rounds_settings_saved_from_an_old_version_are_refused() {
+    each_backend(|t| async move {
+        let s = t.store();
+        let round = with_round(s).await;
+        let v = chiiki_store::Versioned::Round(round.id);
+        assert_eq!(s.version_of(&v).await.unwrap(), Some(1));
+        let mut alice = round.clone();
+        alice.lottery_seed = 7;
+        assert_eq!(s.update_round("alice", &alice, Some(1)).await.unwrap(), 2);
+        // The same settings again: nothing written, the version stays.
+        assert_eq!(s.update_round("alice", &alice, Some(2)).await.unwrap(), 2);
+        let mut bob = round.clone();
+        bob.lottery_seed = 8;
+        let err = s.update_round("bob", &bob, Some(1)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    expected: 1,
+                    found: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            s.get_round(round.id).await.unwrap().unwrap().lottery_seed,
+            7
+        );
+        assert_eq!(s.version_of(&v).await.unwrap(), Some(2));
+        // Without an expected version (the CLI, imports) the write goes through.
+        assert_eq!(s.update_round("bob", &bob, None).await.unwrap(), 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_document_replaced_from_an_old_version_is_refused() {
+    use chiiki_store::documents as docs;
+    each_backend(|t| async move {
+        let s = t.store();
+        with_register(s).await;
+        with_alliance(s).await;
+        let a = docs::put(s, "centre", &seat(1, "医療法人弘仁会", "架空 一郎"))
+            .await
+            .unwrap();
+        let (read, v1) = docs::get_versioned::<Seat>(s, a.id).await.unwrap().unwrap();
+        assert_eq!((read, v1), (a.clone(), 1));
+        let (_, v2) = docs::put_expecting(
+            s,
+            "alice",
+            &Seat {
+                waiting: true,
+                ..a.clone()
+            },
+            v1,
+        )
+        .await
+        .unwrap();
+        assert_eq!(v2, 2);
+        let err = docs::put_expecting(
+            s,
+            "bob",
+            &Seat {
+                person: "架空 別人".into(),
+                ..a.clone()
+            },
+            v1,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    expected: 1,
+                    found: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let (now, v) = docs::get_versioned::<Seat>(s, a.id).await.unwrap().unwrap();
+        assert_eq!(
+            (now.waiting, now.person.as_str(), v),
+            (true, "架空 一郎", 2)
+        );
+    })
+    .await;
 }

@@ -18,9 +18,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 const FIXTURE: &[u8] = include_bytes!("fixtures/issue8-release.sqlite.gz");
 
+/// The columns of each table, as a dump was made of them.
+type Columns = BTreeMap<String, Vec<String>>;
+
 /// Every row of every table (but the migrations' own), each as the text of its values
-/// (SQLite's `quote`), in rowid order.
-async fn dump(path: &Path) -> BTreeMap<String, Vec<String>> {
+/// (SQLite's `quote`), in rowid order; with `only`, the columns it gives (those the previous
+/// release had: a column a migration adds is checked apart).
+async fn dump(path: &Path, only: Option<&Columns>) -> (Columns, BTreeMap<String, Vec<String>>) {
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(SqliteConnectOptions::new().filename(path).read_only(true))
@@ -37,8 +41,9 @@ async fn dump(path: &Path) -> BTreeMap<String, Vec<String>> {
     .map(|r| r.get(0))
     .collect();
     let mut out = BTreeMap::new();
+    let mut all_columns = Columns::new();
     for table in tables {
-        let columns: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let mut columns: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
         )))
         .fetch_all(&pool)
@@ -47,6 +52,10 @@ async fn dump(path: &Path) -> BTreeMap<String, Vec<String>> {
         .iter()
         .map(|r| r.get(0))
         .collect();
+        if let Some(kept) = only.and_then(|o| o.get(&table)) {
+            columns.retain(|c| kept.contains(c));
+        }
+        all_columns.insert(table.clone(), columns.clone());
         let row = columns
             .iter()
             .map(|c| format!("quote(\"{c}\")"))
@@ -64,7 +73,7 @@ async fn dump(path: &Path) -> BTreeMap<String, Vec<String>> {
         out.insert(table, rows);
     }
     pool.close().await;
-    out
+    (all_columns, out)
 }
 
 async fn migrations(path: &Path) -> i64 {
@@ -92,7 +101,7 @@ async fn the_previous_releases_database_migrates_with_every_row_kept() {
     let (old, new) = (dir.path().join("old.db"), dir.path().join("new.db"));
     std::fs::write(&old, &bytes).unwrap();
     std::fs::write(&new, &bytes).unwrap();
-    let before = dump(&old).await;
+    let (columns, before) = dump(&old, None).await;
     let migrations_before = migrations(&old).await;
     assert_eq!(before["doctors"].len(), 300);
     assert_eq!(before["dispatches"].len(), 693);
@@ -115,7 +124,7 @@ async fn the_previous_releases_database_migrates_with_every_row_kept() {
     );
     store.close().await;
 
-    let after = dump(&new).await;
+    let (_, after) = dump(&new, Some(&columns)).await;
     assert!(
         migrations(&new).await > migrations_before,
         "new migrations applied"
@@ -127,6 +136,22 @@ async fn the_previous_releases_database_migrates_with_every_row_kept() {
         assert_eq!(kept.len(), rows.len(), "{table}: rows");
         assert!(kept == rows, "{table}: a row changed");
     }
+    // The versions that optimistic locking added start at 1.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(SqliteConnectOptions::new().filename(&new).read_only(true))
+        .await
+        .unwrap();
+    for table in ["doctors", "placement_rounds"] {
+        let versions: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT version FROM {table}"
+        )))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(versions, [1], "{table}");
+    }
+    pool.close().await;
     // The tables of this release are there, empty.
     assert_eq!(after.get("documents").map(Vec::len), Some(0));
 }

@@ -549,23 +549,37 @@ pub(crate) async fn doctor_one(
     let Ok(id) = DoctorId::parse(&id) else {
         return not_found();
     };
+    // Read before the record, so that the tag is never newer than what it tags.
+    let version = match s
+        .store
+        .version_of(&chiiki_store::Versioned::Doctor(id.clone()))
+        .await
+    {
+        Ok(v) => v.unwrap_or(1),
+        Err(e) => return app_error(e.into()),
+    };
     match register::doctor_timeline(s.store.as_ref(), &session.principal, &id).await {
-        Ok(Some((d, list))) => Json(DoctorDetail {
-            doctor: doctor(&d),
-            assignments: list
-                .iter()
-                .map(|(a, name)| assignment(a, name.clone()))
-                .collect(),
-        })
-        .into_response(),
+        Ok(Some((d, list))) => (
+            [(header::ETAG, etag(version))],
+            Json(DoctorDetail {
+                doctor: doctor(&d),
+                assignments: list
+                    .iter()
+                    .map(|(a, name)| assignment(a, name.clone()))
+                    .collect(),
+            }),
+        )
+            .into_response(),
         Ok(None) => not_found(),
         Err(e) => app_error(e),
     }
 }
 
-/// Adds an assignment to a doctor. Needs the `X-CSRF-Token` header (from `/api/me`).
-#[utoipa::path(post, path = "/api/doctors/{id}/assignments", tag = "register", params(("id" = String, Path, description = "doctor id")), request_body = NewAssignment,
-    responses((status = 201, body = Assignment), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+/// Adds an assignment to a doctor. Needs the `X-CSRF-Token` header (from `/api/me`). With
+/// `If-Match` set to the `ETag` of `GET /api/doctors/{id}`, the write is refused (412) when
+/// the doctor's record or assignments changed since.
+#[utoipa::path(post, path = "/api/doctors/{id}/assignments", tag = "register", params(("id" = String, Path, description = "doctor id"), ("If-Match" = Option<String>, Header, description = "the doctor's ETag, for optimistic locking")), request_body = NewAssignment,
+    responses((status = 201, body = Assignment), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 412, body = ApiError), (status = 422, body = ApiError)))]
 pub(crate) async fn add_assignment(
     State(s): State<AppState>,
     Auth(session): Auth,
@@ -593,7 +607,20 @@ pub(crate) async fn add_assignment(
         fte: body.fte,
         kind: body.kind,
     };
-    match assignments::save(s.store.as_ref(), &session.principal, &id, None, &form).await {
+    let if_match = match if_match_version(&headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    match assignments::save(
+        s.store.as_ref(),
+        &session.principal,
+        &id,
+        None,
+        &form,
+        if_match,
+    )
+    .await
+    {
         Ok(a) => (
             StatusCode::CREATED,
             [(header::LOCATION, format!("/api/doctors/{id}"))],
@@ -621,7 +648,49 @@ pub(crate) async fn add_assignment(
                 .into_response()
         }
         Err(SaveError::NotFound) => not_found(),
+        Err(SaveError::Conflict { expected, found }) => {
+            let said = assignments::conflict_message(&id, expected, found);
+            (
+                StatusCode::PRECONDITION_FAILED,
+                [(header::ETAG, etag(found))],
+                Json(ApiError {
+                    error: said.get(Lang::En).into(),
+                    error_ja: said.get(Lang::Ja).into(),
+                    fields: Vec::new(),
+                }),
+            )
+                .into_response()
+        }
         Err(SaveError::App(e)) => app_error(e),
+    }
+}
+
+/// A doctor's version as an entity tag (`"v3"`): `GET /api/doctors/{id}` gives it, and a
+/// write sent with `If-Match` is refused (412) when the doctor has changed since.
+fn etag(version: u64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The version an `If-Match` header names (`None` without one, so that a client that does
+/// not lock is not refused); a header that is not one of our tags is a 412 saying so.
+fn if_match_version(headers: &HeaderMap) -> Result<Option<u64>, Box<Response>> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let parsed = v
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .and_then(|t| t.strip_prefix("\"v"))
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<u64>().ok());
+    match parsed {
+        Some(v) => Ok(Some(v)),
+        None => Err(Box::new(error(
+            StatusCode::PRECONDITION_FAILED,
+            "If-Match ヘッダーは GET /api/doctors/{id} の ETag（\"v3\" の形）をそのまま送ってください",
+            "send the If-Match header as the ETag of GET /api/doctors/{id} (like \"v3\")",
+        ))),
     }
 }
 

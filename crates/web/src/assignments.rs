@@ -38,11 +38,18 @@ struct FormPage {
     errors: FieldErrors,
     kinds: Vec<(String, String)>,
     facilities: Vec<(String, String)>,
+    /// The doctor's version the form is made from (optimistic locking).
+    version: u64,
+    /// After a conflict: the doctor's assignments as they are now (period, kind, place,
+    /// FTE), to compare with the entry that was not saved.
+    current: Vec<[String; 4]>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct Posted {
     csrf: Option<String>,
+    /// The doctor's version the form was made from.
+    version: Option<String>,
     #[serde(flatten)]
     form: AssignmentForm,
 }
@@ -62,11 +69,14 @@ struct Target {
     action: String,
 }
 
+/// The form page; after a conflict (`conflict`), with the doctor's assignments as they are
+/// now.
 async fn page(
     cx: &Ctx<'_>,
     target: Target,
     form: &AssignmentForm,
     errors: FieldErrors,
+    conflict: bool,
 ) -> Result<Html<String>, PageError> {
     let Ctx {
         s,
@@ -78,9 +88,12 @@ async fn page(
     let Target { heading, action } = target;
     let who = &session.principal;
     let store = s.store.as_ref();
-    let Some(Record::Doctor(d)) =
-        register::get(store, who, Entity::Doctors, doctor.as_str()).await?
-    else {
+    // Read before the record, so that the form never carries a version newer than it shows.
+    let version = store
+        .version_of(&chiiki_store::Versioned::Doctor(doctor.clone()))
+        .await?
+        .unwrap_or(1);
+    let Some((d, assignments)) = register::doctor_timeline(store, who, doctor).await? else {
         return Err(PageError::NotFound);
     };
     if !who.may_write(d.pref) {
@@ -148,8 +161,24 @@ async fn page(
         .iter()
         .map(|m| m.get(lang).to_string())
         .collect();
+    let chrome = Chrome::new(session, prefs, "doctors", uri);
+    let current = if conflict {
+        assignments
+            .iter()
+            .map(|(a, place)| {
+                [
+                    chrome.period(&a.period),
+                    a.kind.label(lang).to_string(),
+                    place.clone().unwrap_or_default(),
+                    a.fte.to_string(),
+                ]
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = FormPage {
-        chrome: Chrome::new(session, prefs, "doctors", uri),
+        chrome,
         heading,
         action,
         doctor_id: d.id.to_string(),
@@ -162,6 +191,8 @@ async fn page(
             .map(|k| (k.code().to_string(), k.label(lang).to_string()))
             .collect(),
         facilities,
+        version,
+        current,
     };
     Ok(Html(page.render()?))
 }
@@ -201,7 +232,7 @@ pub(crate) async fn new_form(
         heading: "assignment.new",
         action: format!("/doctors/{d}/assignments"),
     };
-    page(&cx, target, &form, FieldErrors::default()).await
+    page(&cx, target, &form, FieldErrors::default(), false).await
 }
 
 pub(crate) async fn edit_form(
@@ -244,6 +275,7 @@ pub(crate) async fn edit_form(
         target,
         &AssignmentForm::of(&existing),
         FieldErrors::default(),
+        false,
     )
     .await
 }
@@ -257,8 +289,15 @@ async fn saved(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/doctors/{}", cx.doctor)).into_response()),
         Err(SaveError::Invalid(errors)) => {
-            let html = page(cx, target, form, errors).await?;
+            let html = page(cx, target, form, errors, false).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(SaveError::Conflict { expected, found }) => {
+            // The entry as the user typed it, the doctor's assignments as they are now, and
+            // the form made from the current version: saving again is a choice made knowingly.
+            let said = assignments::conflict_message(cx.doctor, expected, found);
+            let html = page(cx, target, form, FieldErrors(vec![(None, said)]), true).await?;
+            Ok((StatusCode::CONFLICT, html).into_response())
         }
         Err(SaveError::NotFound) => Err(PageError::NotFound),
         Err(SaveError::App(e)) => Err(e.into()),
@@ -277,7 +316,16 @@ pub(crate) async fn create(
         return Ok(csrf_refused());
     }
     let (d, _) = ids(&doctor, None)?;
-    let result = assignments::save(s.store.as_ref(), &session.principal, &d, None, &p.form).await;
+    let made_from = crate::forms::version_field(p.version.as_deref())?;
+    let result = assignments::save(
+        s.store.as_ref(),
+        &session.principal,
+        &d,
+        None,
+        &p.form,
+        made_from,
+    )
+    .await;
     let cx = Ctx {
         s: &s,
         session: &session,
@@ -304,12 +352,14 @@ pub(crate) async fn update(
         return Ok(csrf_refused());
     }
     let (d, a) = ids(&doctor, Some(&id))?;
+    let made_from = crate::forms::version_field(p.version.as_deref())?;
     let result = assignments::save(
         s.store.as_ref(),
         &session.principal,
         &d,
         a.as_ref(),
         &p.form,
+        made_from,
     )
     .await;
     let cx = Ctx {
@@ -329,6 +379,8 @@ pub(crate) async fn update(
 #[derive(Deserialize)]
 pub(crate) struct EndForm {
     csrf: Option<String>,
+    /// The doctor's version the doctor's page was made from.
+    version: Option<String>,
     end: String,
 }
 
@@ -347,7 +399,16 @@ pub(crate) async fn end(
     let Some(a) = a else {
         return Err(PageError::NotFound);
     };
-    let result = assignments::end(s.store.as_ref(), &session.principal, &d, &a, &f.end).await;
+    let made_from = crate::forms::version_field(f.version.as_deref())?;
+    let result = assignments::end(
+        s.store.as_ref(),
+        &session.principal,
+        &d,
+        &a,
+        &f.end,
+        made_from,
+    )
+    .await;
     let form = match s.store.get(Entity::Assignments, a.as_str()).await? {
         Some(Record::Assignment(x)) => AssignmentForm {
             end: f.end.clone(),

@@ -132,6 +132,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("assignment.end", "この日で終了", "End on this day"),
     ("assignment.actions", "操作", "Actions"),
     ("assignment.edit_link", "編集", "Edit"),
+    (
+        "assignment.current",
+        "現在の勤務（他の利用者の変更後）",
+        "Assignments now (after the other user's change)",
+    ),
     ("field.facility", "医療機関ID", "Facility id"),
     (
         "field.facility.help",

@@ -351,6 +351,9 @@ pub(crate) enum PageError {
     /// A request that cannot be answered as asked (a date that is not one): 400, with
     /// what is wrong and how to fix it in both languages.
     BadRequest(chiiki_domain::Msg),
+    /// A write made from an old version of what it changes (optimistic locking): 409, with
+    /// what happened and what to do in both languages.
+    Conflict(chiiki_domain::Msg),
     Internal(String),
 }
 
@@ -359,6 +362,7 @@ impl From<chiiki_app::AppError> for PageError {
     fn from(e: chiiki_app::AppError) -> Self {
         match e {
             chiiki_app::AppError::Denied(_) => PageError::Forbidden,
+            chiiki_app::AppError::Conflict(m) => PageError::Conflict(m),
             other => PageError::Internal(other.to_string()),
         }
     }
@@ -366,7 +370,7 @@ impl From<chiiki_app::AppError> for PageError {
 
 impl From<chiiki_store::StoreError> for PageError {
     fn from(e: chiiki_store::StoreError) -> Self {
-        PageError::Internal(e.to_string())
+        chiiki_app::AppError::from(e).into()
     }
 }
 
@@ -401,6 +405,11 @@ impl IntoResponse for PageError {
                     Some(m),
                 )
             }
+            PageError::Conflict(m) => (
+                StatusCode::CONFLICT,
+                "他の利用者が先に変更しました / Changed by someone else".to_string(),
+                Some(m),
+            ),
             PageError::Internal(e) => {
                 tracing::error!(error = %e, "page failed");
                 (

@@ -916,6 +916,8 @@ struct DoctorPage {
     chrome: Chrome,
     id: String,
     can_write: bool,
+    /// The doctor's version the page's forms were made from (optimistic locking).
+    version: u64,
     name: String,
     synthetic: bool,
     facts: Vec<(&'static str, String)>,
@@ -934,6 +936,12 @@ pub(crate) async fn doctor(
 ) -> PageResult {
     let chrome = Chrome::new(&session, prefs, "doctors", &uri);
     let id = DoctorId::parse(&id).map_err(|_| PageError::NotFound)?;
+    // Read before the record, so that the forms never carry a version newer than they show.
+    let version = s
+        .store
+        .version_of(&chiiki_store::Versioned::Doctor(id.clone()))
+        .await?
+        .unwrap_or(1);
     let Some((d, assignments)) =
         register::doctor_timeline(s.store.as_ref(), &session.principal, &id).await?
     else {
@@ -994,6 +1002,7 @@ pub(crate) async fn doctor(
         chrome,
         id: d.id.to_string(),
         can_write: session.principal.may_write(d.pref),
+        version,
         name: d.name.to_string(),
         synthetic: d.synthetic,
         facts,

@@ -204,6 +204,8 @@ struct RoundPage {
     priority_code: &'static str,
     priorities: Vec<(&'static str, &'static str)>,
     seed: String,
+    /// The round's version the settings form was made from (optimistic locking).
+    version: u64,
     manage: bool,
     staff: bool,
     decided: bool,
@@ -251,6 +253,8 @@ async fn round_page(
 ) -> Result<Html<String>, PageError> {
     let who = &session.principal;
     let lang = prefs.lang;
+    // Read before the round, so that the form never carries a version newer than it shows.
+    let version = pl::round_version(s.store.as_ref(), id).await?.unwrap_or(1);
     let view: RoundView = match pl::round_view(s.store.as_ref(), who, id).await {
         Ok(v) => v,
         Err(AppError::Rejected(_)) => return Err(PageError::NotFound),
@@ -393,6 +397,7 @@ async fn round_page(
             .map(|r| (r.code(), r.label(lang)))
             .collect(),
         seed: view.round.lottery_seed.to_string(),
+        version,
         manage: view.access.manage && view.decision.is_none(),
         staff: view.access.read_all,
         decided: view.decision.is_some(),
@@ -542,7 +547,8 @@ pub(crate) async fn settings(
                 lottery_seed,
                 limits,
             };
-            pl::update_round(s.store.as_ref(), &who, id, settings).await
+            let made_from = crate::forms::made_from(&fields)?;
+            pl::update_round(s.store.as_ref(), &who, id, settings, made_from).await
         },
     )
     .await
