@@ -444,3 +444,96 @@ async fn coordinators_stay_in_their_prefecture() {
         assert!(matches!(denied, Err(AppError::Denied(_))));
     }
 }
+
+/// Parallel imports serialise: eight imports at once, from eight stores on one database (as
+/// eight processes would be), four of file A and four of file B, which share 60 doctors with
+/// other values and each add 20 of their own. Every import succeeds; afterwards each shared
+/// doctor holds the values of one same file (the last import's: no doctor from A beside one
+/// from B, as interleaved writes would leave), every doctor of either file is there once,
+/// and the audit trail's latest event of each doctor is the stored record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_imports_serialise() {
+    for t in testing::all().await {
+        let backend = t.name();
+        load_demo(t.store()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = |tag: &str, birth: &str| {
+            let mut text = DOCTOR_HEADER.to_string();
+            for i in 0..60 {
+                text.push_str(&doctor_row(&format!("PAR-{i:03}"), birth));
+            }
+            for i in 0..20 {
+                text.push_str(&doctor_row(&format!("PAR-{tag}-{i:03}"), birth));
+            }
+            write(dir.path(), &format!("{tag}.csv"), &text)
+        };
+        let (a, b) = (file("A", "1990-01-01"), file("B", "1991-02-02"));
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store: std::sync::Arc<dyn Store> =
+                chiiki_store::open(t.target()).await.unwrap().into();
+            let path = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                import(store.as_ref(), Entity::Doctors, &path).await
+            }));
+        }
+        for task in tasks {
+            let report = task.await.unwrap();
+            assert!(
+                report.as_ref().is_ok_and(|r| r.issues.is_empty()),
+                "{backend}: {:?}",
+                report.err()
+            );
+        }
+        let s = t.store();
+        let mut births = std::collections::BTreeSet::new();
+        for i in 0..60 {
+            match s
+                .get(Entity::Doctors, &format!("PAR-{i:03}"))
+                .await
+                .unwrap()
+            {
+                Some(Record::Doctor(d)) => births.insert(d.birth_date),
+                other => panic!("{backend}: PAR-{i:03} is {other:?}"),
+            };
+        }
+        assert_eq!(births.len(), 1, "{backend}: shared doctors from both files");
+        for tag in ["A", "B"] {
+            for i in 0..20 {
+                let id = format!("PAR-{tag}-{i:03}");
+                assert!(
+                    s.get(Entity::Doctors, &id).await.unwrap().is_some(),
+                    "{backend}: {id}"
+                );
+                let events = s
+                    .list_audit(&AuditFilter {
+                        entity: Some("doctors".into()),
+                        entity_id: Some(id.clone()),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
+                assert_eq!(events.total, 1, "{backend}: {id} created once");
+            }
+        }
+        for i in 0..60 {
+            let id = format!("PAR-{i:03}");
+            let events = s
+                .list_audit(&AuditFilter {
+                    entity: Some("doctors".into()),
+                    entity_id: Some(id.clone()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let Some(Record::Doctor(d)) = s.get(Entity::Doctors, &id).await.unwrap() else {
+                panic!()
+            };
+            assert_eq!(
+                events.items[0].after.as_ref(),
+                Some(&serde_json::to_value(&d).unwrap()),
+                "{backend}: {id}'s last audit event is what is stored"
+            );
+        }
+    }
+}

@@ -760,12 +760,15 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            /// Begins a transaction that writes to a placement round or a rotation plan. On
-            /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so that what it
-            /// reads (is the round decided, the next run or version number) still holds when
-            /// it writes, even against another process; on PostgreSQL [`Self::lock_round`]
-            /// locks the round's row, [`Self::next_seq`] the table it numbers.
-            async fn begin_round_write(&self) -> Result<sqlx::Transaction<'static, $db>, StoreError> {
+            /// Begins a transaction that writes. On SQLite it takes the write lock at once
+            /// (`BEGIN IMMEDIATE`, waiting up to the busy timeout for another writer), so that
+            /// what it reads (the records an import compares with, is the round decided, the
+            /// next run or version number) still holds when it writes, even against another
+            /// process: a deferred transaction that read first would fail with "database is
+            /// locked" when another process wrote meanwhile, instead of waiting its turn. On
+            /// PostgreSQL [`Self::lock_round`] locks the round's row, [`Self::next_seq`] the
+            /// table it numbers, and [`Self::check_doctors`] the doctors a write expects.
+            async fn begin_write(&self) -> Result<sqlx::Transaction<'static, $db>, StoreError> {
                 let begin = match $backend {
                     Backend::Sqlite => "BEGIN IMMEDIATE",
                     Backend::Postgres => "BEGIN",
@@ -1456,7 +1459,7 @@ macro_rules! impl_store {
             ) -> Result<(), StoreError> {
                 let data = placement_data(x)?;
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 Self::open_round(&mut tx, round).await?;
                 let owner_exists = sqlx::query(trusted(format!("SELECT id FROM {} WHERE id = $1", input.owners)))
                     .bind(&owner)
@@ -1777,7 +1780,7 @@ macro_rules! impl_store {
                 let Sorted { puts, deletes, expects } = sort_changes(changes);
                 let _guard = self.write_lock.lock().await;
                 let at = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let commit = mode == Mode::Commit;
                 Self::check_doctors(&mut tx, &expects).await?;
                 let applied = Self::apply_in(&mut tx, actor, at, &puts, &deletes, commit).await?;
@@ -1990,7 +1993,7 @@ macro_rules! impl_store {
             }
 
             async fn record_event(&self, actor: &str, event: Event) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let pending = PendingAudit {
                     action: event.action,
                     entity: event.entity,
@@ -2006,7 +2009,7 @@ macro_rules! impl_store {
 
             async fn put_account(&self, actor: &str, account: &Account, password_hash: Option<&str>) -> Result<(), StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let data = serde_json::to_value(account).map_err(|e| StoreError::Corrupt {
                     entity: ACCOUNTS.to_string(),
                     key: account.username.to_string(),
@@ -2171,7 +2174,7 @@ macro_rules! impl_store {
                 let data = placement_data(round)?;
                 let exists = || StoreError::Exists { what: round_phrase(round.id) };
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let key = round.id.to_string();
                 let old = sqlx::query("SELECT id FROM placement_rounds WHERE id = $1")
                     .bind(&key)
@@ -2203,7 +2206,7 @@ macro_rules! impl_store {
 
             async fn update_round(&self, actor: &str, round: &Round, expect: Option<u64>) -> Result<u64, StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let stored = Self::open_round(&mut tx, round.id).await?;
                 // The row is locked (open_round): the version read is the one the write replaces.
                 let version: i64 = sqlx::query_scalar("SELECT version FROM placement_rounds WHERE id = $1")
@@ -2270,7 +2273,7 @@ macro_rules! impl_store {
 
             async fn delete_request(&self, actor: &str, round: RoundId, facility: &FacilityId) -> Result<bool, StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 match Self::lock_round(&mut tx, round).await? {
                     None => return Ok(false),
                     Some((_, true)) => return Err(decided(round)),
@@ -2330,7 +2333,7 @@ macro_rules! impl_store {
 
             async fn add_run(&self, actor: &str, run: &Run) -> Result<Run, StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 Self::open_round(&mut tx, run.round).await?;
                 // The round's row is locked (or, on SQLite, the database): no other run of the
                 // round can take this number before the transaction ends.
@@ -2405,7 +2408,7 @@ macro_rules! impl_store {
                 let Sorted { puts, deletes, .. } = sort_changes(assignments.into_iter().map(|a| Change::Put(a.into())).collect());
                 let _guard = self.write_lock.lock().await;
                 let at = chrono::Utc::now();
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 Self::open_round(&mut tx, id).await?;
                 let run = sqlx::query("SELECT seq FROM placement_runs WHERE round = $1 AND seq = $2")
                     .bind(id.to_string())
@@ -2448,7 +2451,7 @@ macro_rules! impl_store {
             async fn add_plan_version(&self, actor: &str, version: &PlanVersion) -> Result<PlanVersion, StoreError> {
                 let pref = version.pref;
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 // The plans are locked: no other version of the prefecture can take this
                 // number before the transaction ends.
                 let seq = Self::next_seq::<PlanVersion>(&mut tx, pref).await?;
@@ -2524,7 +2527,7 @@ macro_rules! impl_store {
                     what: format!("the adoption of {}", plan_phrase(pref, seq)),
                 };
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 if !Self::plan_exists(&mut tx, pref, seq).await? {
                     return Err(missing_plan(pref, seq));
                 }
@@ -2578,7 +2581,7 @@ macro_rules! impl_store {
                     ));
                 }
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 Self::facility_in::<DispatchRequest>(&mut tx, &request.facility, request.pref, &request.id.to_string())
                     .await?;
                 let (stored, before) = if request.id == 0 {
@@ -2654,7 +2657,7 @@ macro_rules! impl_store {
             async fn cancel_dispatch_request(&self, actor: &str, id: u64) -> Result<(), StoreError> {
                 let Some(db) = db_id(id) else { return Err(missing_request(id)) };
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let Some((old, before)) = Self::lock_dispatch_request(&mut tx, db).await? else {
                     return Err(missing_request(id));
                 };
@@ -2686,7 +2689,7 @@ macro_rules! impl_store {
             async fn put_offer(&self, actor: &str, offer: &DispatchOffer) -> Result<DispatchOffer, StoreError> {
                 check_in(offer, offer.id)?;
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let Some(pref) = Self::doctor_pref(&mut tx, &offer.doctor).await? else {
                     return Err(missing_doctor(&offer.doctor));
                 };
@@ -2734,7 +2737,7 @@ macro_rules! impl_store {
             async fn delete_offer(&self, actor: &str, id: u64) -> Result<(), StoreError> {
                 let Some(db) = db_id(id) else { return Err(missing_offer(id)) };
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let Some((old, before)) = Self::lock_offer(&mut tx, db).await? else {
                     return Err(missing_offer(id));
                 };
@@ -2776,7 +2779,7 @@ macro_rules! impl_store {
             async fn put_hours(&self, actor: &str, report: &HoursReport) -> Result<(), StoreError> {
                 let data = placement_data(report)?;
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let Some(pref) = Self::doctor_pref(&mut tx, &report.doctor).await? else {
                     return Err(missing_doctor(&report.doctor));
                 };
@@ -2844,7 +2847,7 @@ macro_rules! impl_store {
             async fn add_dispatch_run(&self, actor: &str, run: &DispatchRun) -> Result<DispatchRun, StoreError> {
                 let pref = run.pref;
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 // The runs are locked: no other run of the prefecture can take this number
                 // before the transaction ends.
                 let seq = Self::next_seq::<DispatchRun>(&mut tx, pref).await?;
@@ -2924,7 +2927,7 @@ macro_rules! impl_store {
                 order.sort_by_key(|&i| dispatches[i].request);
                 let _guard = self.write_lock.lock().await;
                 let at = chrono::Utc::now();
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let found = sqlx::query("SELECT seq FROM dispatch_runs WHERE pref = $1 AND seq = $2")
                     .bind(pref.to_string())
                     .bind(i64::from(run))
@@ -3025,7 +3028,7 @@ macro_rules! impl_store {
                 let missing = || StoreError::Missing { what: dispatch_phrase(request) };
                 let Some(id) = db_id(request) else { return Err(missing()) };
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let Some((old, before)) = Self::locked::<Dispatch>(
                     &mut tx,
                     "SELECT CAST(request AS TEXT), data FROM dispatches WHERE request = $1",
@@ -3067,7 +3070,7 @@ macro_rules! impl_store {
             async fn add_duty_roster(&self, actor: &str, version: &DutyRosterVersion) -> Result<DutyRosterVersion, StoreError> {
                 let pref = version.pref;
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 Self::facility_in::<DutyRosterVersion>(&mut tx, &version.facility, pref, "new").await?;
                 // The versions are locked: no other version of the prefecture can take this
                 // number before the transaction ends.
@@ -3125,7 +3128,7 @@ macro_rules! impl_store {
                 // As PostgreSQL keeps it (microseconds), so that what is returned is what is read.
                 let at = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let Some(draft) = Self::roster(&mut *tx, pref, seq).await? else {
                     return Err(StoreError::Missing { what: roster_phrase(pref, seq) });
                 };
@@ -3187,7 +3190,7 @@ macro_rules! impl_store {
 
             async fn put_alliance(&self, actor: &str, alliance: &Alliance) -> Result<(), StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 Self::upsert_keyed(
                     &mut tx,
                     actor,
@@ -3214,7 +3217,7 @@ macro_rules! impl_store {
 
             async fn put_alliance_member(&self, actor: &str, member: &AllianceMember) -> Result<(), StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 Self::put_member_in(&mut tx, actor, member).await?;
                 tx.commit().await?;
                 Ok(())
@@ -3238,7 +3241,7 @@ macro_rules! impl_store {
 
             async fn put_staff_loan(&self, actor: &str, loan: &StaffLoan) -> Result<StaffLoan, StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let (stored, event) = Self::put_loan_in(&mut tx, loan).await?;
                 if let Some(event) = event {
                     Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
@@ -3271,7 +3274,7 @@ macro_rules! impl_store {
             async fn delete_staff_loan(&self, actor: &str, id: u64) -> Result<(), StoreError> {
                 let Some(db) = db_id(id) else { return Err(missing_loan(id)) };
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let Some((old, _)) = Self::lock_loan(&mut tx, db).await? else {
                     return Err(missing_loan(id));
                 };
@@ -3281,7 +3284,7 @@ macro_rules! impl_store {
 
             async fn put_equipment(&self, actor: &str, equipment: &Equipment) -> Result<Equipment, StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let (stored, event) = Self::put_equipment_in(&mut tx, equipment).await?;
                 if let Some(event) = event {
                     Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
@@ -3304,7 +3307,7 @@ macro_rules! impl_store {
 
             async fn book(&self, actor: &str, booking: &Booking) -> Result<Booking, StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let (stored, event) = Self::book_in(&mut tx, booking).await?;
                 if let Some(event) = event {
                     Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
@@ -3320,7 +3323,7 @@ macro_rules! impl_store {
             async fn cancel_booking(&self, actor: &str, id: u64) -> Result<(), StoreError> {
                 let Some(db) = db_id(id) else { return Err(missing_booking(id)) };
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let Some((old, _)) = Self::locked::<Booking>(
                     &mut tx,
                     "SELECT CAST(id AS TEXT), data FROM equipment_bookings WHERE id = $1",
@@ -3359,7 +3362,7 @@ macro_rules! impl_store {
 
             async fn put_document(&self, actor: &str, doc: DocPut) -> Result<DocRow, StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let (row, event) = Self::write_document(&mut tx, doc).await?;
                 if let Some(event) = event {
                     Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
@@ -3402,7 +3405,7 @@ macro_rules! impl_store {
 
             async fn delete_document(&self, actor: &str, kind: &'static str, id: u64) -> Result<(), StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let event = Self::delete_doc_in(&mut tx, kind, id).await?;
                 Self::write_audit(&mut tx, actor, chrono::Utc::now(), &[event]).await?;
                 tx.commit().await?;
@@ -3416,7 +3419,7 @@ macro_rules! impl_store {
                 plan: &DocPlan<'_>,
             ) -> Result<Vec<DocRow>, StoreError> {
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 Self::scope_pref(&mut tx, &group.scope).await?;
                 let scope = group.scope.key();
                 let lock_parent = group.parent.and_then(db_id).unwrap_or(0);
@@ -3475,7 +3478,7 @@ macro_rules! impl_store {
                     move |e| StoreError::InBatch { list, index, error: Box::new(e) }
                 }
                 let _guard = self.write_lock.lock().await;
-                let mut tx = self.begin_round_write().await?;
+                let mut tx = self.begin_write().await?;
                 let mut out = AllianceWritten::default();
                 let mut events = Vec::new();
                 // Members first: loans and bookings are checked against them.
