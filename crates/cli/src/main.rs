@@ -56,6 +56,13 @@ mod training;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// How `chiiki backup` writes.
+#[derive(Clone, Copy, ValueEnum)]
+enum BackupFormat {
+    Sqlite,
+    Dump,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Create or upgrade the database; optionally load the bundled public reference data.
@@ -202,14 +209,21 @@ enum Command {
         #[command(subcommand)]
         what: WorkbookCommand,
     },
-    /// Copy the SQLite database to FILE while chiiki may be running (a consistent copy),
-    /// and check the copy.
+    /// Back up the database to FILE while chiiki may be running: a consistent copy of the
+    /// SQLite file (checked by opening it), or the logical dump (--kind dump: gzip JSON
+    /// Lines of every table, from SQLite or PostgreSQL, which restores into either).
     Backup {
         #[arg(long)]
         out: PathBuf,
+        /// sqlite (a copy of the file; the default for SQLite) or dump (the logical dump;
+        /// the default for PostgreSQL).
+        #[arg(long, value_enum)]
+        kind: Option<BackupFormat>,
     },
-    /// Restore the SQLite database from a backup: the backup is checked (and migrated when
-    /// an older release wrote it) before it replaces anything. Stop chiiki first.
+    /// Restore the database from a backup (a SQLite copy or a logical dump, told apart by
+    /// their contents): it is checked (and migrated when an older release wrote it) before it
+    /// replaces anything. A dump restores into SQLite or into a new, empty PostgreSQL
+    /// database. Stop chiiki first.
     Restore {
         #[arg(long)]
         from: PathBuf,
@@ -585,8 +599,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             obligations::run(&cli.db, cli.format, what).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup { out } => {
-            let counts = chiiki_app::backup::backup(&cli.db, &out).await?;
+        Command::Backup { out, kind } => {
+            let format = match kind {
+                Some(BackupFormat::Sqlite) => chiiki_app::backup::Format::Sqlite,
+                Some(BackupFormat::Dump) => chiiki_app::backup::Format::Dump,
+                None => chiiki_app::backup::Format::default_for(&cli.db),
+            };
+            let counts = chiiki_app::backup::backup(&cli.db, &out, format).await?;
             println!(
                 "バックアップしました / backed up to {}: {}",
                 out.display(),

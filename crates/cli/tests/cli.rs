@@ -1528,3 +1528,51 @@ fn a_backup_restores_the_same_register() {
         &["restore", "--from", out.to_str().unwrap(), "--force"],
     ));
 }
+
+/// The logical dump from the command line: `backup --kind dump` from SQLite, `restore`
+/// into a new SQLite file gives the same register; so does the way through PostgreSQL when
+/// the test command started one.
+#[test]
+fn a_dump_moves_the_register_between_back_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    ok(&chiiki(&db, &["demo"]));
+    let before = ok(&chiiki(&db, &["list", "doctors", "--format", "csv"]));
+    let out = dir.path().join("register.jsonl.gz");
+    let out_s = out.to_str().unwrap();
+    let said = ok(&chiiki(&db, &["backup", "--out", out_s, "--kind", "dump"]));
+    assert!(said.contains("doctors 301"), "{said}");
+    let copy = dir.path().join("restored.db").display().to_string();
+    ok(&chiiki(&copy, &["restore", "--from", out_s]));
+    assert_eq!(
+        ok(&chiiki(&copy, &["list", "doctors", "--format", "csv"])),
+        before
+    );
+    let Some(pg) = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(chiiki_store::testing::pg())
+    else {
+        return;
+    };
+    let url = pg.target().to_string();
+    ok(&chiiki(&url, &["restore", "--from", out_s]));
+    assert_eq!(
+        ok(&chiiki(&url, &["list", "doctors", "--format", "csv"])),
+        before
+    );
+    // From PostgreSQL, a dump is the default.
+    let from_pg = dir.path().join("from-pg.jsonl.gz");
+    ok(&chiiki(
+        &url,
+        &["backup", "--out", from_pg.to_str().unwrap()],
+    ));
+    let back = dir.path().join("back.db").display().to_string();
+    ok(&chiiki(
+        &back,
+        &["restore", "--from", from_pg.to_str().unwrap()],
+    ));
+    assert_eq!(
+        ok(&chiiki(&back, &["list", "doctors", "--format", "csv"])),
+        before
+    );
+}

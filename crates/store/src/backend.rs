@@ -27,6 +27,7 @@ use sqlx::sqlite::{
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Row as _};
 
+use crate::dump::{self, Kind as DumpKind};
 use crate::rows::{
     MAX_WORKED_MINUTES, Placement, Row, Table, Val, corrupt, decode, from_data, placement_data,
     placement_from, table, to_row,
@@ -1768,12 +1769,239 @@ macro_rules! impl_store {
                 }
                 Ok(())
             }
+
+            /// A column of a fetched row as the dump writes it.
+            fn dump_value(row: &<$db as sqlx::Database>::Row, i: usize, kind: DumpKind) -> Result<Value, StoreError> {
+                Ok(match kind {
+                    DumpKind::Text => row.try_get::<Option<String>, _>(i)?.map_or(Value::Null, Value::from),
+                    DumpKind::Int4 => row.try_get::<Option<i32>, _>(i)?.map_or(Value::Null, Value::from),
+                    DumpKind::Int8 => row.try_get::<Option<i64>, _>(i)?.map_or(Value::Null, Value::from),
+                    DumpKind::Bool => row.try_get::<Option<bool>, _>(i)?.map_or(Value::Null, Value::from),
+                    DumpKind::Date => row
+                        .try_get::<Option<NaiveDate>, _>(i)?
+                        .map_or(Value::Null, |d| Value::from(d.format("%Y-%m-%d").to_string())),
+                    DumpKind::Json => row.try_get::<Option<Json<Value>>, _>(i)?.map_or(Value::Null, |j| j.0),
+                    DumpKind::TimeTz => row
+                        .try_get::<Option<chrono::DateTime<chrono::Utc>>, _>(i)?
+                        .map(|t| chrono::SubsecRound::trunc_subsecs(t, 6))
+                        .map_or(Value::Null, |t| {
+                            Value::from(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                        }),
+                    DumpKind::Time => row
+                        .try_get::<Option<NaiveDateTime>, _>(i)?
+                        .map(|t| chrono::SubsecRound::trunc_subsecs(t, 6))
+                        .map_or(Value::Null, |t| Value::from(t.format("%Y-%m-%dT%H:%M:%S%.f").to_string())),
+                })
+            }
+
+            /// Binds a dumped value as a column of `kind` (checked by [`dump::check`] first).
+            fn bind_dumped(b: &mut sqlx::query_builder::Separated<'_, $db, &'static str>, kind: DumpKind, v: &Value) {
+                match kind {
+                    DumpKind::Text => b.push_bind(v.as_str().map(str::to_string)),
+                    DumpKind::Int4 => b.push_bind(v.as_i64().and_then(|i| i32::try_from(i).ok())),
+                    DumpKind::Int8 => b.push_bind(v.as_i64()),
+                    DumpKind::Bool => b.push_bind(v.as_bool()),
+                    DumpKind::Date => b.push_bind(
+                        v.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+                    ),
+                    DumpKind::Json => b.push_bind((!v.is_null()).then(|| Json(v.clone()))),
+                    DumpKind::TimeTz => b.push_bind(
+                        v.as_str()
+                            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                            .map(|t| t.with_timezone(&chrono::Utc)),
+                    ),
+                    DumpKind::Time => b.push_bind(
+                        v.as_str().and_then(|s| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()),
+                    ),
+                };
+            }
+
+            /// The largest id a table's identity ever gave (ids are never reused), when known.
+            async fn high_water(tx: &mut sqlx::Transaction<'_, $db>, t: &dump::Table) -> Result<Option<i64>, StoreError> {
+                let Some(column) = t.identity else { return Ok(None) };
+                let given: Option<i64> = match $backend {
+                    Backend::Sqlite => sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = $1")
+                        .bind(t.name)
+                        .fetch_optional(&mut **tx)
+                        .await?,
+                    Backend::Postgres => sqlx::query_scalar::<_, Option<i64>>(
+                        "SELECT pg_sequence_last_value(pg_get_serial_sequence($1, $2))",
+                    )
+                    .bind(t.name)
+                    .bind(column)
+                    .fetch_one(&mut **tx)
+                    .await?,
+                };
+                let max: Option<i64> = sqlx::query_scalar(trusted(format!("SELECT MAX({column}) FROM {}", t.name)))
+                    .fetch_one(&mut **tx)
+                    .await?;
+                Ok(given.max(max))
+            }
+
+            async fn dump_into(&self, out: &mut (dyn std::io::Write + Send)) -> Result<dump::DumpCounts, StoreError> {
+                let io = |e: std::io::Error| StoreError::Open { target: "the dump".into(), reason: e.to_string() };
+                // One snapshot for every table: what the dump holds is one moment's database.
+                let begin = match $backend {
+                    Backend::Sqlite => "BEGIN",
+                    Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                };
+                let mut tx = self.pool.begin_with(begin).await?;
+                let schema: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let header = dump::DumpHeader {
+                    format: "chiiki-dump".into(),
+                    version: dump::DUMP_VERSION,
+                    schema,
+                    backend: match $backend {
+                        Backend::Sqlite => "sqlite".into(),
+                        Backend::Postgres => "postgres".into(),
+                    },
+                    at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                };
+                dump::write_line(out, &header)?;
+                let mut counts = dump::DumpCounts::new();
+                for t in dump::TABLES {
+                    let next_id = Self::high_water(&mut tx, t).await?.map(|h| h + 1);
+                    let columns: Vec<String> = t.columns.iter().map(|(c, _)| c.to_string()).collect();
+                    dump::write_line(out, &dump::TableHeader { table: t.name.into(), columns, next_id })?;
+                    let order = t
+                        .key
+                        .iter()
+                        .map(|k| match (t.columns.iter().find(|(c, _)| c == k), $backend) {
+                            (Some((_, DumpKind::Text)), Backend::Postgres) => format!("{k} COLLATE \"C\""),
+                            _ => k.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let names = t.columns.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+                    let select = trusted(format!("SELECT {names} FROM {} ORDER BY {order}", t.name));
+                    let mut rows = sqlx::query(select).fetch(&mut *tx);
+                    let mut n = 0u64;
+                    use futures_util::TryStreamExt as _;
+                    while let Some(row) = rows.try_next().await? {
+                        let values = t
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (_, kind))| Self::dump_value(&row, i, *kind))
+                            .collect::<Result<Vec<Value>, _>>()?;
+                        dump::write_line(out, &Value::Array(values))?;
+                        n += 1;
+                    }
+                    drop(rows);
+                    counts.insert(t.name.to_string(), n);
+                }
+                dump::write_line(out, &dump::Trailer { end: counts.clone() })?;
+                out.flush().map_err(io)?;
+                tx.rollback().await?;
+                Ok(counts)
+            }
+
+            async fn load_from(&self, input: &mut (dyn std::io::BufRead + Send)) -> Result<dump::DumpCounts, StoreError> {
+                let _guard = self.write_lock.lock().await;
+                let mut tx = self.begin_write().await?;
+                for t in dump::TABLES {
+                    let any: Option<i32> = sqlx::query_scalar(trusted(format!("SELECT 1 FROM {} LIMIT 1", t.name)))
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if any.is_some() {
+                        return Err(StoreError::Refused(Msg::new(
+                            format!("復元先のデータベースは空ではありません（{} に行があります）。新しい空のデータベースに復元してください", t.name),
+                            format!("the database to restore into is not empty ({} has rows): restore into a new, empty database", t.name),
+                        )));
+                    }
+                }
+                let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let mut reader = dump::Reader::new(input);
+                let header = reader.header()?;
+                if header.schema > current {
+                    return Err(reader.refused(
+                        format!(
+                            "ダンプのスキーマ {} は、この chiiki の {current} より新しいものです。作ったリリース以降の chiiki で復元してください",
+                            header.schema
+                        ),
+                        format!(
+                            "the dump's schema {} is newer than this chiiki's {current}: restore it with the release that made it, or a newer one",
+                            header.schema
+                        ),
+                    ));
+                }
+                let mut counts = dump::DumpCounts::new();
+                let mut next_ids: Vec<(&'static dump::Table, i64)> = Vec::new();
+                while let Some((t, columns, next_id)) = reader.table()? {
+                    if let Some(next) = next_id {
+                        next_ids.push((t, next));
+                    }
+                    let kinds: Vec<DumpKind> = columns.iter().map(|(_, k)| *k).collect();
+                    let names = columns.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+                    let overriding = match ($backend, t.identity) {
+                        (Backend::Postgres, Some(_)) => " OVERRIDING SYSTEM VALUE",
+                        _ => "",
+                    };
+                    // PostgreSQL takes at most 65,535 parameters a statement.
+                    let per_chunk = (30_000 / kinds.len().max(1)).max(1);
+                    let mut n = 0u64;
+                    loop {
+                        let chunk = reader.rows(&kinds, per_chunk)?;
+                        if chunk.is_empty() {
+                            break;
+                        }
+                        n += chunk.len() as u64;
+                        let mut qb = QueryBuilder::<$db>::new(format!("INSERT INTO {} ({names}){overriding} ", t.name));
+                        qb.push_values(chunk.iter(), |mut b, row| {
+                            for (kind, v) in kinds.iter().zip(row) {
+                                Self::bind_dumped(&mut b, *kind, v);
+                            }
+                        });
+                        qb.build().execute(&mut *tx).await.map_err(|e| reader.refused(format!("{} に書けません（{e}）", t.name), format!("{} cannot be written ({e})", t.name)))?;
+                    }
+                    counts.insert(t.name.to_string(), n);
+                }
+                reader.trailer(&counts)?;
+                for (t, next) in next_ids {
+                    let Some(column) = t.identity else { continue };
+                    let last = next - 1;
+                    match $backend {
+                        Backend::Sqlite => {
+                            sqlx::query("DELETE FROM sqlite_sequence WHERE name = $1").bind(t.name).execute(&mut *tx).await?;
+                            sqlx::query("INSERT INTO sqlite_sequence (name, seq) VALUES ($1, $2)")
+                                .bind(t.name)
+                                .bind(last)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        Backend::Postgres => {
+                            if last > 0 {
+                                sqlx::query("SELECT setval(pg_get_serial_sequence($1, $2), $3, true)")
+                                    .bind(t.name)
+                                    .bind(column)
+                                    .bind(last)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(counts)
+            }
         }
 
         #[async_trait]
         impl Store for $store {
             fn backend(&self) -> Backend {
                 $backend
+            }
+
+            async fn dump(&self, out: &mut (dyn std::io::Write + Send)) -> Result<dump::DumpCounts, StoreError> {
+                self.dump_into(out).await
+            }
+
+            async fn load_dump(&self, input: &mut (dyn std::io::BufRead + Send)) -> Result<dump::DumpCounts, StoreError> {
+                self.load_from(input).await
             }
 
             async fn apply(&self, actor: &str, changes: Vec<Change>, mode: Mode) -> Result<Applied, StoreError> {

@@ -18,6 +18,7 @@
 
 mod backend;
 pub mod documents;
+pub mod dump;
 mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -303,6 +304,23 @@ pub struct Event {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+
+    /// Writes the logical dump ([`dump`]): every table (but login sessions) from one
+    /// snapshot, which either back end restores with [`Store::load_dump`]. Returns the rows
+    /// per table. The caller compresses (`chiiki backup --kind dump` writes gzip).
+    async fn dump(
+        &self,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> Result<dump::DumpCounts, StoreError>;
+
+    /// Restores a logical dump into this store, which must hold no rows (`Refused`
+    /// otherwise): all or nothing, in one transaction; every line is checked against the
+    /// schema, and a file cut short or changed is refused naming its line. Ids keep their
+    /// values and the sequences continue after the largest id ever given.
+    async fn load_dump(
+        &self,
+        input: &mut (dyn std::io::BufRead + Send),
+    ) -> Result<dump::DumpCounts, StoreError>;
 
     /// Applies the changes in one transaction, with one audit event per record created,
     /// updated or deleted; a record equal to the stored one is left alone. All or nothing:

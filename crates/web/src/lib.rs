@@ -357,12 +357,17 @@ pub(crate) enum PageError {
     Internal(String),
 }
 
-/// An app error: a refusal is 403, anything else an internal error.
+/// An app error: a refusal is 403, a conflict 409, something missing (or out of the user's
+/// scope) 404, anything else an internal error.
 impl From<chiiki_app::AppError> for PageError {
     fn from(e: chiiki_app::AppError) -> Self {
         match e {
             chiiki_app::AppError::Denied(_) => PageError::Forbidden,
             chiiki_app::AppError::Conflict(m) => PageError::Conflict(m),
+            // What the user may not see is not there for them (never a server error).
+            chiiki_app::AppError::Store(chiiki_store::StoreError::Missing { .. }) => {
+                PageError::NotFound
+            }
             other => PageError::Internal(other.to_string()),
         }
     }
