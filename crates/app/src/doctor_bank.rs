@@ -201,8 +201,15 @@ pub async fn post(store: &dyn Store, who: &Principal, id: u64) -> Result<Post, A
 
 /// Creates (id 0) or replaces a post. Who may: [`edits_post`] — for a replaced post of the
 /// stored post too (a facility cannot take over another's post or move its own to another
-/// facility). The facility must be in the register, in the post's prefecture.
-pub async fn save_post(store: &dyn Store, who: &Principal, input: Post) -> Result<Post, AppError> {
+/// facility). The facility must be in the register, in the post's prefecture. `made_from` is
+/// the stored post's version the edit form was made from ([`post_version`]): when someone has
+/// saved the post since, nothing is written ([`AppError::Conflict`]).
+pub async fn save_post(
+    store: &dyn Store,
+    who: &Principal,
+    input: Post,
+    made_from: Option<u64>,
+) -> Result<Post, AppError> {
     let s = seat_in(who, input.pref)?;
     if !edits_post(&s, &input) {
         return Err(denied(
@@ -241,9 +248,24 @@ pub async fn save_post(store: &dyn Store, who: &Principal, input: Post) -> Resul
             ));
         }
     }
-    documents::put(store, who.actor(), &input)
-        .await
-        .map_err(said)
+    match made_from {
+        Some(version) if input.id != 0 => {
+            documents::put_expecting(store, who.actor(), &input, version)
+                .await
+                .map(|(p, _)| p)
+                .map_err(said)
+        }
+        _ => documents::put(store, who.actor(), &input)
+            .await
+            .map_err(said),
+    }
+}
+
+/// A post's version, for its edit form to carry ([`save_post`]).
+pub async fn post_version(store: &dyn Store, id: u64) -> Result<Option<u64>, AppError> {
+    Ok(documents::get_versioned::<Post>(store, id)
+        .await?
+        .map(|(_, v)| v))
 }
 
 /// A facility of the register, for a post: its area and name (`Rejected` when it is not
@@ -1542,7 +1564,7 @@ mod tests {
         f.id = 0;
         f.state = PostState::Open;
         assert!(matches!(
-            save_post(store, &facility, Post::new(f.clone()).unwrap()).await,
+            save_post(store, &facility, Post::new(f.clone()).unwrap(), None).await,
             Err(AppError::Denied(_))
         ));
         f.facility = FacilityId::parse("R7-0306-14").unwrap();
@@ -1551,12 +1573,45 @@ mod tests {
             panic!()
         };
         f.area = k.area;
-        let p = save_post(store, &facility, Post::new(f).unwrap())
+        let p = save_post(store, &facility, Post::new(f).unwrap(), None)
             .await
             .unwrap();
         let closed = set_post_state(store, &facility, p.id, PostState::Withdrawn)
             .await
             .unwrap();
         assert_eq!(closed.state, PostState::Withdrawn);
+    }
+
+    /// Two officers edit one post from the same version: the second save is refused and
+    /// writes nothing; from the current version it goes through.
+    #[tokio::test]
+    async fn an_edit_of_a_post_from_an_old_version_is_refused() {
+        let t = chiiki_store::testing::sqlite().await;
+        let store = t.store();
+        crate::load_demo(store).await.unwrap();
+        let centre = principal("iwate", Role::Coordinator, Some(3));
+        let p = posts(store, &centre, iwate()).await.unwrap().remove(0);
+        let seen = post_version(store, p.id).await.unwrap().unwrap();
+        let mut a = p.clone().into_fields();
+        a.conditions = "当直なし（架空の編集A）".into();
+        save_post(store, &centre, Post::new(a).unwrap(), Some(seen))
+            .await
+            .unwrap();
+        let mut b = p.clone().into_fields();
+        b.conditions = "当直月2回（架空の編集B）".into();
+        let err = save_post(store, &centre, Post::new(b.clone()).unwrap(), Some(seen))
+            .await
+            .unwrap_err();
+        let AppError::Conflict(msg) = &err else {
+            panic!("not a conflict: {err}")
+        };
+        assert!(msg.ja.contains("他の利用者") && msg.en.contains("Someone else"));
+        let now = post(store, &centre, p.id).await.unwrap();
+        assert_eq!(now.conditions, "当直なし（架空の編集A）");
+        let current = post_version(store, p.id).await.unwrap().unwrap();
+        assert_eq!(current, seen + 1);
+        save_post(store, &centre, Post::new(b).unwrap(), Some(current))
+            .await
+            .unwrap();
     }
 }

@@ -51,7 +51,7 @@ pub(crate) fn said(e: StoreError) -> AppError {
             format!("{what} does not exist"),
         ),
         StoreError::Refused(msg) => AppError::Rejected(msg),
-        other => AppError::Store(other),
+        other => other.into(),
     }
 }
 

@@ -1084,7 +1084,7 @@ pub(crate) async fn create_post(
     let form = PostForm::from_fields(&f);
     let result = async {
         let input = post_input(&s, who, pref, 0, None, &form).await?;
-        bank::save_post(s.store.as_ref(), who, input).await
+        bank::save_post(s.store.as_ref(), who, input, None).await
     }
     .await;
     let kept = Kept {
@@ -1123,6 +1123,8 @@ struct PostPage {
     closes: String,
     state_code: &'static str,
     edits: bool,
+    /// The post's version the edit form is made from (optimistic locking).
+    version: u64,
     doctor: bool,
     applied: bool,
     introduces: bool,
@@ -1145,6 +1147,8 @@ async fn post_page(
 ) -> Result<Html<String>, PageError> {
     let who = &session.principal;
     let store = s.store.as_ref();
+    // Read before the post, so that the form never carries a version newer than it shows.
+    let version = bank::post_version(store, id).await?.unwrap_or(1);
     let p = bank::post(store, who, id).await.map_err(reading)?;
     let seat = bank::seat(who, p.pref);
     let lang = prefs.lang;
@@ -1193,6 +1197,7 @@ async fn post_page(
         closes: p.closes.map(|d| chrome.date(d)).unwrap_or_default(),
         state_code: p.state.code(),
         edits: bank::edits_post(&seat, &p),
+        version,
         doctor: matches!(seat, Seat::Doctor(_)),
         applied: apps.iter().any(|a| a.state.is_active()),
         introduces,
@@ -1244,7 +1249,8 @@ pub(crate) async fn edit_post(
     let form = PostForm::from_fields(&f);
     let result = async {
         let input = post_input(&s, who, old.pref, id, Some(&old), &form).await?;
-        bank::save_post(s.store.as_ref(), who, input).await
+        let made_from = crate::forms::made_from(&f)?;
+        bank::save_post(s.store.as_ref(), who, input, made_from).await
     }
     .await;
     answer(
