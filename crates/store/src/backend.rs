@@ -1732,6 +1732,26 @@ macro_rules! impl_store {
                 Ok(applied)
             }
 
+            /// Takes the register's write lock for the rest of the transaction, so that writes
+            /// of the register from several processes run one after the other: an apply
+            /// reads the stored records it compares with (for its audit events: created or
+            /// updated, and before) before it writes them, which two concurrent transactions
+            /// would both read as absent. PostgreSQL: a row of `document_locks`, which the
+            /// upsert row-locks until commit (no advisory locks, which distributed engines
+            /// may lack); SQLite: the transaction already holds the database (`BEGIN
+            /// IMMEDIATE`).
+            async fn lock_register(tx: &mut sqlx::Transaction<'_, $db>) -> Result<(), StoreError> {
+                if $backend == Backend::Postgres {
+                    sqlx::query(
+                        "INSERT INTO document_locks (kind, scope, parent, n) VALUES ('register', '', 0, 1) \
+                         ON CONFLICT (kind, scope, parent) DO UPDATE SET n = document_locks.n + 1",
+                    )
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
             /// Checks the doctors' versions a write expects, inside its transaction and
             /// before anything is written. The check is itself a write of the doctor's row
             /// (`version = version`), so that it holds the row until the transaction ends:
@@ -2010,6 +2030,7 @@ macro_rules! impl_store {
                 let at = chrono::Utc::now();
                 let mut tx = self.begin_write().await?;
                 let commit = mode == Mode::Commit;
+                Self::lock_register(&mut tx).await?;
                 Self::check_doctors(&mut tx, &expects).await?;
                 let applied = Self::apply_in(&mut tx, actor, at, &puts, &deletes, commit).await?;
                 if commit {
@@ -2664,6 +2685,7 @@ macro_rules! impl_store {
                     after: Some(data),
                 };
                 Self::write_audit(&mut tx, actor, at, &[event]).await?;
+                Self::lock_register(&mut tx).await?;
                 let applied = Self::apply_in(&mut tx, actor, at, &puts, &deletes, true).await?;
                 tx.commit().await?;
                 Ok(applied)
