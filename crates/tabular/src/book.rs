@@ -32,6 +32,40 @@ pub(crate) fn read<T: Record, R: Read + Seek>(
     open: &dyn Fn() -> Result<R, ImportIssue>,
     out: Output<'_, T>,
 ) -> Result<Summary, ImportIssue> {
+    shielded(file, || read_book(file, zip, open, out))
+}
+
+/// Runs a workbook reader, making a panic inside the workbook parser the file's error
+/// instead of the end of the process: a damaged upload must never take the server down.
+/// Found by fuzzing (`fuzz/artifacts/tabular_grid/`): calamine 0.38.0 subtracts unchecked
+/// in `xlsx::get_dimension`, so a sheet whose `<dimension ref="B2:A1">` is reversed panics
+/// ("attempt to subtract with overflow") wherever overflow checks are on (debug and test
+/// builds; release builds wrap and read on).
+pub(crate) fn shielded<T>(
+    file: &str,
+    read: impl FnOnce() -> Result<T, ImportIssue>,
+) -> Result<T, ImportIssue> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(ImportIssue::file(
+            file,
+            Msg::new(
+                "Excel ファイルの中身が壊れていて読み取れません",
+                "the workbook is damaged inside and cannot be read",
+            ),
+            Msg::new(
+                "Excel で開けるか確認し、.xlsx か CSV で保存し直してください",
+                "check that Excel opens it, and save it again as .xlsx or CSV",
+            ),
+        ))
+    })
+}
+
+fn read_book<T: Record, R: Read + Seek>(
+    file: &str,
+    zip: bool,
+    open: &dyn Fn() -> Result<R, ImportIssue>,
+    out: Output<'_, T>,
+) -> Result<Summary, ImportIssue> {
     if !zip {
         let book = Xls::new(open()?).map_err(|e| not_a_book(file, &e))?;
         return read_range(file, Sheets::Xls(book), out);

@@ -48,10 +48,15 @@ pub fn read_grid(name: &str, bytes: &[u8]) -> Result<Vec<GridSheet>, ImportIssue
     let ext = crate::extension(name);
     let mut budget = Budget::default();
     match bytes.get(..4) {
-        Some(b"PK\x03\x04") => return read_zip(name, bytes, &mut budget),
+        // A panic of the workbook parser on damaged content is the file's error.
+        Some(b"PK\x03\x04") => {
+            return crate::book::shielded(name, || read_zip(name, bytes, &mut budget));
+        }
         Some([0xD0, 0xCF, 0x11, 0xE0]) => {
-            let book = Xls::new(Cursor::new(bytes)).map_err(|e| not_a_book(name, &e))?;
-            return read_ranges(name, Sheets::Xls(book), &mut budget);
+            return crate::book::shielded(name, || {
+                let book = Xls::new(Cursor::new(bytes)).map_err(|e| not_a_book(name, &e))?;
+                read_ranges(name, Sheets::Xls(book), &mut budget)
+            });
         }
         _ if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => {
             return Err(ImportIssue::file(
@@ -92,11 +97,9 @@ pub fn read_grid(name: &str, bytes: &[u8]) -> Result<Vec<GridSheet>, ImportIssue
 /// loses it again.
 fn unguard(cell: Cell) -> Cell {
     match cell {
-        Cell::Text(s) => match s.strip_prefix('\'') {
-            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
-                Cell::Text(rest.to_owned())
-            }
-            _ => Cell::Text(s),
+        Cell::Text(s) => match crate::cell::unguard_formula(&s) {
+            Some(rest) => Cell::Text(rest.to_owned()),
+            None => Cell::Text(s),
         },
         other => other,
     }
@@ -319,6 +322,96 @@ mod tests {
             ]
         );
         assert_eq!(got[1].rows[1], vec![Cell::Text(" 岩手 ".into())]);
+    }
+
+    /// Found by `tests/robustness.rs` (`csv_sheets_read_back_as_the_same_grid`): a text
+    /// cell holding a tab, written as CSV, was read back as tab-separated and split.
+    #[test]
+    fn regression_a_tab_in_a_csv_cell_keeps_the_file_csv() {
+        for headers in [vec!["A"], vec!["a", "b"]] {
+            let width = headers.len();
+            let sheet = Sheet {
+                name: "s".into(),
+                headers: headers.iter().map(|h| h.to_string()).collect(),
+                rows: vec![
+                    vec![Cell::Text("\t".into()); width],
+                    vec![Cell::Text("x\ty\tz\tw".into()); width],
+                ],
+            };
+            let got = read_grid("s.csv", &sheet_to_csv(&sheet).unwrap()).unwrap();
+            assert_eq!(got[0].rows[1], vec![Cell::Text("\t".into()); width]);
+            assert_eq!(got[0].rows[2], vec![Cell::Text("x\ty\tz\tw".into()); width]);
+        }
+        // Tabs inside quoted fields are text, not delimiters, whoever wrote the file.
+        let got = read_grid("u.csv", b"a,b\n\"x\ty\tz\tw\",c\n").unwrap();
+        assert_eq!(
+            got[0].rows[1],
+            vec![Cell::Text("x\ty\tz\tw".into()), Cell::Text("c".into())]
+        );
+        // A quote inside an unquoted field opens nothing: this is still tab-separated.
+        let got = read_grid("u.txt", b"a\tb\n5'11\"\t6\"\n").unwrap();
+        assert_eq!(
+            got[0].rows[1],
+            vec![Cell::Text("5'11\"".into()), Cell::Text("6\"".into())]
+        );
+    }
+
+    /// Found by `tests/robustness.rs` (`csv_sheets_read_back_as_the_same_grid`): text that
+    /// itself started with an apostrophe before a formula-like character (`'\t`, `'=x`)
+    /// was written unguarded and lost its apostrophe when read back.
+    #[test]
+    fn regression_text_with_an_apostrophe_before_a_formula_character() {
+        let texts = ["'\t", "'=x", "''-1", "'", "'a", "=1", "''"];
+        let sheet = Sheet {
+            name: "s".into(),
+            headers: vec!["'\t".into(), "b".into()],
+            rows: texts
+                .iter()
+                .map(|t| vec![Cell::Text((*t).into()), Cell::Text("x".into())])
+                .collect(),
+        };
+        let got = read_grid("s.csv", &sheet_to_csv(&sheet).unwrap()).unwrap();
+        assert_eq!(got[0].rows[0][0], Cell::Text("'\t".into()));
+        for (k, t) in texts.iter().enumerate() {
+            assert_eq!(got[0].rows[k + 1][0], Cell::Text((*t).into()), "{t}");
+        }
+    }
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/tabular_grid.rs`, kept as
+    /// `tests/fuzz-regressions/reversed-dimension.xlsx`; `dimension-d3-a1.xlsx` is a clean
+    /// workbook whose first sheet says `<dimension ref="D3:A1"/>`): calamine panicked
+    /// (u32 underflow in `get_dimension`) where overflow checks are on. Now the file is
+    /// refused as a damaged workbook, or read where the parser does not panic; for the
+    /// record reader too.
+    #[test]
+    fn regression_a_reversed_sheet_dimension_is_no_panic() {
+        let files: [(&str, &[u8]); 2] = [
+            (
+                "reversed-dimension.xlsx",
+                include_bytes!("../tests/fuzz-regressions/reversed-dimension.xlsx"),
+            ),
+            (
+                "dimension-d3-a1.xlsx",
+                include_bytes!("../tests/fuzz-regressions/dimension-d3-a1.xlsx"),
+            ),
+        ];
+        for (name, bytes) in files {
+            match read_grid(name, bytes) {
+                Ok(sheets) => assert!(!sheets.is_empty()),
+                Err(e) => {
+                    assert!(e.problem.en.contains("workbook"), "{e}");
+                    assert!(e.fix.en.contains("save it again"), "{e}");
+                    assert_eq!(e.location.file, name);
+                }
+            }
+            if let Err(e) = crate::read_bytes::<chiiki_domain::Doctor>(name, bytes) {
+                assert_eq!(e.location.file, name, "{e}");
+            }
+        }
+        if cfg!(debug_assertions) {
+            let e = read_grid("d.xlsx", files[1].1).unwrap_err();
+            assert!(e.problem.en.contains("damaged inside"), "{e}");
+        }
     }
 
     #[test]

@@ -279,6 +279,44 @@ pub(crate) struct TextRows<R: Read> {
     inner_lines: u64,
 }
 
+/// The tabs and the commas of the first five records of `head`, outside quoted fields: a
+/// tab or a comma inside a quoted field is text, not a delimiter (a CSV cell holding tabs
+/// keeps the file CSV). A quote opens a quoted field only at the start of a field, as the
+/// CSV reader takes it; `""` inside one is a quote.
+fn delimiters(head: &[u8]) -> (usize, usize) {
+    let (mut tabs, mut commas, mut records) = (0, 0, 0);
+    let (mut quoted, mut quote_inside) = (false, false);
+    let mut field_start = true;
+    for &b in head {
+        if quoted {
+            if !quote_inside {
+                quote_inside = b == b'"';
+                continue;
+            }
+            quote_inside = false;
+            if b == b'"' {
+                continue;
+            }
+            // The quote closed the field; `b` follows it.
+            quoted = false;
+        }
+        match b {
+            b'"' if field_start => quoted = true,
+            b'\t' => tabs += 1,
+            b',' => commas += 1,
+            b'\n' => {
+                records += 1;
+                if records == 5 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        field_start = matches!(b, b'\t' | b',' | b'\n' | b'\r');
+    }
+    (tabs, commas)
+}
+
 impl<R: Read + Seek> TextRows<R> {
     /// Detects the encoding and the delimiter (tab for `.tsv`, `.tab` and text whose first
     /// lines have more tabs than commas; comma otherwise).
@@ -290,13 +328,8 @@ impl<R: Read + Seek> TextRows<R> {
         let transcode = Transcode::new(inner, encoding, bom as u64);
         let mut text = BufReader::with_capacity(CHUNK, transcode);
         let head = text.fill_buf().map_err(|e| read_issue(&source, e))?;
-        let head: Vec<&[u8]> = head.split(|&b| b == b'\n').take(5).collect();
-        let count = |needle: u8| -> usize {
-            head.iter()
-                .map(|l| l.iter().filter(|&&b| b == needle).count())
-                .sum()
-        };
-        let tab = tab_by_name || count(b'\t') > count(b',');
+        let (tabs, commas) = delimiters(head);
+        let tab = tab_by_name || tabs > commas;
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)

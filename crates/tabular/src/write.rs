@@ -84,9 +84,24 @@ pub struct Sheet {
 /// CSV files are written.
 pub fn sheet_to_csv(sheet: &Sheet) -> Result<Vec<u8>, WriteError> {
     let mut out: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
+    // A tab outside quotes would make a reader take the file for tab-separated (one column
+    // holding `a\tb` is indistinguishable from two columns): a sheet with a tab anywhere
+    // has every field quoted.
+    let has_tab = |s: &str| s.contains('\t');
+    let tabs = sheet.headers.iter().any(|h| has_tab(h))
+        || sheet
+            .rows
+            .iter()
+            .flatten()
+            .any(|c| matches!(c, Cell::Text(s) if has_tab(s)));
     {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
+            .quote_style(if tabs {
+                csv::QuoteStyle::Always
+            } else {
+                csv::QuoteStyle::Necessary
+            })
             .from_writer(&mut out);
         w.write_record(sheet.headers.iter().map(|h| guard_formula(h).into_owned()))?;
         for row in &sheet.rows {
