@@ -1279,9 +1279,6 @@ pub(crate) async fn post_state(
         bank::set_post_state(s.store.as_ref(), who, id, to).await
     }
     .await;
-    if let Err(AppError::Store(chiiki_store::StoreError::Missing { .. })) = &result {
-        return Err(PageError::NotFound);
-    }
     answer(
         result,
         |p| format!("/bank/posts/{}", p.id),
@@ -1304,9 +1301,6 @@ pub(crate) async fn apply(
     }
     let who = &session.principal;
     let result = bank::apply(s.store.as_ref(), who, id, today()).await;
-    if let Err(AppError::Store(chiiki_store::StoreError::Missing { .. })) = &result {
-        return Err(PageError::NotFound);
-    }
     let q = BankQuery::default();
     answer(
         result,
@@ -1334,9 +1328,6 @@ pub(crate) async fn introduce(
         bank::introduce(s.store.as_ref(), who, id, profile, today()).await
     }
     .await;
-    if let Err(AppError::Store(chiiki_store::StoreError::Missing { .. })) = &result {
-        return Err(PageError::NotFound);
-    }
     answer(
         result,
         |a| format!("/bank/posts/{}#app-{}", a.post, a.id),

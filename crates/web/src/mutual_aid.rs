@@ -245,14 +245,6 @@ fn now() -> NaiveDateTime {
     chrono::Local::now().naive_local()
 }
 
-/// What is missing (or out of the user's scope) is the missing page, also on a POST.
-fn found<T>(r: Result<T, AppError>) -> Result<Result<T, AppError>, PageError> {
-    match r {
-        Err(AppError::Store(chiiki_store::StoreError::Missing { .. })) => Err(PageError::NotFound),
-        other => Ok(other),
-    }
-}
-
 fn when(chrome: &Chrome, t: NaiveDateTime) -> String {
     format!("{} {}", chrome.date(t.date()), t.format("%H:%M"))
 }
@@ -487,6 +479,35 @@ async fn home(
     home_page(&s, &session, prefs, &uri, &raw, Again::default()).await
 }
 
+/// What a POST of the mutual-support page answers: a redirect to `to(value)`, or the page
+/// again with the problem and what was entered (`again`).
+#[allow(clippy::too_many_arguments)]
+async fn on_home<T>(
+    s: &AppState,
+    session: &chiiki_app::auth::Session,
+    prefs: Prefs,
+    uri: &Uri,
+    raw: &str,
+    result: Result<T, AppError>,
+    to: impl FnOnce(T) -> String,
+    again: Again,
+) -> Result<Response, PageError> {
+    answer(result, to, |m| {
+        home_page(
+            s,
+            session,
+            prefs,
+            uri,
+            raw,
+            Again {
+                error: Some(m),
+                ..again
+            },
+        )
+    })
+    .await
+}
+
 async fn home_page(
     s: &AppState,
     session: &Session,
@@ -593,23 +614,15 @@ async fn add_event(
         event: Some(form.clone()),
         ..Again::default()
     };
-    let result = found(result)?;
-    answer(
+    on_home(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        &raw,
         result,
         |e| format!("/alliances/{id}/aid#event-{}", e.id),
-        |m| {
-            home_page(
-                &s,
-                &session,
-                prefs,
-                &uri,
-                &raw,
-                Again {
-                    error: Some(m),
-                    ..again
-                },
-            )
-        },
+        again,
     )
     .await
 }
@@ -694,23 +707,15 @@ async fn add_request(
         request: Some(form.clone()),
         ..Again::default()
     };
-    let result = found(result)?;
-    answer(
+    on_home(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        &raw,
         result,
         |r| format!("/alliances/{id}/aid#request-{}", r.id),
-        |m| {
-            home_page(
-                &s,
-                &session,
-                prefs,
-                &uri,
-                &raw,
-                Again {
-                    error: Some(m),
-                    ..again
-                },
-            )
-        },
+        again,
     )
     .await
 }
@@ -758,23 +763,15 @@ async fn add_response(
         response: Some(form.clone()),
         ..Again::default()
     };
-    let result = found(result)?;
-    answer(
+    on_home(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        &raw,
         result,
         |r| format!("/alliances/{id}/aid#request-{}", r.request),
-        |m| {
-            home_page(
-                &s,
-                &session,
-                prefs,
-                &uri,
-                &raw,
-                Again {
-                    error: Some(m),
-                    ..again
-                },
-            )
-        },
+        again,
     )
     .await
 }
@@ -803,29 +800,22 @@ async fn accept(
     )
     .await;
     let back_to_event = field(&f, "back") == "event";
-    let result = found(result)?;
-    answer(
+    let to = |(_, r): (_, AidRequest)| {
+        if back_to_event {
+            format!("/alliances/{id}/aid/events/{}#request-{}", r.event, r.id)
+        } else {
+            format!("/alliances/{id}/aid#request-{}", r.id)
+        }
+    };
+    on_home(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        &raw,
         result,
-        |(_, r)| {
-            if back_to_event {
-                format!("/alliances/{id}/aid/events/{}#request-{}", r.event, r.id)
-            } else {
-                format!("/alliances/{id}/aid#request-{}", r.id)
-            }
-        },
-        |m| {
-            home_page(
-                &s,
-                &session,
-                prefs,
-                &uri,
-                &raw,
-                Again {
-                    error: Some(m),
-                    ..Again::default()
-                },
-            )
-        },
+        to,
+        Again::default(),
     )
     .await
 }
@@ -844,23 +834,16 @@ async fn withdraw(
     }
     let id = alliance_id(&raw)?;
     let result = aid::withdraw(s.store.as_ref(), &session.principal, &id, request).await;
-    let result = found(result)?;
-    answer(
+    let to = |r: AidRequest| format!("/alliances/{id}/aid#request-{}", r.id);
+    on_home(
+        &s,
+        &session,
+        prefs,
+        &uri,
+        &raw,
         result,
-        |r| format!("/alliances/{id}/aid#request-{}", r.id),
-        |m| {
-            home_page(
-                &s,
-                &session,
-                prefs,
-                &uri,
-                &raw,
-                Again {
-                    error: Some(m),
-                    ..Again::default()
-                },
-            )
-        },
+        to,
+        Again::default(),
     )
     .await
 }
@@ -1038,7 +1021,6 @@ async fn end_event(
         aid::end_event(s.store.as_ref(), &session.principal, &id, event, at).await
     }
     .await;
-    let result = found(result)?;
     answer(
         result,
         |e| format!("/alliances/{id}/aid/events/{}", e.id),
@@ -1086,7 +1068,6 @@ async fn record_acks(
         .await
     }
     .await;
-    let result = found(result)?;
     answer(
         result,
         |_| format!("/alliances/{id}/aid/events/{event}#drill"),
@@ -1402,7 +1383,6 @@ async fn put_tree(
         tree: Some(form.clone()),
         ..ContactsAgain::default()
     };
-    let result = found(result)?;
     answer(
         result,
         |t| format!("/alliances/{id}/aid/contacts#tree-{}", t.id),
@@ -1498,7 +1478,6 @@ async fn put_capabilities(
         cap: Some(cap_form(Some(&f), prefs.lang)),
         ..ContactsAgain::default()
     };
-    let result = found(result)?;
     answer(
         result,
         |_| format!("/alliances/{id}/aid/contacts#capabilities"),

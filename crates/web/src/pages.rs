@@ -211,8 +211,8 @@ pub(crate) fn percent(x: f64) -> String {
 /// An app error on reading: what is missing (or not the user's) is the missing page.
 pub(crate) fn reading(e: chiiki_app::AppError) -> PageError {
     match e {
-        chiiki_app::AppError::Store(chiiki_store::StoreError::Missing { .. })
-        | chiiki_app::AppError::Rejected(_) => PageError::NotFound,
+        chiiki_app::AppError::Rejected(_) => PageError::NotFound,
+        // `Missing` is 404 by `From<AppError> for PageError`.
         other => other.into(),
     }
 }

@@ -504,7 +504,7 @@ async fn add_course(
         ..HomeAgain::default()
     };
     answer(
-        or_missing(result)?,
+        result,
         |c| format!("/training/{raw}#course-{}", c.id),
         |m| {
             home_page(
@@ -521,14 +521,6 @@ async fn add_course(
         },
     )
     .await
-}
-
-/// What is missing (or not the user's) answers 404, not a problem said on the page.
-fn or_missing<V>(r: Result<V, AppError>) -> Result<Result<V, AppError>, PageError> {
-    match r {
-        Err(AppError::Store(chiiki_store::StoreError::Missing { .. })) => Err(PageError::NotFound),
-        other => Ok(other),
-    }
 }
 
 fn number(text: &str, what: Msg) -> Result<u16, AppError> {
@@ -595,7 +587,7 @@ async fn add_session(
         ..HomeAgain::default()
     };
     answer(
-        or_missing(result)?,
+        result,
         |x| format!("/training/{raw}/sessions/{}", x.id),
         |m| {
             home_page(
@@ -856,7 +848,7 @@ async fn register(
     .await;
     let kept = form.clone();
     answer(
-        or_missing(result)?,
+        result,
         |r| format!("/training/{raw}/sessions/{id}#reg-{}", r.id),
         |m| {
             show_session(
@@ -891,7 +883,7 @@ async fn cancel(
     let scope = scope_of(&raw)?;
     let result = tr::cancel(s.store.as_ref(), &session.principal, &scope, id, reg, now()).await;
     answer(
-        or_missing(result)?,
+        result,
         |changed| {
             let promoted: Vec<String> = changed[1..].iter().map(|r| r.id.to_string()).collect();
             if promoted.is_empty() {
@@ -937,7 +929,7 @@ async fn attendance_record(
     )
     .await;
     answer(
-        or_missing(result)?,
+        result,
         |_| format!("/training/{raw}/sessions/{id}#registered"),
         |m| show_session(&s, &session, prefs, &uri, &raw, id, None, Some(m), None),
     )
@@ -1224,7 +1216,7 @@ async fn set_requirement(
     .await;
     let kept = form.clone();
     answer(
-        or_missing(result)?,
+        result,
         |r| format!("/training/{raw}/attendance?fy={}", r.fiscal_year.year()),
         |m| year_page(&s, &session, prefs, &uri, &raw, shown, Some(m), Some(kept)),
     )
