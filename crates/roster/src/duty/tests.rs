@@ -422,10 +422,13 @@ fn the_documented_alliance_example_is_made_lawfully_and_explained() {
     let spec: Spec =
         toml::from_str(include_str!("../../../../docs/examples/duty-roster.toml")).unwrap();
     assert!(spec.validate().is_empty(), "{:?}", spec.validate());
+    // The engine's budget is wall-clock time only: 3 s granted one wish instead of two once
+    // in a full run with the other tests on both cores. 10 s leaves room for a busy machine;
+    // a deterministic budget (moves, not seconds) in `shift::Limits` is the real cure.
     let roster = solve(
         &spec,
         &Limits {
-            time_limit: Duration::from_secs(3),
+            time_limit: Duration::from_secs(10),
             seed: 1,
             threads: 1,
         },
